@@ -1,0 +1,58 @@
+"""bpmn-server: a BPMN 2.0 execution server on SpiffWorkflow, Flask and SQL."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+
+__version__ = "0.1.0"
+log = logging.getLogger("bpmn_server")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The app factory (Flask tutorial style): gunicorn calls `bpmn_server:create_app()`."""
+    from . import config, db, errors, scheduler
+    from .api import register
+    from .engine import set_time_limit
+    from .jsonutil import OrjsonProvider
+
+    app = Flask(__name__)
+    app.json = OrjsonProvider(app)
+    app.config.from_mapping(config.from_env())
+    if test_config:
+        app.config.update(test_config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
+                          config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    set_time_limit(app.config["SCRIPT_TIME_LIMIT"])
+    db.init_app(app)
+    errors.init_app(app)
+    register(app)
+    if app.config.get("BOOTSTRAP", True):
+        with app.app_context():
+            db.upgrade()
+            _first_admin(app)
+    if app.config["SCHEDULER_ENABLED"] and _is_serving_process(app):
+        scheduler.start(app)
+    return app
+
+
+def _first_admin(app: Flask) -> None:
+    from .exceptions import Conflict
+    from .services.users import ensure_admin
+
+    try:
+        token = ensure_admin(app.config.get("ADMIN_TOKEN"))
+    except Conflict:
+        return  # another process created it at the same moment
+    if token:
+        # Printed once, on the console only: it is stored hashed.
+        print(f"bpmn-server: created user 'admin' with token {token}", flush=True)
+
+
+def _is_serving_process(app: Flask) -> bool:
+    # Under the development reloader only the child serves; the watcher must not run a clock.
+    return not app.debug or os.environ.get("WERKZEUG_RUN_MAIN") == "true"

@@ -1,0 +1,12 @@
+"""HTTP layer: one blueprint per resource. Routes parse, authorize, call one service, render."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import definitions, history, instances, ops, tasks, timers, users
+
+
+def register(app: Flask) -> None:
+    for module in (definitions, instances, tasks, timers, history, users, ops):
+        app.register_blueprint(module.bp)

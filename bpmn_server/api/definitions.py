@@ -1,0 +1,61 @@
+"""Deployments and process definitions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from ..auth import current_user
+from ..exceptions import BadRequest, UnsupportedMediaType
+from ..services import deployments
+from .base import route
+from .schemas import DefinitionQuery, DefinitionSchema, DeploymentSchema, page_of
+
+bp = Blueprint("definitions", __name__, url_prefix="/api")
+XML_TYPES = {"application/xml", "text/xml", "application/bpmn+xml"}
+
+
+def _uploads() -> tuple[list[deployments.Upload], str | None]:
+    mimetype = request.mimetype or ""
+    if mimetype == "multipart/form-data":
+        files = request.files.getlist("file")
+        if not files:
+            raise BadRequest("the form has no 'file' part", errors=[{"field": "file", "message": "required"}])
+        return ([deployments.Upload(f.filename or "diagram.bpmn", f.read()) for f in files],
+                request.form.get("note"))
+    if mimetype in XML_TYPES:
+        name = request.args.get("filename") or request.headers.get("X-Filename") or "diagram.bpmn"
+        return [deployments.Upload(name, request.get_data())], request.args.get("note")
+    raise UnsupportedMediaType("send multipart/form-data with 'file' parts, or one diagram as application/xml")
+
+
+@route(bp, "/deployments", ["POST"], summary="Deploy BPMN files", permission="definitions.deploy",
+       response=DeploymentSchema, status=201, upload=True)
+def create_deployment() -> Any:
+    files, note = _uploads()
+    result = deployments.deploy(files, current_user().name, note)
+    data = {"id": result.deployment.id, "created_at": result.deployment.created_at,
+            "created_by": result.deployment.created_by, "note": result.deployment.note,
+            "definitions": result.definitions}
+    return data, 201 if result.created else 200
+
+
+@route(bp, "/process-definitions", ["GET"], summary="List process definitions", permission="definitions.read",
+       query=DefinitionQuery, response=page_of(DefinitionSchema))
+def list_definitions(query: dict[str, Any]) -> Any:
+    return deployments.list_definitions(query["key"], query["latest"], query["limit"], query["after"])
+
+
+@route(bp, "/process-definitions/<definition_id>", ["GET"], summary="Get a process definition",
+       permission="definitions.read", response=DefinitionSchema)
+def get_definition(definition_id: str) -> Any:
+    return deployments.get_definition(definition_id)
+
+
+@route(bp, "/process-definitions/<definition_id>/xml", ["GET"], summary="The BPMN file as uploaded",
+       permission="definitions.read", produces="application/xml")
+def get_definition_xml(definition_id: str) -> Any:
+    definition = deployments.get_definition(definition_id)
+    return Response(definition.xml, mimetype="application/xml",
+                    headers={"Content-Disposition": f'inline; filename="{definition.filename or "diagram.bpmn"}"'})

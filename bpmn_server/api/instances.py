@@ -1,0 +1,76 @@
+"""Process instances."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from ..auth import current_user
+from ..services import instances
+from .base import route
+from .schemas import (
+    EventSchema,
+    InstanceQuery,
+    InstanceSchema,
+    InstanceSummarySchema,
+    ListQuery,
+    ReasonSchema,
+    StartSchema,
+    page_of,
+)
+
+bp = Blueprint("instances", __name__, url_prefix="/api/process-instances")
+
+
+def view(instance: Any) -> dict[str, Any]:
+    """The INSTANCE representation, with its open tasks and its incidents."""
+    return {"id": instance.id, "process": instance.process, "version": instance.version,
+            "definition_id": instance.definition_id, "business_key": instance.business_key,
+            "status": instance.status, "variables": instance.variables, "waiting": instance.waiting,
+            "tasks": instances.open_tasks(instance.id), "incidents": instances.incidents(instance.id),
+            "started_at": instance.started_at, "started_by": instance.started_by, "ended_at": instance.ended_at}
+
+
+@route(bp, "", ["POST"], summary="Start a process instance", permission="instances.start", body=StartSchema,
+       response=InstanceSchema, status=201)
+def start(body: dict[str, Any]) -> Any:
+    return view(instances.start(body["process"], current_user().name, body["variables"], body["version"],
+                                body["business_key"]))
+
+
+@route(bp, "", ["GET"], summary="List process instances (newest first)", permission="instances.read",
+       query=InstanceQuery, response=page_of(InstanceSummarySchema))
+def list_instances(query: dict[str, Any]) -> Any:
+    return instances.list_instances(query["limit"], query["after"], query["process"], query["status"],
+                                    query["business_key"])
+
+
+@route(bp, "/<instance_id>", ["GET"], summary="Get a process instance", permission="instances.read",
+       response=InstanceSchema)
+def get_instance(instance_id: str) -> Any:
+    return view(instances.get(instance_id))
+
+
+@route(bp, "/<instance_id>/cancel", ["POST"], summary="Cancel an instance", permission="instances.manage",
+       body=ReasonSchema, response=InstanceSchema)
+def cancel(instance_id: str, body: dict[str, Any]) -> Any:
+    return view(instances.cancel(instance_id, current_user().name, body["reason"]))
+
+
+@route(bp, "/<instance_id>/suspend", ["POST"], summary="Suspend an instance", permission="instances.manage",
+       response=InstanceSchema)
+def suspend(instance_id: str) -> Any:
+    return view(instances.suspend(instance_id, current_user().name))
+
+
+@route(bp, "/<instance_id>/resume", ["POST"], summary="Resume a suspended instance",
+       permission="instances.manage", response=InstanceSchema)
+def resume(instance_id: str) -> Any:
+    return view(instances.resume(instance_id, current_user().name))
+
+
+@route(bp, "/<instance_id>/history", ["GET"], summary="The instance's events, oldest first",
+       permission="history.read", query=ListQuery, response=page_of(EventSchema))
+def timeline(instance_id: str, query: dict[str, Any]) -> Any:
+    return instances.timeline(instance_id, query["limit"], query["after"])

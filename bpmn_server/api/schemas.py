@@ -1,0 +1,275 @@
+"""Marshmallow schemas: what each route reads and writes. Timestamps are ISO 8601 UTC with `Z`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from ..jsonutil import iso
+
+
+class UTC(fields.DateTime):
+    """Aware UTC datetimes out as `...Z`; in, any ISO 8601 with a zone (naive is taken as UTC)."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return iso(value)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str):
+            raise ValidationError("an ISO 8601 date-time")
+        try:
+            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+"))
+        except ValueError:
+            raise ValidationError("an ISO 8601 date-time such as 2026-01-31T09:00:00Z") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class ListQuery(Strict):
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    after = fields.String(load_default=None)
+
+
+_PAGES: dict[type, type[Schema]] = {}
+
+
+def page_of(item: type[Schema]) -> type[Schema]:
+    """The list envelope `{"items": [...], "next": CURSOR | null}` of a schema (one class per item)."""
+    if item not in _PAGES:
+        _PAGES[item] = _make_page(item)
+    return _PAGES[item]
+
+
+def _make_page(item: type[Schema]) -> type[Schema]:
+    return type(f"{item.__name__.removesuffix('Schema')}PageSchema", (Schema,), {
+        "items": fields.List(fields.Nested(item)), "next": fields.String(allow_none=True)})
+
+
+# Users
+class UserCreateSchema(Strict):
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    role = fields.String(required=True, validate=validate.OneOf(["admin", "analyst", "operator", "auditor"]))
+    groups = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
+
+
+class UserSchema(Schema):
+    name = fields.String()
+    role = fields.String()
+    groups = fields.List(fields.String())
+    created_at = UTC()
+
+
+class UserTokenSchema(UserSchema):
+    token = fields.String()
+
+
+# Definitions
+class DefinitionSchema(Schema):
+    id = fields.String()
+    key = fields.String()
+    name = fields.String(allow_none=True)
+    version = fields.Integer()
+    deployment_id = fields.String()
+    created_at = UTC()
+
+
+class DeploymentSchema(Schema):
+    id = fields.String()
+    created_at = UTC()
+    created_by = fields.String()
+    note = fields.String(allow_none=True)
+    definitions = fields.List(fields.Nested(DefinitionSchema))
+
+
+class DefinitionQuery(ListQuery):
+    key = fields.String(load_default=None)
+    latest = fields.Boolean(load_default=False)
+
+
+# Instances and tasks
+class FormFieldSchema(Schema):
+    id = fields.String()
+    label = fields.String()
+    type = fields.String()
+    required = fields.Boolean()
+    values = fields.List(fields.Dict())
+    default = fields.Raw()
+    minlength = fields.Integer()
+    maxlength = fields.Integer()
+    min = fields.Raw()
+    max = fields.Raw()
+
+
+class FormSchema(Schema):
+    fields_ = fields.List(fields.Nested(FormFieldSchema), data_key="fields", attribute="fields")
+
+
+class TaskSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    activity = fields.String()
+    instance_id = fields.String()
+    process = fields.String()
+    business_key = fields.String(allow_none=True)
+    status = fields.String()
+    assignee = fields.String(allow_none=True)
+    candidate_groups = fields.List(fields.String())
+    candidate_users = fields.List(fields.String())
+    due_at = UTC(allow_none=True)
+    priority = fields.Integer()
+    created_at = UTC()
+    claimed_at = UTC(allow_none=True)
+    completed_at = UTC(allow_none=True)
+    completed_by = fields.String(allow_none=True)
+    form = fields.Nested(FormSchema, allow_none=True)
+
+
+class IncidentSchema(Schema):
+    id = fields.String()
+    instance_id = fields.String()
+    process = fields.String()
+    activity = fields.String(allow_none=True)
+    type = fields.String()
+    message = fields.String()
+    created_at = UTC()
+    resolved_at = UTC(allow_none=True)
+
+
+class WaitingSchema(Schema):
+    type = fields.String()
+    activity = fields.String()
+    due_at = fields.String()
+    name = fields.String()
+
+
+class InstanceSchema(Schema):
+    id = fields.String()
+    process = fields.String()
+    version = fields.Integer()
+    definition_id = fields.String()
+    business_key = fields.String(allow_none=True)
+    status = fields.String()
+    variables = fields.Dict()
+    tasks = fields.List(fields.Nested(TaskSchema))
+    waiting = fields.List(fields.Nested(WaitingSchema))
+    incidents = fields.List(fields.Nested(IncidentSchema))
+    started_at = UTC()
+    started_by = fields.String()
+    ended_at = UTC(allow_none=True)
+
+
+class InstanceSummarySchema(InstanceSchema):
+    class Meta:
+        exclude = ("tasks", "incidents")
+
+
+class StartSchema(Strict):
+    process = fields.String(required=True, validate=validate.Length(1, 255))
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    variables = fields.Dict(keys=fields.String(), load_default=dict)
+    business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
+
+
+class InstanceQuery(ListQuery):
+    process = fields.String(load_default=None)
+    status = fields.String(load_default=None)
+    business_key = fields.String(load_default=None)
+
+
+class ReasonSchema(Strict):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class TaskQuery(ListQuery):
+    assignee = fields.String(load_default=None)
+    candidate_group = fields.String(load_default=None)
+    process = fields.String(load_default=None)
+    instance = fields.String(load_default=None)
+    status = fields.String(load_default="open")
+    due_before = UTC(load_default=None)
+
+
+class CompleteSchema(Strict):
+    variables = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class AssignSchema(Strict):
+    user = fields.String(required=True, allow_none=True)
+
+
+class ReassignSchema(Strict):
+    from_ = fields.String(required=True, data_key="from")
+    to = fields.String(required=True)
+
+
+class ReassignResultSchema(Schema):
+    reassigned = fields.Integer()
+
+
+# Timers
+class TimerSchema(Schema):
+    id = fields.String()
+    instance_id = fields.String()
+    process = fields.String()
+    activity = fields.String()
+    kind = fields.String()
+    due_at = UTC()
+    state = fields.String()
+
+
+class TimerQuery(ListQuery):
+    due_before = UTC(load_default=None)
+    process = fields.String(load_default=None)
+
+
+class FiredSchema(Schema):
+    fired = fields.Boolean()
+    instance_id = fields.String()
+
+
+# History
+class EventSchema(Schema):
+    id = fields.String()
+    seq = fields.Integer()
+    at = UTC()
+    type = fields.String()
+    instance_id = fields.String(allow_none=True)
+    process = fields.String(allow_none=True)
+    version = fields.Integer(allow_none=True)
+    activity = fields.String(allow_none=True)
+    task_id = fields.String(allow_none=True)
+    actor = fields.String()
+    data = fields.Dict()
+
+
+class EventQuery(ListQuery):
+    instance = fields.String(load_default=None)
+    process = fields.String(load_default=None)
+    type = fields.String(load_default=None)
+    actor = fields.String(load_default=None)
+    from_ = UTC(load_default=None, data_key="from")
+    to = UTC(load_default=None)
+
+
+class ExportQuery(Strict):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xes"]))
+    process = fields.String(load_default=None)
+    from_ = UTC(load_default=None, data_key="from")
+    to = UTC(load_default=None)
+
+
+class IncidentQuery(ListQuery):
+    process = fields.String(load_default=None)
+    open = fields.Boolean(load_default=None)
+
+
+class HealthSchema(Schema):
+    status = fields.String()
+    database = fields.String()
+    scheduler = fields.String()

@@ -1,0 +1,73 @@
+"""The task list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from ..auth import allowed, current_user
+from ..exceptions import Forbidden
+from ..services import tasks
+from .base import route
+from .instances import view
+from .schemas import (
+    AssignSchema,
+    CompleteSchema,
+    InstanceSchema,
+    ReassignResultSchema,
+    ReassignSchema,
+    TaskQuery,
+    TaskSchema,
+    page_of,
+)
+
+bp = Blueprint("tasks", __name__, url_prefix="/api/tasks")
+
+
+def _worker() -> Any:
+    user = current_user()
+    if not allowed(user, "tasks.work"):
+        raise Forbidden(f"the {user.role} role may not work tasks")
+    return user
+
+
+@route(bp, "", ["GET"], summary="The task list: oldest due first, then oldest created", permission="tasks.read",
+       query=TaskQuery, response=page_of(TaskSchema))
+def list_tasks(query: dict[str, Any]) -> Any:
+    args = {k: v for k, v in query.items() if k not in ("limit", "after")}
+    return tasks.list_tasks(current_user(), query["limit"], query["after"], **args)
+
+
+@route(bp, "/<task_id>", ["GET"], summary="Get a task", permission="tasks.read", response=TaskSchema)
+def get_task(task_id: str) -> Any:
+    return tasks.get(task_id, current_user())
+
+
+@route(bp, "/<task_id>/claim", ["POST"], summary="Claim a task", permission="tasks.work", response=TaskSchema)
+def claim(task_id: str) -> Any:
+    return tasks.claim(task_id, _worker())
+
+
+@route(bp, "/<task_id>/unclaim", ["POST"], summary="Give a claimed task back", permission="tasks.work",
+       response=TaskSchema)
+def unclaim(task_id: str) -> Any:
+    return tasks.unclaim(task_id, _worker())
+
+
+@route(bp, "/<task_id>/assign", ["POST"], summary="Assign a task to a user (rerouting)",
+       permission="tasks.assign", body=AssignSchema, response=TaskSchema)
+def assign(task_id: str, body: dict[str, Any]) -> Any:
+    return tasks.assign(task_id, current_user(), body["user"])
+
+
+@route(bp, "/reassign", ["POST"], summary="Move every open task of one user to another",
+       permission="tasks.assign", body=ReassignSchema, response=ReassignResultSchema)
+def reassign(body: dict[str, Any]) -> Any:
+    return {"reassigned": tasks.reassign_all(current_user(), body["from_"], body["to"])}
+
+
+@route(bp, "/<task_id>/complete", ["POST"], summary="Complete a task; returns the instance",
+       permission="tasks.work", body=CompleteSchema, response=InstanceSchema)
+def complete(task_id: str, body: dict[str, Any]) -> Any:
+    return view(tasks.complete(task_id, _worker(), body["variables"]))

@@ -1,0 +1,26 @@
+"""Users and their tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from ..services import users
+from .base import route
+from .schemas import UserCreateSchema, UserSchema, UserTokenSchema, page_of
+
+bp = Blueprint("users", __name__, url_prefix="/api/users")
+
+
+@route(bp, "", ["POST"], summary="Create a user; the token is shown once", permission="users.manage",
+       body=UserCreateSchema, response=UserTokenSchema, status=201)
+def create_user(body: dict[str, Any]) -> Any:
+    user, token = users.create_user(body["name"], body["role"], body["groups"])
+    return {"name": user.name, "role": user.role, "groups": user.groups, "created_at": user.created_at,
+            "token": token}
+
+
+@route(bp, "", ["GET"], summary="List users", permission="users.read", response=page_of(UserSchema))
+def list_users() -> Any:
+    return {"items": users.list_users(), "next": None}

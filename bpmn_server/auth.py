@@ -1,0 +1,70 @@
+"""Bearer-token authentication and the role table of the contract."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import g, request
+
+from models import User
+
+from .exceptions import Forbidden, Unauthorized
+from .services import users
+
+# What each role may do (CONTRACT.md, Roles). Admin may do everything.
+PERMISSIONS: dict[str, set[str]] = {
+    "definitions.read": {"analyst", "auditor", "operator"},
+    "definitions.deploy": {"analyst"},
+    "instances.start": {"analyst", "operator"},
+    "instances.read": {"analyst", "operator", "auditor"},
+    "instances.manage": {"analyst"},
+    "tasks.read": {"analyst", "operator", "auditor"},
+    "tasks.work": {"operator"},
+    "tasks.assign": {"analyst"},
+    "timers.read": {"analyst", "auditor"},
+    "timers.fire": {"analyst"},
+    "history.read": {"analyst", "auditor"},
+    "history.export": {"analyst", "auditor"},
+    "incidents.read": {"analyst", "auditor"},
+    "users.manage": set(),
+    "users.read": {"auditor"},
+}
+
+
+def current_user() -> User:
+    user = g.get("user")
+    if user is None:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("send 'Authorization: Bearer TOKEN'")
+        user = users.authenticate(token.strip())
+        if user is None:
+            raise Unauthorized("the token is not valid")
+        g.user = user
+    return user
+
+
+def allowed(user: User, permission: str) -> bool:
+    return user.role == "admin" or user.role in PERMISSIONS[permission]
+
+
+def requires(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Route decorator: 401 without a valid token, 403 when the role may not do this."""
+    if permission not in PERMISSIONS:
+        raise KeyError(permission)
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if not allowed(user, permission):
+                raise Forbidden(f"the {user.role} role may not do this ({permission})")
+            return view(*args, **kwargs)
+
+        wrapper.permission = permission  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator

@@ -1,0 +1,34 @@
+"""Settings from the environment (BPMN_SERVER_*), with defaults that run anywhere."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+
+def _default_database_url() -> str:
+    folder = Path.cwd() / "var"
+    return f"sqlite:///{folder / 'bpmn.db'}"
+
+
+def from_env() -> dict[str, Any]:
+    env = os.environ.get
+    return {
+        "SQLALCHEMY_DATABASE_URI": env("BPMN_SERVER_DATABASE_URL") or _default_database_url(),
+        "ADMIN_TOKEN": env("BPMN_SERVER_ADMIN_TOKEN"),
+        "MAX_CONTENT_LENGTH": int(env("BPMN_SERVER_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
+        "SCRIPT_TIME_LIMIT": float(env("BPMN_SERVER_SCRIPT_TIME_LIMIT", "5")),
+        "SCHEDULER_ENABLED": env("BPMN_SERVER_SCHEDULER", "on").lower() not in ("0", "off", "false", "no"),
+        "TIMER_POLL_SECONDS": float(env("BPMN_SERVER_TIMER_POLL_SECONDS", "1")),
+        "TIMER_LEASE_SECONDS": float(env("BPMN_SERVER_TIMER_LEASE_SECONDS", "60")),
+        "TIMER_BATCH": int(env("BPMN_SERVER_TIMER_BATCH", "100")),
+        "LOG_LEVEL": env("BPMN_SERVER_LOG_LEVEL", "INFO"),
+    }
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # One connection per thread; the lock wait is handled by busy_timeout (see db.py).
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}

@@ -1,0 +1,60 @@
+"""Database set-up: SQLite pragmas and write transactions, schema creation under a lock."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Engine
+
+from models import db
+
+log = logging.getLogger(__name__)
+SCHEMA_LOCK = 7312001  # PostgreSQL advisory lock id held while creating the schema
+
+
+def is_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):  # noqa: ANN001
+        # Let SQLAlchemy, not the driver, issue BEGIN: see _begin below.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # noqa: ANN001
+        # IMMEDIATE takes the write lock up front: a read-then-write transaction can then never fail
+        # with SQLITE_BUSY half-way, which is how two processes share one SQLite file safely.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def init_app(app: Flask) -> None:
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _sqlite_setup(db.engine)
+
+
+def upgrade() -> None:
+    """Create missing tables; on PostgreSQL under an advisory lock so that many processes may start at once."""
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK})
+        existing = set(inspect(conn).get_table_names())
+        db.metadata.create_all(conn)
+        created = set(inspect(conn).get_table_names()) - existing
+        if created:
+            log.info("created tables: %s", ", ".join(sorted(created)))

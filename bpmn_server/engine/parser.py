@@ -1,0 +1,239 @@
+"""Read an uploaded BPMN file safely, check that it can run, and turn each process into a spec.
+
+The XML is parsed with lxml with entities, DTDs and the network off. Camunda-style expressions are
+translated to Python on the tree before SpiffWorkflow sees it, so they are translated once per
+definition. Everything a service needs later (candidates, forms, names) is collected into `meta`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from . import sandbox
+from .errors import BpmnInvalid, BpmnMalformed
+from .expressions import ExpressionError, check_syntax, translate_assignment, translate_expression, translate_timer
+from .forms import parse_form
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+NS = {"bpmn": BPMN, "camunda": CAMUNDA}
+MAX_DEPTH = 256
+
+# Elements SpiffWorkflow cannot run correctly: refused at deploy rather than executed wrongly.
+UNSUPPORTED = {
+    "complexGateway": "complex gateways are not supported",
+    "compensateEventDefinition": "compensation events are not supported",
+    "businessRuleTask": "business rule tasks (DMN) are not supported yet",
+    "linkEventDefinition": "link events are not supported",
+}
+SCRIPT_FORMATS = {"", "python", "py", "python3"}
+
+
+@dataclass
+class ParsedProcess:
+    """One executable process of a file, ready to store."""
+
+    key: str
+    name: str | None
+    spec: dict[str, Any]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _local(tag: Any) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def parse_xml(data: bytes) -> etree._Element:
+    """Parse bytes into a tree, refusing DTDs, entities and absurd nesting (BpmnMalformed)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                             huge_tree=False, remove_comments=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno or (exc.position[0] if exc.position else None)
+        raise BpmnMalformed(f"the file is not well-formed XML: {exc.msg}",
+                            errors=[{"line": line, "element": None, "message": exc.msg}]) from None
+    doc = root.getroottree().docinfo
+    if doc.internalDTD is not None or doc.externalDTD is not None or doc.doctype:
+        raise BpmnMalformed("DOCTYPE declarations are not allowed in BPMN files",
+                            errors=[{"line": 1, "element": None, "message": "DOCTYPE is not allowed"}])
+    for el in root.iter():
+        if isinstance(el, etree._Entity):
+            raise BpmnMalformed("XML entities are not allowed in BPMN files",
+                                errors=[{"line": el.sourceline, "element": None, "message": "entity"}])
+    depth_stack = [(root, 1)]
+    while depth_stack:
+        el, depth = depth_stack.pop()
+        if depth > MAX_DEPTH:
+            raise BpmnMalformed(f"the XML is nested deeper than {MAX_DEPTH} levels",
+                                errors=[{"line": el.sourceline, "element": el.get("id"), "message": "too deep"}])
+        depth_stack.extend((child, depth + 1) for child in el)
+    if _local(root.tag) != "definitions" or etree.QName(root.tag).namespace != BPMN:
+        raise BpmnInvalid("the file is not a BPMN 2.0 document (root must be bpmn:definitions)",
+                          errors=[{"line": root.sourceline, "element": None,
+                                   "message": f"root element is {root.tag}"}])
+    return root
+
+
+def _err(el: etree._Element, message: str) -> dict[str, Any]:
+    return {"line": el.sourceline, "element": el.get("id"), "message": message}
+
+
+def _check_references(root: etree._Element, errors: list[dict[str, Any]]) -> None:
+    ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    for flow in root.iter(f"{{{BPMN}}}sequenceFlow"):
+        for attr in ("sourceRef", "targetRef"):
+            ref = flow.get(attr)
+            if not ref or ref not in ids:
+                errors.append(_err(flow, f"{attr} '{ref}' does not name an element"))
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        default = el.get("default")
+        if default and default not in ids:
+            errors.append(_err(el, f"default flow '{default}' does not exist"))
+        if _local(el.tag) == "boundaryEvent" and el.get("attachedToRef") not in ids:
+            errors.append(_err(el, f"attachedToRef '{el.get('attachedToRef')}' does not name an activity"))
+
+
+def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
+    """Rewrite expressions in place (the caller passes a copy) and check that they compile."""
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        name = _local(el.tag)
+        if name in UNSUPPORTED and etree.QName(el.tag).namespace == BPMN:
+            errors.append(_err(el if el.get("id") else el.getparent(), UNSUPPORTED[name]))
+            continue
+        try:
+            if name in ("conditionExpression", "completionCondition", "loopCardinality") and el.text:
+                el.text = translate_expression(el.text)
+                problem = check_syntax(el.text)
+                if problem:
+                    errors.append(_err(el.getparent(), f"expression does not compile: {problem}"))
+            elif name in ("timeDuration", "timeDate", "timeCycle") and el.text:
+                el.text = translate_timer(el.text)
+                problem = check_syntax(el.text)
+                if problem:
+                    errors.append(_err(el.getparent().getparent(), f"timer expression does not compile: {problem}"))
+            elif name == "scriptTask":
+                fmt = (el.get("scriptFormat") or "").strip().lower()
+                if fmt not in SCRIPT_FORMATS:
+                    errors.append(_err(el, f"script format '{fmt}' is not supported; scripts are Python"))
+                    continue
+                script = el.find(f"{{{BPMN}}}script")
+                problem = sandbox.check(script.text or "") if script is not None else None
+                if problem:
+                    errors.append(_err(el, f"script does not compile: {problem}"))
+            elif name == "multiInstanceLoopCharacteristics":
+                coll = el.get(f"{{{CAMUNDA}}}collection")
+                if coll:
+                    el.set(f"{{{CAMUNDA}}}collection", translate_expression(coll))
+        except ExpressionError as exc:
+            errors.append(_err(el, str(exc)))
+
+
+def _user_task_meta(el: etree._Element, lane: str | None) -> dict[str, Any]:
+    def attr(name: str) -> str | None:
+        return translate_assignment(el.get(f"{{{CAMUNDA}}}{name}"))
+
+    return {
+        "name": el.get("name") or el.get("id"),
+        "assignee": attr("assignee"),
+        "candidate_groups": attr("candidateGroups"),
+        "candidate_users": attr("candidateUsers"),
+        "due_date": attr("dueDate"),
+        "priority": attr("priority"),
+        "lane": lane.strip().lower().replace(" ", "-") if lane else None,
+        "form": parse_form(el, CAMUNDA),
+    }
+
+
+def _process_meta(proc: etree._Element) -> dict[str, Any]:
+    lanes: dict[str, str] = {}
+    for lane in proc.iter(f"{{{BPMN}}}lane"):
+        for ref in lane.findall(f"{{{BPMN}}}flowNodeRef"):
+            lanes[(ref.text or "").strip()] = lane.get("name") or lane.get("id")
+    meta: dict[str, Any] = {"user_tasks": {}, "external_tasks": {}, "names": {}}
+    for el in proc.iter():
+        if not isinstance(el.tag, str) or not el.get("id"):
+            continue
+        if el.get("name"):
+            meta["names"][el.get("id")] = el.get("name")
+        name = _local(el.tag)
+        if name == "userTask":
+            meta["user_tasks"][el.get("id")] = _user_task_meta(el, lanes.get(el.get("id")))
+        elif name in ("serviceTask", "sendTask") and el.get(f"{{{CAMUNDA}}}type") == "external":
+            meta["external_tasks"][el.get("id")] = el.get(f"{{{CAMUNDA}}}topic")
+    return meta
+
+
+def _spiff_error(exc: SpiffWorkflowException) -> dict[str, Any]:
+    return {"line": getattr(exc, "line_number", None) or None, "element": getattr(exc, "id", None) or None,
+            "message": str(exc).split("\n")[0]}
+
+
+def build_processes(root: etree._Element, filename: str, serialize: Callable[[Any], dict[str, Any]],
+                    find_called: Callable[[str], bytes | None]) -> list[ParsedProcess]:
+    """Validate and translate one document; return a ParsedProcess per executable process.
+
+    `find_called(key)` returns the XML of an already deployed process, for call activities that
+    reference a process outside this file. Raises BpmnInvalid listing every problem found.
+    """
+    errors: list[dict[str, Any]] = []
+    tree = copy.deepcopy(root)
+    _check_references(tree, errors)
+    _translate(tree, errors)
+    processes = [p for p in tree.findall(f"{{{BPMN}}}process") if p.get("isExecutable", "true") == "true"]
+    if not processes:
+        errors.append({"line": root.sourceline, "element": None,
+                       "message": "the file has no executable process (isExecutable=\"true\")"})
+    if errors:
+        raise BpmnInvalid("the diagram cannot be executed", errors=errors)
+
+    parser = CamundaParser()
+    local_ids = {p.get("id") for p in tree.findall(f"{{{BPMN}}}process")}
+    try:
+        parser.add_bpmn_xml(tree, filename=filename)
+        called = {el.get("calledElement") for el in tree.iter(f"{{{BPMN}}}callActivity")}
+        for key in sorted(k for k in called if k and k not in local_ids):
+            xml = find_called(key)
+            if xml is None:
+                el = next(e for e in tree.iter(f"{{{BPMN}}}callActivity") if e.get("calledElement") == key)
+                errors.append(_err(el, f"calls process '{key}', which is neither in this file nor deployed"))
+                continue
+            other = copy.deepcopy(parse_xml(xml))
+            _translate(other, errors)
+            # Only the called process: other processes of that file would clash with ours.
+            for proc in other.findall(f"{{{BPMN}}}process"):
+                if proc.get("id") != key:
+                    other.remove(proc)
+            parser.add_bpmn_xml(other, filename=f"{key}.bpmn")
+        if errors:
+            raise BpmnInvalid("the diagram cannot be executed", errors=errors)
+        result = []
+        for proc in processes:
+            key = proc.get("id")
+            spec = parser.get_spec(key)
+            subs = parser.get_subprocess_specs(key)
+            result.append(ParsedProcess(key=key, name=proc.get("name"),
+                                        spec={"spec": serialize(spec),
+                                              "subprocess_specs": {k: serialize(v) for k, v in subs.items()}},
+                                        meta=_process_meta(proc)))
+        return result
+    except ValidationException as exc:
+        raise BpmnInvalid("the diagram cannot be executed", errors=[_spiff_error(exc)]) from None
+    except SpiffWorkflowException as exc:
+        raise BpmnInvalid("the diagram cannot be executed", errors=[_spiff_error(exc)]) from None
+    except (AssertionError, KeyError, AttributeError, TypeError, ValueError) as exc:
+        # SpiffWorkflow's parser trips on some malformed structures with plain exceptions.
+        raise BpmnInvalid("the diagram cannot be executed",
+                          errors=[{"line": None, "element": None, "message": f"{type(exc).__name__}: {exc}"}]) from None

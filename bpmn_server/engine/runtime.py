@@ -1,0 +1,185 @@
+"""Run workflows: the sandboxed script engine, spec-less serialization and the step operations."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from . import sandbox
+from .errors import StepFailed
+
+SERIALIZER_VERSION = "spiff-3.2.0/1.5"
+# SpiffWorkflow logs every task state change at INFO: noise in our logs and time on the hot path.
+logging.getLogger("spiff").setLevel(logging.WARNING)
+
+
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    """Evaluates expressions and runs scripts in the RestrictedPython sandbox."""
+
+    time_limit = sandbox.DEFAULT_TIME_LIMIT
+
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: dict | None = None) -> Any:
+        namespace = dict(context)
+        namespace.update(external_context or {})
+        return sandbox.run(expression, namespace, "eval", self.time_limit)
+
+    def execute(self, script: str, context: dict[str, Any], external_context: dict | None = None) -> bool:
+        sandbox.run(script, context, "exec", self.time_limit)
+        return True
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
+        raise sandbox.SandboxViolation("service calls are made by external workers, not by scripts")
+
+
+ENVIRONMENT = SandboxEnvironment()
+SCRIPT_ENGINE = PythonScriptEngine(environment=ENVIRONMENT)
+
+
+class SpeclessWorkflowConverter(BpmnWorkflowConverter):
+    """Stores a workflow without its spec: specs live once per definition, not per instance."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], spec: Any = None, subprocess_specs: Any = None) -> BpmnWorkflow:
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_REGISTRY = BpmnWorkflowSerializer.configure(DEFAULT_CONFIG)
+SpeclessWorkflowConverter(BpmnWorkflow, _REGISTRY)
+SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
+
+
+def serialize_spec(spec: Any) -> dict[str, Any]:
+    return SERIALIZER.to_dict(spec)
+
+
+def restore_spec(dct: dict[str, Any]) -> Any:
+    return SERIALIZER.from_dict(dct)
+
+
+class Bundle:
+    """A definition's parsed spec and subprocess specs, restored once per process and shared."""
+
+    def __init__(self, stored: dict[str, Any]):
+        self.spec = restore_spec(stored["spec"])
+        self.subprocess_specs = {k: restore_spec(v) for k, v in stored["subprocess_specs"].items()}
+
+
+def new_workflow(bundle: Bundle, variables: dict[str, Any]) -> BpmnWorkflow:
+    wf = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=SCRIPT_ENGINE)
+    wf.task_tree.data.update(variables)
+    for task in wf.get_tasks(state=TaskState.READY):
+        task.data.update(variables)
+    return wf
+
+
+def dump(wf: BpmnWorkflow) -> str:
+    """The instance state as JSON, without the spec."""
+    _REGISTRY._encoder_mode = True
+    try:
+        dct = SERIALIZER.to_dict(wf)
+    finally:
+        _REGISTRY._encoder_mode = False
+    return json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"))
+
+
+def load(bundle: Bundle, state: str) -> BpmnWorkflow:
+    dct = json.loads(state)
+    wf = SERIALIZER.from_dict(dct, spec=bundle.spec, subprocess_specs=bundle.subprocess_specs)
+    wf.script_engine = SCRIPT_ENGINE
+    return wf
+
+
+def _failure(exc: Exception) -> StepFailed:
+    task = getattr(exc, "task", None)
+    activity = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task is not None else None
+    inner = getattr(exc, "exception", None) or exc.__cause__
+    if isinstance(inner, sandbox.SandboxViolation) or isinstance(exc, sandbox.SandboxViolation):
+        kind = "sandbox"
+    elif isinstance(inner, sandbox.ScriptTimeout) or isinstance(exc, sandbox.ScriptTimeout):
+        kind = "timeout"
+    elif task is not None and "Gateway" in type(task.task_spec).__name__:
+        kind = "gateway"
+    else:
+        kind = "script"
+    message = str(exc).split("\n")[0]
+    line = getattr(exc, "line_number", None)
+    if line:
+        message = f"{message} (line {line})"
+    return StepFailed(activity, kind, message)
+
+
+def run_engine(wf: BpmnWorkflow) -> None:
+    """Run until every token waits. A failure raises StepFailed; the caller keeps the old state."""
+    try:
+        wf.refresh_timers()
+        wf.do_engine_steps()
+    except (SpiffWorkflowException, WorkflowException) as exc:
+        raise _failure(exc) from None
+    except (sandbox.SandboxViolation, sandbox.ScriptTimeout) as exc:
+        raise StepFailed(None, "sandbox", str(exc)) from None
+
+
+def find_task(wf: BpmnWorkflow, task_id: str) -> Any:
+    try:
+        return wf.get_task_from_id(UUID(task_id))
+    except (ValueError, KeyError, WorkflowException):
+        return None
+
+
+def complete_task(wf: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> bool:
+    """Complete a READY manual task with `data`; False if it is not one."""
+    task = find_task(wf, task_id)
+    if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+        return False
+    task.data.update(data)
+    try:
+        task.run()
+    except (SpiffWorkflowException, WorkflowException) as exc:
+        raise _failure(exc) from None
+    return True
+
+
+def fire_timer(wf: BpmnWorkflow, task_id: str) -> bool:
+    """Make one waiting timer task due now, whatever SpiffWorkflow's wall clock says."""
+    task = find_task(wf, task_id)
+    if task is None or task.state != TaskState.WAITING or not isinstance(task.task_spec, CatchingEvent):
+        return False
+    definition = task.task_spec.event_definition
+    if isinstance(definition, CycleTimerEventDefinition):
+        value = task._get_internal_data("event_value")
+        if isinstance(value, dict):
+            past = datetime.now(UTC) - timedelta(seconds=1)
+            value["next"] = past.isoformat()
+            task._set_internal_data(event_value=value)
+    else:
+        task._set_internal_data(event_fired=True)
+    return True
+
+
+def cancel(wf: BpmnWorkflow) -> None:
+    wf.cancel()

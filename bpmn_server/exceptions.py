@@ -1,0 +1,63 @@
+"""The one exception base. Every error a client may see is a subclass; `errors.py` renders them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class BpmnServerError(Exception):
+    """Base of every domain error: carries an HTTP status, a title and optional details."""
+
+    status = 500
+    title = "Internal error"
+
+    def __init__(self, detail: str | None = None, errors: list[Any] | None = None, **extra: Any):
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = errors
+        self.extra = extra
+
+
+class BadRequest(BpmnServerError):
+    status = 400
+    title = "Bad request"
+
+
+class Unauthorized(BpmnServerError):
+    status = 401
+    title = "Unauthorized"
+
+
+class Forbidden(BpmnServerError):
+    status = 403
+    title = "Forbidden"
+
+
+class NotFound(BpmnServerError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(BpmnServerError):
+    status = 409
+    title = "Conflict"
+
+
+class PayloadTooLarge(BpmnServerError):
+    status = 413
+    title = "Payload too large"
+
+
+class UnsupportedMediaType(BpmnServerError):
+    status = 415
+    title = "Unsupported media type"
+
+
+class Invalid(BpmnServerError):
+    status = 422
+    title = "Unprocessable content"
+
+
+class Unavailable(BpmnServerError):
+    status = 503
+    title = "Service unavailable"

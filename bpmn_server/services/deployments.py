@@ -1,0 +1,146 @@
+"""Deployments and process definitions: upload, version, read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from models import Definition, Deployment, db
+
+from .. import engine
+from ..exceptions import Invalid, NotFound
+from . import history
+from .pagination import Page, page
+from .tx import transactional
+
+
+@dataclass
+class Upload:
+    filename: str
+    data: bytes
+
+
+@dataclass
+class DeployResult:
+    deployment: Deployment
+    definitions: list[Definition]
+    created: bool
+
+
+def latest(key: str) -> Definition | None:
+    return db.session.execute(select(Definition).where(Definition.key == key)
+                              .order_by(Definition.version.desc()).limit(1)).scalar_one_or_none()
+
+
+def _find_called(key: str) -> bytes | None:
+    found = latest(key)
+    return found.xml if found is not None else None
+
+
+@transactional
+def deploy(files: list[Upload], actor: str, note: str | None = None) -> DeployResult:
+    """Deploy files; a file identical to the latest version of its processes makes no new version."""
+    if not files:
+        raise Invalid("no file to deploy", errors=[{"field": "file", "message": "at least one .bpmn file"}])
+    parsed: list[tuple[Upload, list[engine.ParsedProcess], str]] = []
+    errors: list[dict[str, Any]] = []
+    for upload in files:
+        try:
+            parsed.append((upload, engine.parse_definitions(upload.data, upload.filename, _find_called),
+                           hashlib.sha256(upload.data).hexdigest()))
+        except (engine.BpmnInvalid, engine.BpmnMalformed) as exc:
+            if len(files) == 1:
+                raise
+            errors.extend({**e, "file": upload.filename} for e in exc.errors or [])
+    if errors:
+        raise engine.BpmnInvalid("one or more files cannot be deployed", errors=errors)
+
+    unchanged: list[Definition] = []
+    changed: list[tuple[Upload, engine.ParsedProcess, str]] = []
+    for upload, processes, digest in parsed:
+        for proc in processes:
+            current = latest(proc.key)
+            if current is not None and current.xml_sha256 == digest:
+                unchanged.append(current)
+            else:
+                changed.append((upload, proc, digest))
+    if not changed:
+        return DeployResult(db.session.get(Deployment, unchanged[0].deployment_id), unchanged, False)
+
+    deployment = Deployment(created_by=actor, note=note)
+    db.session.add(deployment)
+    db.session.flush()
+    made = []
+    for upload, proc, digest in changed:
+        version = (db.session.execute(select(func.max(Definition.version)).where(Definition.key == proc.key))
+                   .scalar_one() or 0) + 1
+        definition = Definition(key=proc.key, name=proc.name, version=version, deployment_id=deployment.id,
+                                filename=upload.filename, xml=upload.data, xml_sha256=digest,
+                                spec=json.dumps(proc.spec, separators=(",", ":")), meta=proc.meta)
+        db.session.add(definition)
+        made.append(definition)
+    db.session.flush()
+    history.record("deployment.created", actor, data={
+        "deployment_id": deployment.id, "note": note,
+        "definitions": [{"id": d.id, "key": d.key, "version": d.version} for d in made]})
+    return DeployResult(deployment, made + unchanged, True)
+
+
+def get_definition(definition_id: str) -> Definition:
+    found = db.session.get(Definition, definition_id)
+    if found is None:
+        raise NotFound(f"no process definition with id '{definition_id}'")
+    return found
+
+
+def list_definitions(key: str | None, latest_only: bool, limit: int, after: str | None) -> Page:
+    q = select(Definition)
+    if key:
+        q = q.where(Definition.key == key)
+    if latest_only:
+        newest = (select(Definition.key, func.max(Definition.version).label("v"))
+                  .group_by(Definition.key).subquery())
+        q = q.join(newest, (Definition.key == newest.c.key) & (Definition.version == newest.c.v))
+    return page(q, [Definition.created_at, Definition.id], [dt.datetime, str], limit, after,
+                descending=True)
+
+
+def resolve(key: str, version: int | None) -> Definition:
+    """The definition to start: a given version or the latest. Unknown key or version: 422."""
+    q = select(Definition).where(Definition.key == key)
+    q = q.where(Definition.version == version) if version else q.order_by(Definition.version.desc()).limit(1)
+    found = db.session.execute(q).scalar_one_or_none()
+    if found is None:
+        what = f"version {version} of process '{key}'" if version else f"process '{key}'"
+        raise Invalid(f"there is no deployed {what}",
+                      errors=[{"field": "version" if version else "process", "message": "not deployed"}])
+    return found
+
+
+@dataclass(frozen=True)
+class DefinitionInfo:
+    id: str
+    key: str
+    version: int
+    meta: dict[str, Any]
+    bundle: Any
+
+
+_INFO: dict[str, DefinitionInfo] = {}
+
+
+def info(definition_id: str) -> DefinitionInfo:
+    """Immutable facts of a definition and its parsed spec, cached for the life of the process."""
+    hit = _INFO.get(definition_id)
+    if hit is not None:
+        return hit
+    row = get_definition(definition_id)
+    made = DefinitionInfo(row.id, row.key, row.version, row.meta,
+                          engine.bundle(row.id, lambda: row.spec))
+    _INFO[definition_id] = made
+    return made

@@ -1,0 +1,104 @@
+"""Process instances: start, read, list, and the lifecycle commands of analysts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+
+from models import Incident, Instance, Task, db
+
+from .. import engine
+from ..exceptions import Invalid, NotFound
+from . import deployments, history, steps
+from .pagination import Page, page
+from .tx import transactional
+
+STATUSES = ("running", "completed", "cancelled", "failed", "suspended")
+
+
+def check_variables(variables: Any, field: str = "variables") -> dict[str, Any]:
+    if not isinstance(variables, dict):
+        raise Invalid(f"{field} must be a JSON object", errors=[{"field": field, "message": "an object"}])
+    problems = engine.variables_ok(variables)
+    if problems:
+        raise Invalid(f"{field} cannot be stored", errors=[{"field": field, "message": p} for p in problems])
+    return variables
+
+
+@transactional
+def start(process: str, actor: str, variables: dict[str, Any] | None = None, version: int | None = None,
+          business_key: str | None = None) -> Instance:
+    """Start an instance of the latest (or a given) version and run it until every token waits."""
+    variables = check_variables(variables or {})
+    definition = deployments.resolve(process, version)
+    return steps.begin(deployments.info(definition.id), variables, actor, business_key)
+
+
+def get(instance_id: str) -> Instance:
+    found = db.session.get(Instance, instance_id)
+    if found is None:
+        raise NotFound(f"no process instance with id '{instance_id}'")
+    return found
+
+
+def open_tasks(instance_id: str) -> list[Task]:
+    return list(db.session.execute(select(Task).where(Task.instance_id == instance_id, Task.status == "open")
+                                   .order_by(Task.created_at)).scalars())
+
+
+def incidents(instance_id: str) -> list[Incident]:
+    return list(db.session.execute(select(Incident).where(Incident.instance_id == instance_id)
+                                   .order_by(Incident.created_at)).scalars())
+
+
+def list_instances(limit: int, after: str | None, process: str | None = None, status: str | None = None,
+                   business_key: str | None = None) -> Page:
+    q = select(Instance)
+    if process:
+        q = q.where(Instance.process == process)
+    if status:
+        if status not in STATUSES:
+            raise Invalid(f"status must be one of {', '.join(STATUSES)}",
+                          errors=[{"field": "status", "message": "unknown status"}])
+        q = q.where(Instance.status == status)
+    if business_key:
+        q = q.where(Instance.business_key == business_key)
+    return page(q, [Instance.started_at, Instance.id], [dt.datetime, str], limit, after, descending=True)
+
+
+@transactional
+def cancel(instance_id: str, actor: str, reason: str | None) -> Instance:
+    instance = steps.lock(instance_id)
+    steps.require_status(instance, "running", "suspended", "failed")
+    steps.advance(instance, actor, engine.cancel)
+    instance.status = "cancelled"
+    instance.ended_at = instance.ended_at or dt.datetime.now(dt.UTC)
+    history.record("instance.cancelled", actor, instance, data={"reason": reason})
+    return instance
+
+
+@transactional
+def suspend(instance_id: str, actor: str) -> Instance:
+    instance = steps.lock(instance_id)
+    steps.require_status(instance, "running", "failed")
+    instance.suspended_from = instance.status
+    instance.status = "suspended"
+    history.record("instance.suspended", actor, instance)
+    return instance
+
+
+@transactional
+def resume(instance_id: str, actor: str) -> Instance:
+    instance = steps.lock(instance_id)
+    steps.require_status(instance, "suspended")
+    instance.status = instance.suspended_from or "running"
+    instance.suspended_from = None
+    history.record("instance.resumed", actor, instance)
+    return instance
+
+
+def timeline(instance_id: str, limit: int, after: str | None) -> Page:
+    get(instance_id)
+    return history.list_events(limit, after, instance=instance_id)

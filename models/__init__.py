@@ -1,0 +1,13 @@
+"""SQLAlchemy models. Query rows (tasks, timers, events) are derived data; `Instance.state` is the truth."""
+
+from .base import db, new_id, utcnow
+from .definition import Definition, Deployment
+from .event import Event
+from .incident import Incident
+from .instance import Instance
+from .task import Task, TaskCandidate
+from .timer import Timer
+from .user import User
+
+__all__ = ["db", "new_id", "utcnow", "Definition", "Deployment", "Event", "Incident", "Instance",
+           "Task", "TaskCandidate", "Timer", "User"]

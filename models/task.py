@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import UTCDateTime, db, utcnow
+
+
+class Task(db.Model):
+    """A user task, derived from the instance step. The id is SpiffWorkflow's task id."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_status_due_created", "status", "due_sort", "created_at"),
+        Index("ix_tasks_assignee_status", "assignee", "status"),
+        Index("ix_tasks_instance_status", "instance_id", "status"),
+        Index("ix_tasks_process_status", "process", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id"))
+    process: Mapped[str] = mapped_column(String(255))
+    business_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    activity: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(20))
+    assignee: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    candidate_groups: Mapped[list] = mapped_column(JSON, default=list)
+    candidate_users: Mapped[list] = mapped_column(JSON, default=list)
+    open_to_all: Mapped[bool] = mapped_column(default=False)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # due_at with NULL pushed last, so one index serves "oldest due first, then oldest created".
+    due_sort: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    priority: Mapped[int] = mapped_column(Integer, default=50)
+    form: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    completed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class TaskCandidate(db.Model):
+    """One candidate group or user of an open task: the task list query joins on this index."""
+
+    __tablename__ = "task_candidates"
+    __table_args__ = (Index("ix_task_candidates_lookup", "kind", "value", "task_id"),)
+
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # group | user
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
