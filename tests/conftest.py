@@ -1,0 +1,93 @@
+"""Test fixtures. The whole suite runs once per database:
+
+    pytest                                   # SQLite (a fresh file per test)
+    BPMN_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test pytest
+
+On PostgreSQL the schema is created once per run and every table is emptied before each test.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.client import Api
+
+ROOT = Path(__file__).resolve().parent.parent
+DIAGRAMS = Path(__file__).resolve().parent / "diagrams"
+PG_URL = os.environ.get("BPMN_TEST_DATABASE_URL", "")
+ADMIN_TOKEN = "test-admin-token"
+
+
+def corpus_dir() -> Path:
+    return Path(os.environ.get("BPMN_SERVER_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+
+def pytest_report_header(config: Any) -> str:
+    return f"bpmn-server database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite (file per test)'}"
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> str | None:
+    """On PostgreSQL, start the run from an empty schema so that model changes always apply."""
+    if not PG_URL:
+        return None
+    from models import db
+
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        db.metadata.drop_all(conn)
+        db.metadata.create_all(conn)
+    engine.dispose()
+    return PG_URL
+
+
+def _truncate(url: str) -> None:
+    from models import db
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        names = ", ".join(t.name for t in db.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, pg_schema: str | None) -> str:
+    if pg_schema:
+        _truncate(pg_schema)
+        return pg_schema
+    return f"sqlite:///{tmp_path / 'bpmn.db'}"
+
+
+@pytest.fixture
+def app_config(database_url: str) -> dict[str, Any]:
+    return {"SQLALCHEMY_DATABASE_URI": database_url, "SCHEDULER_ENABLED": False, "ADMIN_TOKEN": ADMIN_TOKEN,
+            "TESTING": True, "SCRIPT_TIME_LIMIT": 2.0}
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]) -> Any:
+    from bpmn_server import create_app
+    from models import db
+
+    app = create_app(app_config)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def api(app: Any) -> Api:
+    """A client logged in as the first admin; `api.as_user(...)` gives clients for other roles."""
+    return Api(app, ADMIN_TOKEN)
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return bool(PG_URL)
