@@ -1,0 +1,20 @@
+# bpmn-server: production image. PostgreSQL via BPMN_SERVER_DATABASE_URL; SQLite in /data otherwise.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    BPMN_SERVER_DATABASE_URL=sqlite:////data/bpmn.db
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bpmn_server ./bpmn_server
+COPY models ./models
+COPY processes ./processes
+RUN pip install . \
+    && useradd --system --uid 10001 --home-dir /app bpmn \
+    && mkdir -p /data && chown bpmn /data
+
+USER bpmn
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/api/health').status == 200 else 1)"
+CMD ["bpmn-server", "serve", "--host", "0.0.0.0", "--port", "8080", "--workers", "2"]
