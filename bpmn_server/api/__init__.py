@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import definitions, history, instances, ops, tasks, timers, users
+from . import definitions, history, instances, metrics, ops, tasks, timers, users
 
 
 def register(app: Flask) -> None:
-    for module in (definitions, instances, tasks, timers, history, users, ops):
+    for module in (definitions, instances, tasks, timers, history, users, ops, metrics):
         app.register_blueprint(module.bp)
