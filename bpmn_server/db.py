@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from models import db
 
 log = logging.getLogger(__name__)
 SCHEMA_LOCK = 7312001  # PostgreSQL advisory lock id held while creating the schema
+# True inside a service transaction (services/tx.py): SQLite then begins with BEGIN IMMEDIATE.
+WRITING: contextvars.ContextVar[bool] = contextvars.ContextVar("writing", default=False)
 
 
 def is_postgres() -> bool:
@@ -33,9 +36,10 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):  # noqa: ANN001
-        # IMMEDIATE takes the write lock up front: a read-then-write transaction can then never fail
-        # with SQLITE_BUSY half-way, which is how two processes share one SQLite file safely.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A service transaction (see services/tx.py) takes the write lock up front with IMMEDIATE: a
+        # read-then-write transaction then never fails with SQLITE_BUSY half-way, which is how several
+        # processes share one SQLite file safely. Plain reads stay deferred and run beside writers (WAL).
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if WRITING.get() else "BEGIN")
 
 
 def init_app(app: Flask) -> None:

@@ -17,7 +17,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after commit: a route renders what its service returned without reloading it.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 
 def new_id() -> str:

@@ -25,7 +25,8 @@ Action = Callable[[Any], None]
 
 def lock(instance_id: str) -> Instance:
     """Load an instance for writing: row-locked on PostgreSQL; `revision` guards it everywhere."""
-    q = select(Instance).where(Instance.id == instance_id)
+    # populate_existing: this session may hold an older copy of the row from an earlier transaction.
+    q = select(Instance).where(Instance.id == instance_id).execution_options(populate_existing=True)
     if is_postgres():
         q = q.with_for_update()
     found = db.session.execute(q).scalar_one_or_none()
@@ -43,13 +44,12 @@ def require_status(instance: Instance, *allowed: str) -> None:
 def begin(definition: DefinitionInfo, variables: dict[str, Any], actor: str, business_key: str | None) -> Instance:
     """Create and run a new instance until every token waits."""
     wf = engine.start(definition.bundle, variables)
-    instance = Instance(definition_id=definition.id, process=definition.key, version=definition.version,
+    instance = Instance(id=new_id(), definition_id=definition.id, process=definition.key, version=definition.version,
                         business_key=business_key, status="running", variables={}, waiting=[], state="",
                         serializer_version=engine.SERIALIZER_VERSION, started_by=actor)
     db.session.add(instance)
-    db.session.flush()
     history.record("instance.started", actor, instance, data={"variables": variables, "business_key": business_key})
-    _run_and_persist(instance, definition, wf, actor, None, engine.now_marker() - 1)
+    _run_and_persist(instance, definition, wf, actor, None, engine.now_marker() - 1, new=True)
     return instance
 
 
@@ -65,7 +65,7 @@ def workflow_of(instance: Instance) -> Any:
 
 
 def _run_and_persist(instance: Instance, definition: DefinitionInfo, wf: Any, actor: str,
-                     action: Action | None, since: float) -> engine.Facts:
+                     action: Action | None, since: float, new: bool = False) -> engine.Facts:
     failure: engine.StepFailed | None = None
     try:
         if action is not None:
@@ -74,12 +74,13 @@ def _run_and_persist(instance: Instance, definition: DefinitionInfo, wf: Any, ac
     except engine.StepFailed as exc:
         failure = exc
     facts = engine.derive(wf, since)
-    persist(instance, definition, wf, facts, actor, failure)
+    persist(instance, definition, wf, facts, actor, failure, new)
     return facts
 
 
 def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engine.Facts, actor: str,
-            failure: engine.StepFailed | None) -> None:
+            failure: engine.StepFailed | None, new: bool = False) -> None:
+    """Write state and derived rows. `new`: the instance has no rows yet, so nothing to reconcile."""
     now = utcnow()
     instance.state = engine.dump(wf)
     instance.variables = engine.plain(facts.variables)
@@ -87,10 +88,10 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
     for task_id, activity in facts.finished.items():
         history.record("activity.completed", actor, instance, activity=activity, task_id=task_id)
     try:
-        _sync_tasks(instance, definition, facts, actor, now)
+        _sync_tasks(instance, definition, facts, actor, now, new)
     except engine.StepFailed as exc:
         failure = failure or exc
-    _sync_timers(instance, facts, actor)
+    _sync_timers(instance, facts, actor, new)
     if failure is not None:
         _fail(instance, failure, actor, now)
     elif facts.completed and instance.status != "completed":
@@ -121,8 +122,9 @@ def _fail(instance: Instance, failure: engine.StepFailed, actor: str, now: Any) 
                    data={"incident_id": incident.id, "type": failure.kind, "message": failure.message})
 
 
-def _sync_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Facts, actor: str, now: Any) -> None:
-    rows = {t.id: t for t in db.session.execute(
+def _sync_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Facts, actor: str, now: Any,
+                new: bool = False) -> None:
+    rows = {} if new else {t.id: t for t in db.session.execute(
         select(Task).where(Task.instance_id == instance.id, Task.status == "open")).scalars()}
     open_ids = set()
     for item in facts.open_tasks:
@@ -148,8 +150,8 @@ def _sync_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Fa
             history.record("task.cancelled", actor, instance, activity=row.activity, task_id=row.id)
 
 
-def _sync_timers(instance: Instance, facts: engine.Facts, actor: str) -> None:
-    rows = {(t.task_id, t.due_at): t for t in db.session.execute(
+def _sync_timers(instance: Instance, facts: engine.Facts, actor: str, new: bool = False) -> None:
+    rows = {} if new else {(t.task_id, t.due_at): t for t in db.session.execute(
         select(Timer).where(Timer.instance_id == instance.id, Timer.state == "waiting")).scalars()}
     seen = set()
     for w in facts.waiting:
