@@ -6,13 +6,16 @@ import contextvars
 import logging
 from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
 from flask import Flask
-from sqlalchemy import event, inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, Engine
 
 from models import db
 
 log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SCHEMA_LOCK = 7312001  # PostgreSQL advisory lock id held while creating the schema
 # True inside a service transaction (services/tx.py): SQLite then begins with BEGIN IMMEDIATE.
 WRITING: contextvars.ContextVar[bool] = contextvars.ContextVar("writing", default=False)
@@ -52,13 +55,39 @@ def init_app(app: Flask) -> None:
             _sqlite_setup(db.engine)
 
 
+def _alembic(connection: Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
 def upgrade() -> None:
-    """Create missing tables; on PostgreSQL under an advisory lock so that many processes may start at once."""
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK})
-        existing = set(inspect(conn).get_table_names())
-        db.metadata.create_all(conn)
-        created = set(inspect(conn).get_table_names()) - existing
-        if created:
-            log.info("created tables: %s", ", ".join(sorted(created)))
+    """Migrate the schema to the newest revision (Alembic), under a lock so that many processes may start at once.
+
+    On PostgreSQL an advisory lock serializes the processes; on SQLite the write lock does.
+    """
+    token = WRITING.set(True)
+    try:
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK})
+            # Until the models settle for the first release, the schema is created from them directly;
+            # the Alembic revisions in migrations/ take over from the first release on.
+            db.metadata.create_all(conn)
+    finally:
+        WRITING.reset(token)
+
+
+def new_revision(message: str, url: str) -> None:
+    """Write a migration for the model changes since the last revision (developers only).
+
+    `url` is a scratch database that this migrates to head first, then compares with the models.
+    """
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        command.upgrade(_alembic(conn), "head")
+        command.revision(_alembic(conn), message=message, autogenerate=True)
+    engine.dispose()

@@ -33,15 +33,13 @@ def pytest_report_header(config: Any) -> str:
 
 @pytest.fixture(scope="session")
 def pg_schema() -> str | None:
-    """On PostgreSQL, start the run from an empty schema so that model changes always apply."""
+    """On PostgreSQL, start the run from an empty schema; the first app migrates it (Alembic)."""
     if not PG_URL:
         return None
-    from models import db
-
     engine = create_engine(PG_URL)
     with engine.begin() as conn:
-        db.metadata.drop_all(conn)
-        db.metadata.create_all(conn)
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     return PG_URL
 
@@ -51,8 +49,10 @@ def _truncate(url: str) -> None:
 
     engine = create_engine(url)
     with engine.begin() as conn:
-        names = ", ".join(t.name for t in db.metadata.sorted_tables)
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        present = set(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
+        names = ", ".join(t.name for t in db.metadata.sorted_tables if t.name in present)
+        if names:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
 
 
