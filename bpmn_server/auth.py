@@ -28,6 +28,9 @@ PERMISSIONS: dict[str, set[str]] = {
     "history.read": {"analyst", "auditor"},
     "history.export": {"analyst", "auditor"},
     "incidents.read": {"analyst", "auditor"},
+    "messages.send": {"analyst", "operator"},
+    "signals.send": {"analyst", "operator"},
+    "external_tasks.work": {"analyst", "operator"},
     "users.manage": set(),
     "users.read": {"auditor"},
 }

@@ -19,11 +19,19 @@ def from_env() -> dict[str, Any]:
         "ADMIN_TOKEN": env("BPMN_SERVER_ADMIN_TOKEN"),
         "MAX_CONTENT_LENGTH": int(env("BPMN_SERVER_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
         "SCRIPT_TIME_LIMIT": float(env("BPMN_SERVER_SCRIPT_TIME_LIMIT", "5")),
+        # Largest variables of an instance, as JSON: a script leaving more is an incident, a request
+        # sending more is refused with 413 (docs/SANDBOX.md).
+        "MAX_VARIABLES_BYTES": int(env("BPMN_SERVER_MAX_VARIABLES_BYTES", str(1024 * 1024))),
         "SCHEDULER_ENABLED": env("BPMN_SERVER_SCHEDULER", "on").lower() not in ("0", "off", "false", "no"),
         "TIMER_POLL_SECONDS": float(env("BPMN_SERVER_TIMER_POLL_SECONDS", "1")),
         "TIMER_LEASE_SECONDS": float(env("BPMN_SERVER_TIMER_LEASE_SECONDS", "60")),
         "TIMER_BATCH": int(env("BPMN_SERVER_TIMER_BATCH", "100")),
         "LOG_LEVEL": env("BPMN_SERVER_LOG_LEVEL", "INFO"),
+        # Signs the web pages' session cookie. Unset: a random key kept in a file beside the SQLite
+        # database (or in <cwd>/var), shared by the processes of one host (web/secret.py).
+        "SECRET_KEY": env("BPMN_SERVER_SECRET_KEY") or None,
+        # Mark the session cookie Secure (only sent over HTTPS): turn on behind TLS.
+        "SESSION_COOKIE_SECURE": env("BPMN_SERVER_SECURE_COOKIE", "off").lower() in ("1", "on", "true", "yes"),
     }
 
 

@@ -61,7 +61,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
-        return problem(exc.code or 500, exc.name, exc.description)
+        detail = exc.description
+        if exc.code == 413:
+            detail = f"the request body is larger than the limit of {app.config['MAX_CONTENT_LENGTH']} bytes"
+        resp = problem(exc.code or 500, exc.name, detail)
+        # Keep what the exception says beyond the body, e.g. `Allow` on a 405.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                resp.headers[name] = value
+        return resp
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

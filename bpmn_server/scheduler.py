@@ -1,8 +1,13 @@
 """The clock: APScheduler wakes this process to fire due timers. The timers table is the truth.
 
-Each server process runs its own BackgroundScheduler with an in-memory job store (APScheduler must
-not share a job store between schedulers). An interval job polls for due timers; after each poll a
-one-off date job is set for the next timer due before the following poll, so short timers fire on time.
+Each server process runs one BackgroundScheduler with an in-memory job store (APScheduler must not
+share a job store between schedulers) and a single worker thread, so that its jobs never overlap.
+An interval job polls for due timers; after each poll a one-off date job is set for the next timer
+due before the following poll, so that short timers fire on time. Which process fires a timer is
+decided in the database (services/timers.py), so any number of processes may run a clock.
+
+One clock per process: `start` again returns the running one, and a forked child (a gunicorn worker
+forked after the master started one) starts its own. It stops at interpreter exit, or with `stop`.
 """
 
 from __future__ import annotations
@@ -10,21 +15,30 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import logging
+import os
+import threading
 import time
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from models import utcnow
 
 log = logging.getLogger(__name__)
+# APScheduler logs every run of every job at INFO: twice a second of noise with a short poll.
+logging.getLogger("apscheduler").setLevel(logging.WARNING)
+_lock = threading.Lock()
+_clock: Clock | None = None
+_atexit_registered = False
 
 
 class Clock:
     def __init__(self, app: Flask):
         self.app = app
+        self.pid = os.getpid()
         self.poll = float(app.config["TIMER_POLL_SECONDS"])
-        self.scheduler = BackgroundScheduler(timezone=dt.UTC,
+        self.scheduler = BackgroundScheduler(timezone=dt.UTC, executors={"default": ThreadPoolExecutor(1)},
                                              job_defaults={"coalesce": True, "max_instances": 1,
                                                            "misfire_grace_time": None})
         self.last_tick = time.monotonic()
@@ -33,14 +47,18 @@ class Clock:
         self.scheduler.add_job(self.tick, "interval", seconds=self.poll, id="poll",
                                next_run_time=dt.datetime.now(dt.UTC))
         self.scheduler.start()
-        atexit.register(self.stop)
+
+    def running(self) -> bool:
+        return self.pid == os.getpid() and self.scheduler.running
 
     def stop(self) -> None:
-        if self.scheduler.running:
+        """Stop polling and wait for a round in progress to finish (it commits timer by timer)."""
+        if self.running():
             self.scheduler.shutdown(wait=True)
+            log.info("timer clock stopped")
 
     def healthy(self) -> bool:
-        return self.scheduler.running and time.monotonic() - self.last_tick < max(30.0, self.poll * 10)
+        return self.running() and time.monotonic() - self.last_tick < max(30.0, self.poll * 10)
 
     def tick(self) -> None:
         from .services.timers import fire_due_timers, next_due
@@ -48,22 +66,49 @@ class Clock:
         self.last_tick = time.monotonic()
         with self.app.app_context():
             try:
-                fire_due_timers(utcnow(), batch=self.app.config["TIMER_BATCH"],
+                # No `now`: each claim and each firing reads the wall clock, so lags are true.
+                fire_due_timers(batch=self.app.config["TIMER_BATCH"],
                                 lease_seconds=self.app.config["TIMER_LEASE_SECONDS"])
-                upcoming = next_due()
-            except Exception:  # noqa: BLE001 - the clock must keep ticking through a bad poll
+                upcoming = next_due(utcnow())
+            except Exception:  # noqa: BLE001 - the clock must keep ticking through a bad round
                 log.exception("timer poll failed")
                 return
-        if upcoming is not None:
+            finally:
+                self.last_tick = time.monotonic()
+        if upcoming is not None and self.scheduler.running:
             wait = (upcoming - utcnow()).total_seconds()
-            if 0 < wait < self.poll:
+            if wait < self.poll:
+                # Timers are claimed when `due_at <= now`: wake up just after it.
                 self.scheduler.add_job(self.tick, "date", run_date=upcoming + dt.timedelta(milliseconds=5),
                                        id="soon", replace_existing=True)
 
 
 def start(app: Flask) -> Clock:
-    clock = Clock(app)
-    clock.start()
-    app.extensions["bpmn_clock"] = clock
-    log.info("timer clock started (poll every %.1f s)", clock.poll)
+    """Start this process's clock for `app` (once: a running clock for it is returned as it is)."""
+    global _clock, _atexit_registered
+    with _lock:
+        if _clock is not None and _clock.running():
+            if _clock.app is app:
+                return _clock
+            log.warning("replacing the timer clock of another app in this process")
+            _clock.stop()
+        clock = Clock(app)
+        clock.start()
+        _clock = clock
+        app.extensions["bpmn_clock"] = clock
+        if not _atexit_registered:
+            atexit.register(stop)
+            _atexit_registered = True
+    log.info("timer clock started in process %d (poll every %.1f s)", clock.pid, clock.poll)
     return clock
+
+
+def stop(app: Flask | None = None) -> None:
+    """Stop this process's clock (only if it is `app`'s, when given). Safe to call twice."""
+    global _clock
+    with _lock:
+        clock = _clock
+        if clock is None or (app is not None and clock.app is not app):
+            return
+        _clock = None
+    clock.stop()

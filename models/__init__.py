@@ -3,11 +3,13 @@
 from .base import db, new_id, utcnow
 from .definition import Definition, Deployment
 from .event import Event
+from .external_task import ExternalTask
 from .incident import Incident
 from .instance import Instance
+from .subscription import CorrelationKey, Subscription
 from .task import Task, TaskCandidate
 from .timer import Timer
 from .user import User
 
 __all__ = ["db", "new_id", "utcnow", "Definition", "Deployment", "Event", "Incident", "Instance",
-           "Task", "TaskCandidate", "Timer", "User"]
+           "Task", "TaskCandidate", "Timer", "User", "Subscription", "CorrelationKey", "ExternalTask"]

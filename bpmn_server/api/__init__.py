@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import definitions, history, instances, metrics, ops, tasks, timers, users
+from . import (
+    camunda,
+    definitions,
+    external_tasks,
+    history,
+    incidents,
+    instances,
+    messages,
+    metrics,
+    ops,
+    tasks,
+    timers,
+    users,
+)
 
 
 def register(app: Flask) -> None:
-    for module in (definitions, instances, tasks, timers, history, users, ops, metrics):
+    for module in (definitions, instances, tasks, timers, history, users, ops, metrics, incidents, messages,
+                   external_tasks, camunda):
         app.register_blueprint(module.bp)

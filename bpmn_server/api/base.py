@@ -6,6 +6,8 @@ Each route declares its schemas once; the OpenAPI spec is generated from the sam
 from __future__ import annotations
 
 import functools
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,15 +39,28 @@ class RouteDoc:
     extra: dict[str, Any]
 
 
+_LONG_NUMBER = re.compile(rb"\d{20,}")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def json_body() -> Any:
     if not request.content_length and not request.get_data(cache=True):
         return {}
     if not request.mimetype or request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
         raise UnsupportedMediaType(f"send the body as application/json, not {request.mimetype or 'nothing'}")
+    data = request.get_data(cache=True)
     try:
-        return orjson.loads(request.get_data(cache=True))
+        value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}") from None
+    if _LONG_NUMBER.search(data):
+        # orjson reads integers beyond 64 bits as floats, silently; read such a body exactly instead, so that
+        # the checks downstream see (and refuse) the integer rather than store a rounded float.
+        value = json.loads(data, parse_constant=_no_constant)
+    return value
 
 
 def respond(data: Any, schema: Schema | None, status: int = 200) -> Response:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint
 
 from ..auth import current_user
-from ..services import instances
+from ..services import incidents, instances, migration
 from .base import route
 from .schemas import (
     EventSchema,
@@ -15,8 +15,10 @@ from .schemas import (
     InstanceSchema,
     InstanceSummarySchema,
     ListQuery,
+    MigrateSchema,
     ReasonSchema,
     StartSchema,
+    VariablesPatchSchema,
     page_of,
 )
 
@@ -74,3 +76,23 @@ def resume(instance_id: str) -> Any:
        permission="history.read", query=ListQuery, response=page_of(EventSchema))
 def timeline(instance_id: str, query: dict[str, Any]) -> Any:
     return instances.timeline(instance_id, query["limit"], query["after"])
+
+
+@route(bp, "/<instance_id>/variables", ["PATCH"], summary="Repair an instance's variables (set, unset, reason)",
+       permission="instances.manage", body=VariablesPatchSchema, response=InstanceSchema)
+def update_variables(instance_id: str, body: dict[str, Any]) -> Any:
+    return view(incidents.update_variables(instance_id, current_user().name, body["set"], body["unset"],
+                                           body["reason"]))
+
+
+@route(bp, "/<instance_id>/retry", ["POST"], summary="Run the failed step again after a repair",
+       permission="instances.manage", response=InstanceSchema)
+def retry(instance_id: str) -> Any:
+    return view(incidents.retry(instance_id, current_user().name))
+
+
+@route(bp, "/<instance_id>/migrate", ["POST"], summary="Move the instance to another version of its process "
+       "(422 lists the activities that cannot be mapped)", permission="instances.manage", body=MigrateSchema,
+       response=InstanceSchema)
+def migrate(instance_id: str, body: dict[str, Any]) -> Any:
+    return view(migration.migrate(instance_id, current_user().name, body["version"]))

@@ -104,6 +104,11 @@ class FormFieldSchema(Schema):
     maxlength = fields.Integer()
     min = fields.Raw()
     max = fields.Raw()
+    readonly = fields.Boolean()
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        # A field is a dict: a missing key must stay missing, not fall back to `dict.values`.
+        return obj.get(attr, default) if isinstance(obj, dict) else super().get_attribute(obj, attr, default)
 
 
 class FormSchema(Schema):
@@ -214,13 +219,18 @@ class ReassignResultSchema(Schema):
 
 # Timers
 class TimerSchema(Schema):
+    """A timer. A start timer (of a timer start event) has a `definition_id` and no `instance_id`."""
+
     id = fields.String()
-    instance_id = fields.String()
+    instance_id = fields.String(allow_none=True)
+    definition_id = fields.String(allow_none=True)
     process = fields.String()
     activity = fields.String()
-    kind = fields.String()
+    kind = fields.String(metadata={"description": "date | duration | cycle"})
     due_at = UTC()
     state = fields.String()
+    locked_by = fields.String(allow_none=True, metadata={"description": "the server process holding its lease"})
+    locked_until = UTC(allow_none=True)
 
 
 class TimerQuery(ListQuery):
@@ -229,8 +239,8 @@ class TimerQuery(ListQuery):
 
 
 class FiredSchema(Schema):
-    fired = fields.Boolean()
-    instance_id = fields.String()
+    fired = fields.Boolean(metadata={"description": "false when its activity had finished meanwhile"})
+    instance_id = fields.String(allow_none=True, metadata={"description": "the instance it fired in, or started"})
 
 
 # History
@@ -273,3 +283,90 @@ class HealthSchema(Schema):
     status = fields.String()
     database = fields.String()
     scheduler = fields.String()
+
+
+# Repair, messages, signals, external tasks, migration
+class VariablesPatchSchema(Strict):
+    set = fields.Dict(keys=fields.String(), load_default=dict)
+    unset = fields.List(fields.String(validate=validate.Length(1, 255)), load_default=list)
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class MigrateSchema(Strict):
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class MessageSchema(Strict):
+    name = fields.String(required=True, validate=validate.Length(1, 255))
+    business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
+    correlation = fields.Dict(keys=fields.String(), load_default=None, allow_none=True)
+    variables = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class MessageResultSchema(Schema):
+    instance_id = fields.String()
+    started = fields.Boolean()
+
+
+class SignalSchema(Strict):
+    name = fields.String(required=True, validate=validate.Length(1, 255))
+    variables = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class SignalResultSchema(Schema):
+    delivered = fields.Integer()
+    started = fields.Integer()
+
+
+class FetchTopicSchema(Strict):
+    name = fields.String(required=True, validate=validate.Length(1, 255))
+    lock_duration_ms = fields.Integer(required=True, validate=validate.Range(1, 7 * 24 * 3600 * 1000))
+
+
+class FetchAndLockSchema(Strict):
+    worker_id = fields.String(required=True, validate=validate.Length(1, 255))
+    topics = fields.List(fields.Nested(FetchTopicSchema), required=True, validate=validate.Length(1, 100))
+    max_tasks = fields.Integer(load_default=10, validate=validate.Range(1, 500))
+
+
+class ExternalTaskSchema(Schema):
+    id = fields.String()
+    topic = fields.String()
+    instance_id = fields.String()
+    process = fields.String()
+    activity = fields.String()
+    business_key = fields.String(allow_none=True)
+    variables = fields.Dict()
+    retries = fields.Integer(allow_none=True)
+    lock_expires_at = UTC(allow_none=True)
+    worker_id = fields.String(allow_none=True)
+    state = fields.String()
+    error_message = fields.String(allow_none=True)
+
+
+class ExternalTaskListSchema(Schema):
+    items = fields.List(fields.Nested(ExternalTaskSchema))
+
+
+class ExternalCompleteSchema(Strict):
+    worker_id = fields.String(required=True, validate=validate.Length(1, 255))
+    variables = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class ExternalFailureSchema(Strict):
+    worker_id = fields.String(required=True, validate=validate.Length(1, 255))
+    error = fields.String(load_default="", validate=validate.Length(max=4000))
+    retries = fields.Integer(required=True, validate=validate.Range(min=0))
+    retry_timeout_ms = fields.Integer(load_default=0, validate=validate.Range(0, 30 * 24 * 3600 * 1000))
+
+
+class ExternalBpmnErrorSchema(Strict):
+    worker_id = fields.String(required=True, validate=validate.Length(1, 255))
+    code = fields.String(required=True, validate=validate.Length(1, 255))
+    message = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    variables = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class ExtendLockSchema(Strict):
+    worker_id = fields.String(required=True, validate=validate.Length(1, 255))
+    new_duration_ms = fields.Integer(required=True, validate=validate.Range(1, 7 * 24 * 3600 * 1000))

@@ -1,4 +1,4 @@
-"""Waiting timers."""
+"""Waiting timers, and firing one by hand."""
 
 from __future__ import annotations
 
@@ -14,14 +14,13 @@ from .schemas import FiredSchema, TimerQuery, TimerSchema, page_of
 bp = Blueprint("timers", __name__, url_prefix="/api/timers")
 
 
-@route(bp, "", ["GET"], summary="Waiting timers, soonest first", permission="timers.read", query=TimerQuery,
-       response=page_of(TimerSchema))
+@route(bp, "", ["GET"], summary="Waiting timers, soonest first (instance timers and start timers)",
+       permission="timers.read", query=TimerQuery, response=page_of(TimerSchema))
 def list_timers(query: dict[str, Any]) -> Any:
     return timers.list_timers(query["limit"], query["after"], query["due_before"], query["process"])
 
 
-@route(bp, "/<timer_id>/fire", ["POST"], summary="Fire a timer now", permission="timers.fire",
-       response=FiredSchema)
+@route(bp, "/<timer_id>/fire", ["POST"], summary="Fire a waiting timer now (409 if it is not waiting or its "
+       "instance is not running)", permission="timers.fire", response=FiredSchema)
 def fire(timer_id: str) -> Any:
-    fired, instance_id = timers.fire_now(timer_id, current_user().name)
-    return {"fired": fired, "instance_id": instance_id}
+    return timers.fire_now(timer_id, current_user().name)

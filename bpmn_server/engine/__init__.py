@@ -15,6 +15,7 @@ from typing import Any
 from . import facts as _facts
 from . import runtime as _runtime
 from . import sandbox
+from . import timers as _timers
 from .errors import BpmnInvalid, BpmnMalformed, StepFailed
 from .facts import Facts, OpenTask, WaitingEvent, plain
 from .parser import ParsedProcess, build_processes, parse_xml
@@ -31,6 +32,17 @@ def parse_definitions(data: bytes, filename: str, find_called: Callable[[str], b
     """Parse, validate and translate an upload; raise BpmnMalformed (400) or BpmnInvalid (422)."""
     root = parse_xml(data)
     return build_processes(root, filename, _runtime.serialize_spec, find_called)
+
+
+def conformance_errors(data: bytes) -> list[dict[str, Any]]:
+    """BPMN 2.0 schema and constraint violations of a file, without deploying it (empty: it conforms).
+
+    Raises BpmnMalformed for bytes that are not XML. Rule ids: `validator_catalogue.RULE_CATALOGUE`.
+    """
+    from . import validator
+
+    root = parse_xml(data)
+    return validator.validate_schema(root) + validator.validate(root)
 
 
 def process_ids(data: bytes) -> list[str]:
@@ -73,8 +85,12 @@ def bundle(definition_id: str, stored: Callable[[], str]) -> Any:
     return _CACHE.get(definition_id, stored)
 
 
-def start(spec_bundle: Any, variables: dict[str, Any]) -> Workflow:
-    return _runtime.new_workflow(spec_bundle, variables)
+def start(spec_bundle: Any, variables: dict[str, Any], start_event: str | None = None) -> Workflow:
+    """A new workflow. `start_event` names the timer start event whose firing starts it; without it
+    timer start events are skipped (they belong to the definition: see engine/timers.py)."""
+    wf = _runtime.new_workflow(spec_bundle, variables)
+    _timers.choose_start(wf, start_event)
+    return wf
 
 
 def load(spec_bundle: Any, state: str) -> Workflow:
@@ -138,3 +154,80 @@ def variables_ok(value: Any, path: str = "") -> list[str]:
 
 
 _ = sandbox  # re-exported for the sandbox's limits in docs and tests
+
+
+# Messages, signals, BPMN errors, external work and repairs (engine/events.py).
+def deliver(wf: Workflow, kind: str, name: str, variables: dict[str, Any]) -> bool:
+    """Deliver message or signal `name` (kind "message" | "signal") to its waiting catchers; False if none."""
+    from . import events
+
+    return events.deliver(wf, kind, name, variables)
+
+
+def set_variables(wf: Workflow, values: dict[str, Any], unset: list[str]) -> None:
+    """Repair: set and remove variables in the live (and failed) tasks."""
+    from . import events
+
+    events.set_variables(wf, values, unset)
+
+
+def retry_failed(wf: Workflow) -> int:
+    """Make failed tasks runnable again (the next `run` re-runs them); how many there were."""
+    from . import events
+
+    return events.retry(wf)
+
+
+def complete_external(wf: Workflow, task_id: str, variables: dict[str, Any]) -> bool:
+    from . import events
+
+    return events.complete_external(wf, task_id, variables)
+
+
+def throw_error(wf: Workflow, task_id: str, code: str, variables: dict[str, Any]) -> bool:
+    """Throw BPMN error `code` from a waiting task; False when no boundary event would catch it."""
+    from . import events
+
+    return events.throw_error(wf, task_id, code, variables)
+
+
+# Timer start events (engine/timers.py).
+StartSchedule = _timers.StartSchedule
+
+
+def start_schedules(spec_bundle: Any, now: Any) -> list[StartSchedule]:
+    """The first occurrence of each timer start event of a process, worked out at deploy time (the
+    values may be `${...}` expressions, but there are no variables yet). BpmnInvalid if one cannot be."""
+    found, errors = [], []
+    for timer in _timers.start_timers(spec_bundle.spec):
+        try:
+            schedule = _timers.first_start(timer, _runtime.ENVIRONMENT.evaluate(timer.expression, {}), now)
+        except Exception as exc:  # noqa: BLE001 - any evaluation failure is a problem of the diagram
+            errors.append({"line": None, "element": timer.activity,
+                           "message": f"the timer start event cannot be scheduled: {exc}"})
+            continue
+        if schedule is not None:
+            found.append(schedule)
+    if errors:
+        raise BpmnInvalid("the diagram cannot be executed", errors=errors)
+    return found
+
+
+def migrate(wf: Workflow, new_bundle: Any) -> tuple[list[dict[str, Any]], dict[str, str], str | None]:
+    """Move `wf` onto another version's spec (engine/migration.py).
+
+    Returns (problems, renamed activities, new state). With problems, nothing is to be saved; the new
+    state has been checked to load on the new version.
+    """
+    from . import migration
+
+    problems, renamed = migration.migrate(wf, new_bundle)
+    if problems:
+        return problems, {}, None
+    state = dump(wf)
+    try:
+        load(new_bundle, state)
+    except Exception as exc:  # noqa: BLE001 - whatever SpiffWorkflow trips on, the answer is "cannot migrate"
+        reason = f"the instance cannot be restored on the new version ({type(exc).__name__}: {exc})"
+        return [{"activity": None, "element": None, "message": reason}], {}, None
+    return [], renamed, state

@@ -41,29 +41,62 @@ def is_iso_literal(text: str) -> bool:
     return bool(_ISO_DURATION.match(text) or _ISO_DATE.match(text) or _ISO_CYCLE.match(text))
 
 
+_SKIP = (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT, tokenize.COMMENT)
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+
+
+def _close(tokens: list[tokenize.TokenInfo], i: int) -> int:
+    """Index of the bracket that closes the one at `i` (or the last token if unbalanced)."""
+    depth = 0
+    for j in range(i, len(tokens)):
+        if tokens[j].string in _PAIRS:
+            depth += 1
+        elif tokens[j].string in _PAIRS.values():
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(tokens) - 1
+
+
+def _operand_end(tokens: list[tokenize.TokenInfo], i: int) -> int:
+    """End (exclusive) of the unary operand starting at `i`: `x`, `a.b[0]`, `(a or b)`, `not x`."""
+    n = len(tokens)
+    while i < n and tokens[i].string in ("not", "empty", "-", "+"):
+        i += 1
+    if i >= n:
+        return n
+    i = _close(tokens, i) + 1 if tokens[i].string in _PAIRS else i + 1
+    while i < n:
+        if tokens[i].string == "." and i + 1 < n:
+            i += 2
+        elif tokens[i].string in ("(", "["):
+            i = _close(tokens, i) + 1
+        else:
+            break
+    return i
+
+
 def _juel_to_python(src: str) -> str:
     """Rewrite JUEL operators token by token, leaving string literals alone."""
     src = "".join(_rewrite_symbols(part) if i % 2 == 0 else part
                   for i, part in enumerate(_STRINGS.split(src)))
-    out: list[str] = []
-    empty_pending = False
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(src).readline))
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(src).readline) if t.type not in _SKIP]
     except (tokenize.TokenError, SyntaxError, IndentationError) as exc:
         raise ExpressionError(f"cannot read expression: {exc}") from exc
-    for tok in tokens:
+    out: list[tuple[int, str]] = []
+    closes: dict[int, int] = {}  # token index -> how many `empty` groups end after it
+    for i, tok in enumerate(tokens):
         if tok.type == tokenize.NAME and tok.string == "empty":
-            empty_pending = True
-            continue
-        text = tok.string
-        if tok.type == tokenize.NAME and tok.string in _WORDS:
-            text = _WORDS[tok.string]
-        if empty_pending and tok.type == tokenize.NAME:
-            text = f"(not {text})"
-            empty_pending = False
-        out.append((tok.type, text))
-    result = tokenize.untokenize(out)
-    return " ".join(result.split()) if "\n" not in result.strip() else result.strip()
+            # JUEL `empty x` is true for null, "", [] and {}: Python's `not x`, bound to its operand.
+            end = _operand_end(tokens, i + 1) - 1
+            closes[end] = closes.get(end, 0) + 1
+            out += [(tokenize.OP, "("), (tokenize.NAME, "not"), (tokenize.OP, "(")]
+        else:
+            text = _WORDS.get(tok.string, tok.string) if tok.type == tokenize.NAME else tok.string
+            out.append((tok.type, text))
+        out += [(tokenize.OP, ")"), (tokenize.OP, ")")] * closes.pop(i, 0)
+    return tokenize.untokenize(out).strip()
 
 
 def translate_expression(text: str) -> str:

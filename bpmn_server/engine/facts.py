@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition,
-    TimeDateEventDefinition,
-    TimerEventDefinition,
-)
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
+
+from . import timers
 
 
 @dataclass
@@ -38,16 +38,28 @@ class WaitingEvent:
 
 
 @dataclass
+class ExternalWork:
+    """A READY external service task (camunda:type="external"): work for a worker, not for the task list."""
+
+    id: str
+    activity: str
+    topic: str
+    data: dict[str, Any]
+
+
+@dataclass
 class Facts:
     completed: bool
     variables: dict[str, Any]
     open_tasks: list[OpenTask] = field(default_factory=list)
     waiting: list[WaitingEvent] = field(default_factory=list)
     finished: dict[str, str] = field(default_factory=dict)  # task id -> activity id
+    external_tasks: list[ExternalWork] = field(default_factory=list)  # service tasks waiting for a worker
 
 
 def plain(value: Any) -> Any:
-    """Task data made JSON-safe for clients: dates as ISO strings, sets as lists."""
+    """Task data made JSON-safe for clients: dates as ISO strings, sets as lists, what JSON cannot hold
+    exactly (integers beyond 64 bits, NaN) as strings."""
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items() if not callable(v)}
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -60,6 +72,10 @@ def plain(value: Any) -> Any:
         return value.total_seconds()
     if isinstance(value, decimal.Decimal):
         return str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64:
+        return str(value)  # a script's huge integer: JSON encoders and databases keep 64 bits, a string keeps all
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # NaN and infinities are not JSON
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
@@ -70,17 +86,17 @@ def _bpmn_id(task: Any) -> str | None:
 
 
 def _due(task: Any, definition: TimerEventDefinition) -> tuple[dt.datetime | None, str]:
+    """When a waiting timer is due; None for an exhausted cycle (it waits for nothing)."""
+    kind = timers.kind_of(definition)
     value = task._get_internal_data("event_value")
     try:
-        if isinstance(definition, CycleTimerEventDefinition):
-            return (dt.datetime.fromisoformat(value["next"]) if isinstance(value, dict) else None), "cycle"
+        if kind == "cycle":
+            return (dt.datetime.fromisoformat(value["next"]) if timers.cycle_pending(task) else None), kind
         if value is None:
-            return None, "date" if isinstance(definition, TimeDateEventDefinition) else "duration"
-        due = TimerEventDefinition.parse_time_or_duration(value) if isinstance(
-            definition, TimeDateEventDefinition) else TimerEventDefinition.get_datetime(value)
-        return due, "date" if isinstance(definition, TimeDateEventDefinition) else "duration"
+            return None, kind
+        return (TimerEventDefinition.get_datetime(value) if kind == "duration" else timers.parse_date(value)), kind
     except (ValueError, TypeError, KeyError):
-        return None, "date"
+        return None, kind
 
 
 def _waiting_event(task: Any) -> WaitingEvent | None:
@@ -88,12 +104,39 @@ def _waiting_event(task: Any) -> WaitingEvent | None:
     activity = _bpmn_id(task)
     if isinstance(definition, TimerEventDefinition):
         due, kind = _due(task, definition)
+        if due is None and kind == "cycle":
+            return None
         return WaitingEvent(str(task.id), "timer", activity, getattr(definition, "name", None), due, kind)
     if isinstance(definition, MessageEventDefinition):
         return WaitingEvent(str(task.id), "message", activity, definition.name)
     if isinstance(definition, SignalEventDefinition):
         return WaitingEvent(str(task.id), "signal", activity, definition.name)
     return None
+
+
+def _gateway_timers(task: Any) -> list[WaitingEvent]:
+    """The timer branch of a waiting event-based gateway, named by its catch event."""
+    outputs = task.task_spec.outputs
+    found = []
+    for i, definition in enumerate(task.task_spec.event_definition.event_definitions):
+        if isinstance(definition, TimerEventDefinition):
+            due, kind = _due(task, definition)
+            activity = getattr(outputs[i], "bpmn_id", None) if i < len(outputs) else None
+            found.append(WaitingEvent(str(task.id), "timer", activity or _bpmn_id(task), definition.name, due, kind))
+    return found
+
+
+def _gateway_events(task: Any) -> list[WaitingEvent]:
+    """The message and signal branches of a waiting event-based gateway, named by their catch events."""
+    found = []
+    outputs = task.task_spec.outputs
+    for i, definition in enumerate(task.task_spec.event_definition.event_definitions):
+        kind = "message" if isinstance(definition, MessageEventDefinition) else (
+            "signal" if isinstance(definition, SignalEventDefinition) else None)
+        if kind is not None:
+            activity = getattr(outputs[i], "bpmn_id", None) if i < len(outputs) else None
+            found.append(WaitingEvent(str(task.id), kind, activity or _bpmn_id(task), definition.name))
+    return found
 
 
 def variables_of(wf: BpmnWorkflow) -> dict[str, Any]:
@@ -105,7 +148,13 @@ def variables_of(wf: BpmnWorkflow) -> dict[str, Any]:
             merged.update(end.data)
         return merged
     merged: dict[str, Any] = dict(wf.data)
-    live = [t for t in wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)]
+    # Every unfinished task that holds data: the waiting ones, and after a failure the task that failed
+    # (ERROR, or still FUTURE when it failed while starting), so that a failed instance keeps its data.
+    live = [t for t in wf.get_tasks(state=TaskState.NOT_FINISHED_MASK | TaskState.ERROR) if t.data]
+    # A parallel branch that reached a join leaves its data on its last completed task (the waiting
+    # join holds none until it fires): take the completed tasks at the frontier too.
+    live += [t for t in wf.get_tasks(state=TaskState.COMPLETED)
+             if t.data and t.children and any(not c.has_state(TaskState.FINISHED_MASK) for c in t.children)]
     for task in sorted(live, key=lambda t: t.last_state_change):
         merged.update(task.data)
     return merged
@@ -115,17 +164,27 @@ def derive(wf: BpmnWorkflow, since: float = 0.0) -> Facts:
     """Facts of `wf`; `finished` lists activities completed at or after `since` (a time.time())."""
     completed = wf.is_completed()
     facts = Facts(completed=completed, variables=variables_of(wf))
+    finished: list[tuple[float, str, str]] = []
     for task in wf.get_tasks():
         activity = _bpmn_id(task)
         if activity is None:
             continue
         if task.state == TaskState.COMPLETED:
             if task.last_state_change >= since:
-                facts.finished[str(task.id)] = activity
+                finished.append((task.last_state_change, str(task.id), activity))
+        elif task.state == TaskState.READY and getattr(task.task_spec, "external", False):
+            topic = getattr(task.task_spec, "topic", None) or activity
+            facts.external_tasks.append(ExternalWork(str(task.id), activity, topic, task.data))
+            facts.waiting.append(WaitingEvent(str(task.id), "external", activity, topic))
         elif task.state == TaskState.READY and task.task_spec.manual:
             facts.open_tasks.append(OpenTask(str(task.id), activity, task.task_spec.bpmn_name or activity, task.data))
         elif task.state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent):
             event = _waiting_event(task)
             if event is not None:
                 facts.waiting.append(event)
+            elif isinstance(task.task_spec.event_definition, MultipleEventDefinition):
+                facts.waiting.extend(_gateway_events(task))
+                facts.waiting.extend(_gateway_timers(task))
+    # In the order they completed (the task tree order puts a call activity before what it called).
+    facts.finished = {task_id: activity for _, task_id, activity in sorted(finished, key=lambda f: f[0])}
     return facts

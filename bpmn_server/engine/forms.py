@@ -1,4 +1,8 @@
-"""Read `camunda:formData` from a user task into the plain form description of the contract."""
+"""Read `camunda:formData` from a user task into the plain form description of the contract.
+
+Run at deploy time: a form that cannot be validated (a field without id, an enum without values,
+a constraint whose config is not a number) is refused then, with its line, rather than at completion.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,13 @@ from typing import Any
 
 from lxml import etree
 
+from .errors import BpmnInvalid
+
 FIELD_TYPES = {"string", "long", "boolean", "date", "enum"}
-CONSTRAINTS = {"minlength", "maxlength", "min", "max", "readonly"}
+NUMERIC = {"minlength", "maxlength", "min", "max"}
 
 
-def _default(kind: str, raw: str | None) -> Any:
-    if raw is None:
-        return None
+def _default(kind: str, raw: str) -> Any:
     if kind == "long":
         try:
             return int(raw)
@@ -23,34 +27,66 @@ def _default(kind: str, raw: str | None) -> Any:
     return raw
 
 
-def parse_form(task: etree._Element, camunda_ns: str) -> dict[str, Any] | None:
-    """The form of a user task, or None when it declares no fields."""
-    fields = []
-    for el in task.iterfind(f".//{{{camunda_ns}}}formData/{{{camunda_ns}}}formField"):
-        kind = (el.get("type") or "string").strip()
-        field: dict[str, Any] = {"id": el.get("id"), "label": el.get("label") or el.get("id"),
-                                 "type": kind if kind in FIELD_TYPES else "string", "required": False}
-        if el.get("defaultValue") is not None:
-            field["default"] = _default(kind, el.get("defaultValue"))
-        if kind == "enum":
-            field["values"] = [{"id": v.get("id"), "name": v.get("name") or v.get("id")}
-                               for v in el.iterfind(f"{{{camunda_ns}}}value")]
-        for constraint in el.iterfind(f"{{{camunda_ns}}}validation/{{{camunda_ns}}}constraint"):
-            name = (constraint.get("name") or "").strip()
-            if name == "required":
-                field["required"] = True
-            elif name in CONSTRAINTS:
-                config = constraint.get("config")
-                field[name] = True if name == "readonly" else _number(config)
-        fields.append(field)
-    return {"fields": fields} if fields else None
+def _problem(el: etree._Element, task: etree._Element, message: str) -> dict[str, Any]:
+    return {"line": el.sourceline, "element": task.get("id"), "message": message}
 
 
-def _number(raw: str | None) -> Any:
+def _number(raw: str | None) -> int | float | None:
     try:
         return int(raw) if raw is not None else None
     except ValueError:
         try:
             return float(raw)
         except ValueError:
-            return raw
+            return None
+
+
+def _field(el: etree._Element, task: etree._Element, ns: str, problems: list[dict[str, Any]]) -> dict[str, Any]:
+    fid = (el.get("id") or "").strip()
+    kind = (el.get("type") or "string").strip()
+    if not fid:
+        problems.append(_problem(el, task, "a form field has no id"))
+    if kind not in FIELD_TYPES:
+        problems.append(_problem(el, task, f"form field '{fid}': type '{kind}' is not one of "
+                                           f"{', '.join(sorted(FIELD_TYPES))}"))
+    field: dict[str, Any] = {"id": fid, "label": el.get("label") or fid, "type": kind, "required": False}
+    if kind == "enum":
+        field["values"] = [{"id": v.get("id"), "name": v.get("name") or v.get("id")}
+                           for v in el.iterfind(f"{{{ns}}}value")]
+        if not field["values"] or any(not v["id"] for v in field["values"]):
+            problems.append(_problem(el, task, f"enum field '{fid}' needs values, each with an id"))
+    if el.get("defaultValue") is not None:
+        field["default"] = _default(kind, el.get("defaultValue"))
+    for constraint in el.iterfind(f"{{{ns}}}validation/{{{ns}}}constraint"):
+        name = (constraint.get("name") or "").strip()
+        if name == "required":
+            field["required"] = True
+        elif name == "readonly":
+            field["readonly"] = True
+        elif name in NUMERIC:
+            value = _number(constraint.get("config"))
+            if value is None:
+                problems.append(_problem(constraint, task, f"form field '{fid}': constraint {name} needs a "
+                                                           f"number as config, not {constraint.get('config')!r}"))
+            field[name] = value
+        else:
+            problems.append(_problem(constraint, task, f"form field '{fid}': constraint '{name}' is not "
+                                                       "supported (required, readonly, minlength, maxlength, "
+                                                       "min, max)"))
+    return field
+
+
+def parse_form(task: etree._Element, camunda_ns: str) -> dict[str, Any] | None:
+    """The form of a user task, or None when it declares no fields. Raises BpmnInvalid."""
+    problems: list[dict[str, Any]] = []
+    fields = [_field(el, task, camunda_ns, problems)
+              for el in task.iterfind(f".//{{{camunda_ns}}}formData/{{{camunda_ns}}}formField")]
+    seen: set[str] = set()
+    for f in fields:
+        if f["id"] and f["id"] in seen:
+            problems.append({"line": task.sourceline, "element": task.get("id"),
+                             "message": f"form field '{f['id']}' is declared twice"})
+        seen.add(f["id"])
+    if problems:
+        raise BpmnInvalid("the diagram cannot be executed: a task form is not valid", errors=problems)
+    return {"fields": fields} if fields else None

@@ -13,14 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
+from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.bpmn.specs.defaults import ScriptTask
+from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import sandbox
+from . import multiinstance, sandbox
 from .errors import BpmnInvalid, BpmnMalformed
-from .expressions import ExpressionError, check_syntax, translate_assignment, translate_expression, translate_timer
+from .expressions import ExpressionError, translate_assignment, translate_expression, translate_timer
 from .forms import parse_form
+from .specs import ServerParser
+from .validator import check_constraints
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
@@ -33,8 +37,20 @@ UNSUPPORTED = {
     "compensateEventDefinition": "compensation events are not supported",
     "businessRuleTask": "business rule tasks (DMN) are not supported yet",
     "linkEventDefinition": "link events are not supported",
+    "adHocSubProcess": "ad-hoc subprocesses are not supported (no completion condition fails at run time)",
+    "complexBehaviorDefinition": "multi-instance complex behavior (events thrown per instance) is not supported",
 }
 SCRIPT_FORMATS = {"", "python", "py", "python3"}
+
+
+class _CamundaScriptTaskParser(CamundaTaskParser, ScriptTaskParser):
+    """SpiffWorkflow reads Camunda's multi-instance attributes (`camunda:collection`,
+    `camunda:elementVariable`) on user tasks but not on script tasks; give script tasks the same."""
+
+
+class _Parser(ServerParser):
+    OVERRIDE_PARSER_CLASSES = {**ServerParser.OVERRIDE_PARSER_CLASSES,
+                               full_tag("scriptTask"): (_CamundaScriptTaskParser, ScriptTask)}
 
 
 @dataclass
@@ -115,15 +131,18 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
             continue
         try:
             if name in ("conditionExpression", "completionCondition", "loopCardinality") and el.text:
+                original = el.text.strip()
                 el.text = translate_expression(el.text)
-                problem = check_syntax(el.text)
+                problem = sandbox.check(el.text, "eval")
                 if problem:
-                    errors.append(_err(el.getparent(), f"expression does not compile: {problem}"))
+                    errors.append(_err(el.getparent(), f"expression {original!r} does not compile: {problem}"))
             elif name in ("timeDuration", "timeDate", "timeCycle") and el.text:
+                original = el.text.strip()
                 el.text = translate_timer(el.text)
-                problem = check_syntax(el.text)
+                problem = sandbox.check(el.text, "eval")
                 if problem:
-                    errors.append(_err(el.getparent().getparent(), f"timer expression does not compile: {problem}"))
+                    errors.append(_err(el.getparent().getparent(),
+                                       f"timer expression {original!r} does not compile: {problem}"))
             elif name == "scriptTask":
                 fmt = (el.get("scriptFormat") or "").strip().lower()
                 if fmt not in SCRIPT_FORMATS:
@@ -173,7 +192,23 @@ def _process_meta(proc: etree._Element) -> dict[str, Any]:
             meta["user_tasks"][el.get("id")] = _user_task_meta(el, lanes.get(el.get("id")))
         elif name in ("serviceTask", "sendTask") and el.get(f"{{{CAMUNDA}}}type") == "external":
             meta["external_tasks"][el.get("id")] = el.get(f"{{{CAMUNDA}}}topic")
+    meta["message_starts"], meta["signal_starts"] = _event_starts(proc)
     return meta
+
+
+def _event_starts(proc: etree._Element) -> tuple[list[str], list[str]]:
+    """Names of the messages and signals that start this process (top-level start events only)."""
+    root = proc.getparent()
+    names = {(_local(el.tag), el.get("id")): el.get("name") or el.get("id")
+             for el in (root if root is not None else []) if _local(el.tag) in ("message", "signal")}
+    found: dict[str, list[str]] = {"message": [], "signal": []}
+    for start in proc.findall(f"{{{BPMN}}}startEvent"):
+        for kind, ref in (("message", "messageRef"), ("signal", "signalRef")):
+            for definition in start.findall(f"{{{BPMN}}}{kind}EventDefinition"):
+                name = names.get((kind, definition.get(ref)))
+                if name and name not in found[kind]:
+                    found[kind].append(name)
+    return found["message"], found["signal"]
 
 
 def _spiff_error(exc: SpiffWorkflowException) -> dict[str, Any]:
@@ -192,23 +227,33 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
     tree = copy.deepcopy(root)
     _check_references(tree, errors)
     _translate(tree, errors)
+    check_constraints(root, errors)  # BPMN schema + spec constraints, on the untranslated tree
     processes = [p for p in tree.findall(f"{{{BPMN}}}process") if p.get("isExecutable", "true") == "true"]
     if not processes:
-        errors.append({"line": root.sourceline, "element": None,
-                       "message": "the file has no executable process (isExecutable=\"true\")"})
+        others = tree.findall(f"{{{BPMN}}}process")
+        errors.extend(_err(p, f"process '{p.get('id')}' is not executable: set isExecutable=\"true\" to run it")
+                      for p in others)
+        if not others:
+            errors.append({"line": root.sourceline, "element": None, "message": "the file has no process"})
     if errors:
         raise BpmnInvalid("the diagram cannot be executed", errors=errors)
 
-    parser = CamundaParser()
+    parser = _Parser()  # Camunda's, plus external service tasks and REST messages
     local_ids = {p.get("id") for p in tree.findall(f"{{{BPMN}}}process")}
     try:
         parser.add_bpmn_xml(tree, filename=filename)
-        called = {el.get("calledElement") for el in tree.iter(f"{{{BPMN}}}callActivity")}
-        for key in sorted(k for k in called if k and k not in local_ids):
+        # Called processes from other files, and what they call in turn.
+        known = set(local_ids)
+        pending = sorted({el.get("calledElement") for el in tree.iter(f"{{{BPMN}}}callActivity")} - {None})
+        while pending:
+            key = pending.pop(0)
+            if key in known:
+                continue
+            known.add(key)
             xml = find_called(key)
             if xml is None:
-                el = next(e for e in tree.iter(f"{{{BPMN}}}callActivity") if e.get("calledElement") == key)
-                errors.append(_err(el, f"calls process '{key}', which is neither in this file nor deployed"))
+                errors.extend(_err(e, f"calls process '{key}', which is neither in this file nor deployed")
+                              for e in tree.iter(f"{{{BPMN}}}callActivity") if e.get("calledElement") == key)
                 continue
             other = copy.deepcopy(parse_xml(xml))
             _translate(other, errors)
@@ -216,6 +261,8 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
             for proc in other.findall(f"{{{BPMN}}}process"):
                 if proc.get("id") != key:
                     other.remove(proc)
+            pending.extend(e.get("calledElement") for e in other.iter(f"{{{BPMN}}}callActivity")
+                           if e.get("calledElement"))
             parser.add_bpmn_xml(other, filename=f"{key}.bpmn")
         if errors:
             raise BpmnInvalid("the diagram cannot be executed", errors=errors)
@@ -224,6 +271,8 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
             key = proc.get("id")
             spec = parser.get_spec(key)
             subs = parser.get_subprocess_specs(key)
+            for one in (spec, *subs.values()):
+                multiinstance.resolve(one)
             result.append(ParsedProcess(key=key, name=proc.get("name"),
                                         spec={"spec": serialize(spec),
                                               "subprocess_specs": {k: serialize(v) for k, v in subs.items()}},

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -12,14 +11,12 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import sandbox
+from . import sandbox, timers
 from .errors import StepFailed
 
 SERIALIZER_VERSION = "spiff-3.2.0/1.5"
@@ -69,6 +66,7 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
 
 
 _REGISTRY = BpmnWorkflowSerializer.configure(DEFAULT_CONFIG)
+timers.hold(_REGISTRY)  # timers fire from the server's timers table only, never by SpiffWorkflow's clock
 SpeclessWorkflowConverter(BpmnWorkflow, _REGISTRY)
 SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
 
@@ -116,17 +114,20 @@ def load(bundle: Bundle, state: str) -> BpmnWorkflow:
 
 def _failure(exc: Exception) -> StepFailed:
     task = getattr(exc, "task", None)
-    activity = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task is not None else None
+    # WorkflowTaskException carries the task; a plain WorkflowException (e.g. "no conditions
+    # satisfied" at a gateway) only its spec.
+    spec = task.task_spec if task is not None else getattr(exc, "task_spec", None)
+    activity = getattr(spec, "bpmn_id", None)
     inner = getattr(exc, "exception", None) or exc.__cause__
     if isinstance(inner, sandbox.SandboxViolation) or isinstance(exc, sandbox.SandboxViolation):
         kind = "sandbox"
     elif isinstance(inner, sandbox.ScriptTimeout) or isinstance(exc, sandbox.ScriptTimeout):
         kind = "timeout"
-    elif task is not None and "Gateway" in type(task.task_spec).__name__:
+    elif spec is not None and "Gateway" in type(spec).__name__:
         kind = "gateway"
     else:
         kind = "script"
-    message = str(exc).split("\n")[0]
+    message = str(exc).split("\n")[0].strip().replace("..", ".")
     line = getattr(exc, "line_number", None)
     if line:
         message = f"{message} (line {line})"
@@ -142,6 +143,8 @@ def run_engine(wf: BpmnWorkflow) -> None:
         raise _failure(exc) from None
     except (sandbox.SandboxViolation, sandbox.ScriptTimeout) as exc:
         raise StepFailed(None, "sandbox", str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - odd data tripping the engine fails the instance, not the request
+        raise StepFailed(None, "engine", f"{type(exc).__name__}: {exc}") from None
 
 
 def find_task(wf: BpmnWorkflow, task_id: str) -> Any:
@@ -165,20 +168,8 @@ def complete_task(wf: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> bool:
 
 
 def fire_timer(wf: BpmnWorkflow, task_id: str) -> bool:
-    """Make one waiting timer task due now, whatever SpiffWorkflow's wall clock says."""
-    task = find_task(wf, task_id)
-    if task is None or task.state != TaskState.WAITING or not isinstance(task.task_spec, CatchingEvent):
-        return False
-    definition = task.task_spec.event_definition
-    if isinstance(definition, CycleTimerEventDefinition):
-        value = task._get_internal_data("event_value")
-        if isinstance(value, dict):
-            past = datetime.now(UTC) - timedelta(seconds=1)
-            value["next"] = past.isoformat()
-            task._set_internal_data(event_value=value)
-    else:
-        task._set_internal_data(event_fired=True)
-    return True
+    """Fire one waiting timer now (one occurrence of a cycle); False if it waits for no timer."""
+    return timers.fire(find_task(wf, task_id))
 
 
 def cancel(wf: BpmnWorkflow) -> None:

@@ -1,106 +1,126 @@
 """The restricted environment in which uploaded scripts and expressions run.
 
 RestrictedPython rewrites the code at compile time: no imports, no names or attributes that start
-with `_`, guarded item access and iteration. At run time only an allow-list of builtins and modules
-is visible, and a trace function stops code that runs longer than the time limit.
+with `_`, guarded attribute and item access and iteration. Our policy adds to it: calls of `open`,
+`getattr`, `globals` and the like, class definitions and computed format specifications are refused
+at compile time (so at deploy), operators that can build huge values go through size checks, and
+every `while` body ticks the clock. At run time only an allow-list of builtins is visible
+(sandbox_guards.py), a time budget stops long code, and the variables a script leaves behind are
+limited in size. docs/SANDBOX.md says what this guarantees and what it does not.
 """
 
 from __future__ import annotations
 
-import datetime
-import decimal
+import ast
 import json
-import math
 import sys
-import time
 from functools import lru_cache
 from typing import Any
 
-from RestrictedPython import compile_restricted, limited_builtins, safe_builtins, utility_builtins
-from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
-from RestrictedPython.Guards import (
-    full_write_guard,
-    guarded_iter_unpack_sequence,
-    guarded_unpack_sequence,
-    safer_getattr,
-)
+import orjson
+from RestrictedPython import compile_restricted
+from RestrictedPython.Eval import default_guarded_getitem
+from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
+from RestrictedPython.transformer import RestrictingNodeTransformer
+
+from . import sandbox_guards as guards
+from .sandbox_guards import SandboxViolation, ScriptTimeout
+
+__all__ = ["SandboxViolation", "ScriptTimeout", "DEFAULT_TIME_LIMIT", "DEFAULT_MAX_VARIABLES_BYTES",
+           "compile_code", "check", "run", "variables_size"]
 
 DEFAULT_TIME_LIMIT = 5.0
-
-
-class SandboxViolation(Exception):
-    """Code tried something the sandbox forbids."""
-
-
-class ScriptTimeout(Exception):
-    """Code ran past the time limit."""
-
-
-def _safe_getattr(obj: Any, name: str, default: Any = None) -> Any:
-    if name.startswith("_"):
-        raise SandboxViolation(f"access to attribute '{name}' is not allowed")
-    return safer_getattr(obj, name, default)
-
-
-def _write(obj: Any) -> Any:
-    return obj if isinstance(obj, (dict, list, set)) else full_write_guard(obj)
-
-
-def _inplacevar(op: str, x: Any, y: Any) -> Any:
-    ops = {"+=": lambda a, b: a + b, "-=": lambda a, b: a - b, "*=": lambda a, b: a * b,
-           "/=": lambda a, b: a / b, "//=": lambda a, b: a // b, "%=": lambda a, b: a % b,
-           "**=": lambda a, b: a ** b, "|=": lambda a, b: a | b, "&=": lambda a, b: a & b}
-    if op not in ops:
-        raise SandboxViolation(f"operator {op} is not allowed")
-    return ops[op](x, y)
-
-
-def _forbidden(name: str):
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise SandboxViolation(f"'{name}' is not allowed in scripts")
-    return refuse
-
-
-def _builtins() -> dict[str, Any]:
-    allowed = dict(safe_builtins)
-    allowed.update(limited_builtins)
-    allowed.update(utility_builtins)
-    for name in ("min", "max", "sum", "any", "all", "enumerate", "map", "filter", "reversed",
-                 "list", "dict", "set", "frozenset", "sorted", "round", "abs", "len", "zip", "range"):
-        allowed[name] = __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
-    for name in ("open", "eval", "exec", "compile", "getattr", "setattr", "delattr", "__import__",
-                 "globals", "locals", "vars", "input", "breakpoint", "help"):
-        allowed[name] = _forbidden(name)
-    # `string` and `random` from utility_builtins are harmless; keep `math`, add the rest of the allow-list.
-    allowed.update({"datetime": datetime, "timedelta": datetime.timedelta, "date": datetime.date,
-                    "Decimal": decimal.Decimal, "math": math, "json_dumps": json.dumps,
-                    "json_loads": json.loads})
-    return allowed
-
-
-BUILTINS = _builtins()
-GUARDS = {
-    "_getattr_": _safe_getattr,
+DEFAULT_MAX_VARIABLES_BYTES = 1024 * 1024
+# SpiffWorkflow finds the failing line of a script by looking for frames of this file name.
+FILENAME = "<string>"
+BUILTINS = guards.builtins()
+GUARDS: dict[str, Any] = {
     "_getitem_": default_guarded_getitem,
-    "_getiter_": default_guarded_getiter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
-    "_write_": _write,
-    "_inplacevar_": _inplacevar,
-    "_print_": None,
+    "_getattr_": guards.guarded_getattr,
+    "_write_": guards.write,
+    "_inplacevar_": guards.inplacevar,
+    "_apply_": guards.apply,
+    "_mul_": guards.mul,
+    "_pow_": guards.power,
+    "_lshift_": guards.lshift,
+    "_add_": guards.add,
+    "_mod_": guards.mod,
 }
+_BINOPS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Add: "_add_", ast.Mod: "_mod_"}
+
+
+def _call(name: str, args: list[ast.expr], like: ast.AST) -> ast.Call:
+    return ast.copy_location(ast.Call(func=ast.copy_location(ast.Name(name, ast.Load()), like), args=args,
+                                      keywords=[]), like)
+
+
+class Policy(RestrictingNodeTransformer):
+    """RestrictedPython's policy plus ours (see the module docstring)."""
+
+    def visit_Import(self, node: ast.Import) -> Any:  # noqa: N802
+        self.error(node, "imports are not allowed in scripts; math, datetime, decimal and json are "
+                         "available by name")
+        return node
+
+    visit_ImportFrom = visit_Import  # noqa: N815 - the ast visitor's naming
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> Any:  # noqa: N802
+        self.error(node, "class definitions are not allowed in scripts")
+        return node
+
+    def visit_Call(self, node: ast.Call) -> Any:  # noqa: N802
+        if isinstance(node.func, ast.Name) and node.func.id in guards.FORBIDDEN_CALLS \
+                and node.func.id not in ("eval", "exec"):  # RestrictedPython reports these two itself
+            self.error(node, f"'{node.func.id}()' is not allowed in scripts")
+        return super().visit_Call(node)
+
+    def visit_While(self, node: ast.While) -> Any:  # noqa: N802
+        node = self.node_contents_visit(node)
+        node.body.insert(0, ast.copy_location(ast.Expr(_call("_tick_", [], node)), node))
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> Any:  # noqa: N802
+        node = self.node_contents_visit(node)
+        name = _BINOPS.get(type(node.op))
+        return _call(name, [node.left, node.right], node) if name else node
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> Any:  # noqa: N802
+        spec = node.format_spec
+        if spec is not None:
+            parts = spec.values if isinstance(spec, ast.JoinedStr) else [spec]
+            if any(not isinstance(p, ast.Constant) for p in parts):
+                self.error(node, "computed format specifications are not allowed in f-strings")
+            else:
+                try:
+                    guards.check_format_numbers("".join(str(p.value) for p in parts))
+                except SandboxViolation as exc:
+                    self.error(node, str(exc))
+        return self.node_contents_visit(node)
+
+
+def _messages(exc: SyntaxError) -> str:
+    """RestrictedPython puts a tuple of messages in `msg`; make one readable line of it."""
+    msg = exc.msg if exc.msg is not None else (exc.args[0] if exc.args else "")
+    if isinstance(msg, (tuple, list)):
+        return "; ".join(str(m) for m in msg)
+    return str(msg) if exc.lineno is None else f"line {exc.lineno}: {msg}"
 
 
 @lru_cache(maxsize=4096)
 def compile_code(source: str, mode: str) -> Any:
-    """Compile restricted code once per source text; raise SyntaxError or SandboxViolation."""
+    """Compile restricted code once per source text; raise SyntaxError (not Python) or
+    SandboxViolation (Python that the sandbox refuses)."""
     try:
-        return compile_restricted(source, filename="<script>", mode=mode)
+        ast.parse(source, filename=FILENAME, mode=mode)
     except SyntaxError as exc:
-        msg = str(exc)
-        if "invalid variable name" in msg or "is an invalid" in msg or "not allowed" in msg:
-            raise SandboxViolation(msg) from exc
-        raise
+        raise SyntaxError(_messages(exc)) from None
+    try:
+        return compile_restricted(source, filename=FILENAME, mode=mode, policy=Policy)
+    except SyntaxError as exc:
+        # The source parsed above, so whatever RestrictedPython refuses is a policy violation.
+        raise SandboxViolation(_messages(exc)) from None
 
 
 def check(source: str, mode: str = "exec") -> str | None:
@@ -112,46 +132,58 @@ def check(source: str, mode: str = "exec") -> str | None:
     return None
 
 
-class _Deadline:
-    """A trace function that raises once the wall-clock budget is spent."""
+def variables_size(variables: dict[str, Any]) -> int:
+    """The size of variables as JSON, in bytes (what the database will store)."""
+    try:
+        return len(orjson.dumps(variables, default=str, option=orjson.OPT_NON_STR_KEYS))
+    except TypeError:  # integers beyond 64 bits, for one
+        return len(json.dumps(variables, default=str).encode())
 
-    def __init__(self, seconds: float):
-        self.until = time.monotonic() + seconds
-        self.seconds = seconds
 
-    def __call__(self, frame: Any, event: str, arg: Any) -> Any:
-        if time.monotonic() > self.until:
-            raise ScriptTimeout(f"script ran longer than {self.seconds:g} s")
-        return self
+def _max_variables_bytes() -> int:
+    try:
+        from flask import current_app, has_app_context
+
+        if has_app_context():
+            return int(current_app.config.get("MAX_VARIABLES_BYTES", DEFAULT_MAX_VARIABLES_BYTES))
+    except ImportError:  # pragma: no cover - the engine used without the server
+        pass
+    return DEFAULT_MAX_VARIABLES_BYTES
+
+
+def _is_data(key: str, value: Any) -> bool:
+    return not key.startswith("_") and not callable(value) and not isinstance(value, guards.Module)
 
 
 def run(source: str, namespace: dict[str, Any], mode: str, time_limit: float) -> Any:
-    """Run restricted code against `namespace` (the task data) with the time limit."""
+    """Run restricted code against `namespace` (the task data) within the time limit. In "exec" mode
+    the script's variables are written back to `namespace`, unless they are over the size limit."""
     code = compile_code(source, mode)
-    env = dict(GUARDS)
-    env["__builtins__"] = BUILTINS
-    env["_print_"] = _PrintCollector
+    budget = guards.Budget(time_limit)
+    # The data first, the guards last: a variable named like a guard must not replace it.
+    env = dict(namespace)
+    env.update(GUARDS)
+    env.update({"__builtins__": BUILTINS, "_print_": _PrintCollector, "_getiter_": budget.iterate,
+                "_tick_": budget.tick})
     previous = sys.gettrace()
-    sys.settrace(_Deadline(time_limit))
+    sys.settrace(budget.trace)
     try:
         if mode == "eval":
-            env.update(namespace)
             return eval(code, env)  # noqa: S307 - restricted bytecode, guarded globals
-        env.update(namespace)
         before = set(env)
         exec(code, env)  # noqa: S102 - restricted bytecode, guarded globals
-        for key, value in env.items():
-            if key.startswith("_") or key in GUARDS or (key in before and key not in namespace):
-                continue
-            if callable(value) or isinstance(value, type(math)):
-                continue
-            namespace[key] = value
-        for key in list(namespace):
-            if key not in env:
-                del namespace[key]
-        return True
     finally:
         sys.settrace(previous)
+    result = {key: value for key, value in env.items()
+              if _is_data(key, value) and key not in GUARDS and (key not in before or key in namespace)}
+    limit = _max_variables_bytes()
+    size = variables_size(result)
+    if size > limit:
+        raise SandboxViolation(f"the script's variables take {size:,} bytes; the limit is {limit:,}")
+    for key in [k for k in namespace if k not in env]:  # deleted by the script
+        del namespace[key]
+    namespace.update(result)
+    return True
 
 
 class _PrintCollector:

@@ -1,81 +1,144 @@
-"""Who may work a user task: assignee, candidates, lane, due date, priority, from deploy-time metadata."""
+"""Who may work a user task: assignee, candidates, lane, due date, priority, from deploy-time metadata.
+
+The parser stores each `camunda:` attribute as Python source: a whole `${expr}` becomes the
+translated expression, any other text a string literal. A literal may still hold expressions in
+a comma list (`"management, ${dept}"`); those parts are evaluated here, one by one. Values that
+come out of variables are only ever split on commas, never evaluated: data is not code.
+"""
 
 from __future__ import annotations
 
+import ast
+import calendar
 import datetime as dt
+import re
+from functools import lru_cache
 from typing import Any
 
 from models import Instance, Task, TaskCandidate
 
 from .. import engine
+from ..engine.expressions import ExpressionError, translate_expression
 
 FAR_FUTURE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+DEFAULT_PRIORITY = 50  # Camunda's default
+_PART = re.compile(r"\s*((?:[$#]\{[^}]*\}|[^,])+)")
+_JUEL = re.compile(r"^[$#]\{.*\}$", re.S)
+_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
+                       r"(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$", re.I)
 
 
-def _value(source: str | None, data: dict[str, Any], activity: str, what: str) -> Any:
-    if source is None:
-        return None
+def _fail(activity: str, message: str) -> engine.StepFailed:
+    return engine.StepFailed(activity, "expression", message)
+
+
+def _evaluate(source: str, data: dict[str, Any], activity: str, what: str) -> Any:
     try:
         return engine.evaluate(source, data)
     except Exception as exc:  # noqa: BLE001 - any failure of user code becomes an incident
-        raise engine.StepFailed(activity, "expression", f"{what} expression failed: {exc}") from None
+        raise _fail(activity, f"{what} expression failed: {exc}") from None
 
 
-def _names(value: Any) -> list[str]:
+@lru_cache(maxsize=4096)
+def _parts(source: str) -> tuple[tuple[str, str], ...] | None:
+    """(kind, text) per comma-separated part of a literal attribute, kind being literal, expression or
+    error; None when the whole attribute is one expression."""
+    try:
+        text = ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return None
+    if not isinstance(text, str):
+        return None
+    out = []
+    for match in _PART.finditer(text):
+        part = match.group(1).strip()
+        if _JUEL.match(part):
+            try:
+                out.append(("expression", translate_expression(part)))
+            except ExpressionError as exc:
+                out.append(("error", f"{part}: {exc}"))
+        elif part:
+            out.append(("literal", part))
+    return tuple(out)
+
+
+def _split(value: Any) -> list[str]:
     if value is None:
         return []
     items = value if isinstance(value, (list, tuple, set)) else str(value).split(",")
-    return sorted({str(v).strip() for v in items if str(v).strip()})
+    return [str(v).strip() for v in items if str(v).strip()]
 
 
-def _due(value: Any, now: dt.datetime) -> dt.datetime | None:
+def names(source: str | None, data: dict[str, Any], activity: str, what: str) -> list[str]:
+    """The user or group names an attribute gives, sorted and without duplicates."""
+    if source is None:
+        return []
+    parts = _parts(source)
+    if parts is None:
+        return sorted(set(_split(_evaluate(source, data, activity, what))))
+    found: list[str] = []
+    for kind, text in parts:
+        if kind == "error":
+            raise _fail(activity, f"{what} expression cannot be read: {text}")
+        found.extend(_split(_evaluate(text, data, activity, what)) if kind == "expression" else [text])
+    return sorted(set(found))
+
+
+def _single(source: str | None, data: dict[str, Any], activity: str, what: str) -> Any:
+    return None if source is None else _evaluate(source, data, activity, what)
+
+
+def _add_months(when: dt.datetime, months: int) -> dt.datetime:
+    month = when.month - 1 + months
+    year, month = when.year + month // 12, month % 12 + 1
+    return when.replace(year=year, month=month, day=min(when.day, calendar.monthrange(year, month)[1]))
+
+
+def due(value: Any, now: dt.datetime) -> dt.datetime | None:
+    """A due date from an ISO date, date-time or duration (from now), or a datetime; ValueError otherwise."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
     text = str(value).strip()
-    if text.upper().startswith("P"):
-        from ..engine.expressions import is_iso_literal
-
-        if is_iso_literal(text):
-            return now + _duration(text)
+    m = _DURATION.match(text)
+    if m and text.upper() not in ("P", "PT") and not text.upper().endswith("T"):
+        y, mo, w, d, h, mi, s = m.groups()
+        when = _add_months(now, int(y or 0) * 12 + int(mo or 0))
+        return when + dt.timedelta(weeks=int(w or 0), days=int(d or 0), hours=int(h or 0), minutes=int(mi or 0),
+                                   seconds=float(s or 0))
     parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-def _duration(text: str) -> dt.timedelta:
-    import re
-
-    m = re.match(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$", text.upper())
-    if not m:
-        raise ValueError(f"unsupported duration {text}")
-    d, h, mi, s = m.groups()
-    return dt.timedelta(days=int(d or 0), hours=int(h or 0), minutes=int(mi or 0), seconds=float(s or 0))
-
-
 def task_row(instance: Instance, meta: dict[str, Any], item: engine.OpenTask,
              now: dt.datetime) -> tuple[Task, list[TaskCandidate]]:
+    """The task row and candidate rows of a user task that just became ready."""
     spec = meta.get("user_tasks", {}).get(item.activity, {})
-    data = item.data
-    assignee = _value(spec.get("assignee"), data, item.activity, "assignee")
-    groups = _names(_value(spec.get("candidate_groups"), data, item.activity, "candidateGroups"))
-    users = _names(_value(spec.get("candidate_users"), data, item.activity, "candidateUsers"))
+    data, activity = item.data, item.activity
+    assignee = _single(spec.get("assignee"), data, activity, "assignee")
+    assignee = str(assignee).strip() if assignee not in (None, "") else None
+    groups = names(spec.get("candidate_groups"), data, activity, "candidateGroups")
+    users = names(spec.get("candidate_users"), data, activity, "candidateUsers")
     if not groups and not users and not assignee and spec.get("lane"):
         groups = [spec["lane"]]
+    raw_due = _single(spec.get("due_date"), data, activity, "dueDate")
     try:
-        due = _due(_value(spec.get("due_date"), data, item.activity, "dueDate"), now)
-    except ValueError as exc:
-        raise engine.StepFailed(item.activity, "expression", f"dueDate is not a date: {exc}") from None
-    priority_raw = _value(spec.get("priority"), data, item.activity, "priority")
+        due_at = due(raw_due, now)
+    except (ValueError, OverflowError):
+        raise _fail(activity, f"dueDate {raw_due!r} is not an ISO 8601 date, date-time or duration") from None
+    raw_priority = _single(spec.get("priority"), data, activity, "priority")
     try:
-        priority = int(priority_raw) if priority_raw not in (None, "") else 50
+        priority = int(raw_priority) if raw_priority not in (None, "") else DEFAULT_PRIORITY
     except (TypeError, ValueError):
-        raise engine.StepFailed(item.activity, "expression", f"priority is not a number: {priority_raw!r}") from None
+        raise _fail(activity, f"priority {raw_priority!r} is not a whole number") from None
     row = Task(id=item.id, instance_id=instance.id, process=instance.process, business_key=instance.business_key,
-               activity=item.activity, name=spec.get("name") or item.name, status="open",
-               assignee=str(assignee) if assignee else None, candidate_groups=groups, candidate_users=users,
-               open_to_all=not (groups or users or assignee), due_at=due, due_sort=due or FAR_FUTURE,
+               activity=activity, name=(spec.get("name") or item.name)[:255], status="open",
+               assignee=assignee[:200] if assignee else None, candidate_groups=groups, candidate_users=users,
+               open_to_all=not (groups or users or assignee), due_at=due_at, due_sort=due_at or FAR_FUTURE,
                priority=priority, form=spec.get("form"), created_at=now)
-    candidates = [TaskCandidate(task_id=item.id, kind="group", value=g) for g in groups]
-    candidates += [TaskCandidate(task_id=item.id, kind="user", value=u) for u in users]
+    candidates = [TaskCandidate(task_id=item.id, kind="group", value=g[:200]) for g in groups]
+    candidates += [TaskCandidate(task_id=item.id, kind="user", value=u[:200]) for u in users]
     return row, candidates

@@ -49,14 +49,33 @@ def deploy(files: list[Upload], actor: str, note: str | None = None) -> DeployRe
         raise Invalid("no file to deploy", errors=[{"field": "file", "message": "at least one .bpmn file"}])
     parsed: list[tuple[Upload, list[engine.ParsedProcess], str]] = []
     errors: list[dict[str, Any]] = []
+    # A call activity may call a process of another file of the same deployment, in any order.
+    uploaded: dict[str, bytes] = {}
     for upload in files:
         try:
-            parsed.append((upload, engine.parse_definitions(upload.data, upload.filename, _find_called),
+            for key in engine.process_ids(upload.data):
+                uploaded.setdefault(key, upload.data)
+        except (engine.BpmnInvalid, engine.BpmnMalformed):
+            pass  # reported when the file itself is parsed below
+
+    def find_called(key: str) -> bytes | None:
+        return uploaded.get(key) or _find_called(key)
+
+    for upload in files:
+        try:
+            parsed.append((upload, engine.parse_definitions(upload.data, upload.filename, find_called),
                            hashlib.sha256(upload.data).hexdigest()))
         except (engine.BpmnInvalid, engine.BpmnMalformed) as exc:
             if len(files) == 1:
                 raise
             errors.extend({**e, "file": upload.filename} for e in exc.errors or [])
+    seen: dict[str, str] = {}
+    for upload, processes, _ in parsed:
+        for proc in processes:
+            if proc.key in seen:
+                errors.append({"line": None, "element": proc.key, "file": upload.filename,
+                               "message": f"process '{proc.key}' is also in {seen[proc.key]}: one file per process"})
+            seen.setdefault(proc.key, upload.filename)
     if errors:
         raise engine.BpmnInvalid("one or more files cannot be deployed", errors=errors)
 
@@ -88,6 +107,9 @@ def deploy(files: list[Upload], actor: str, note: str | None = None) -> DeployRe
     history.record("deployment.created", actor, data={
         "deployment_id": deployment.id, "note": note,
         "definitions": [{"id": d.id, "key": d.key, "version": d.version} for d in made]})
+    from .timer_starts import schedule  # timer start events: start timers of the new versions
+
+    schedule(made, actor)
     return DeployResult(deployment, made + unchanged, True)
 
 
@@ -108,6 +130,17 @@ def list_definitions(key: str | None, latest_only: bool, limit: int, after: str 
         q = q.join(newest, (Definition.key == newest.c.key) & (Definition.version == newest.c.v))
     return page(q, [Definition.created_at, Definition.id], [dt.datetime, str], limit, after,
                 descending=True)
+
+
+def list_deployments(limit: int, after: str | None, deployment_id: str | None = None,
+                     note: str | None = None) -> Page:
+    """Deployments, newest first; optionally one id, or those with a given note (a Camunda deployment name)."""
+    q = select(Deployment)
+    if deployment_id:
+        q = q.where(Deployment.id == deployment_id)
+    if note is not None:
+        q = q.where(Deployment.note == note)
+    return page(q, [Deployment.created_at, Deployment.id], [dt.datetime, str], limit, after, descending=True)
 
 
 def resolve(key: str, version: int | None) -> Definition:

@@ -1,14 +1,21 @@
-"""Validate task completion against the task's form, with a marshmallow schema built from the form."""
+"""Validate task completion against the task's form, with a marshmallow schema built from the form.
+
+Camunda's rules: a submitted value is checked against the field's type and constraints; a field not
+submitted takes its default value; variables that are not form fields pass through unchanged.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from functools import lru_cache
 from typing import Any
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from ..exceptions import Invalid
+
+LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1  # Camunda's long is a Java long
 
 
 class _Long(fields.Integer):
@@ -18,15 +25,25 @@ class _Long(fields.Integer):
         super().__init__(strict=True, **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        if isinstance(value, bool):
+        # JSON true/false are ints to Python; 5.0 is not a whole number in a JSON form.
+        if isinstance(value, bool) or not isinstance(value, int):
             raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
+        if not LONG_MIN <= value <= LONG_MAX:
+            raise ValidationError("is out of the range of a 64-bit whole number")
+        return value
 
 
-class _Bool(fields.Boolean):
+class _Bool(fields.Field):
     default_error_messages = {"invalid": "must be true or false"}
-    truthy = {True}
-    falsy = {False}
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, bool):  # not 1, 0, "true": the form says boolean
+            raise self.make_error("invalid")
+        return value
+
+
+class _String(fields.String):
+    default_error_messages = {"invalid": "must be a string"}
 
 
 class _Date(fields.Field):
@@ -47,48 +64,74 @@ class _Date(fields.Field):
         return value
 
 
+def _not_blank(value: Any) -> None:
+    if isinstance(value, str) and not value.strip():
+        raise ValidationError("is required")
+
+
+def _read_only(_value: Any) -> None:
+    raise ValidationError("is read-only")
+
+
+def _bounds(measure: Any, low: Any, high: Any, unit: str) -> Any:
+    """A min/max check with a message that names the limit (minlength, maxlength, min, max)."""
+
+    def check(value: Any) -> None:
+        if low is not None and measure(value) < low:
+            raise ValidationError(f"must be at least {low}{unit}")
+        if high is not None and measure(value) > high:
+            raise ValidationError(f"must be at most {high}{unit}")
+
+    return check
+
+
 def _field(spec: dict[str, Any]) -> fields.Field:
     kind = spec.get("type", "string")
+    required = bool(spec.get("required"))
     checks: list[Any] = []
-    if kind == "string" or kind == "enum":
+    if spec.get("readonly"):
+        checks.append(_read_only)
+    if kind in ("string", "enum"):
+        if required:
+            checks.append(_not_blank)
         if spec.get("minlength") is not None or spec.get("maxlength") is not None:
-            checks.append(validate.Length(min=spec.get("minlength"), max=spec.get("maxlength")))
+            checks.append(_bounds(len, spec.get("minlength"), spec.get("maxlength"), " characters long"))
     if kind == "long" and (spec.get("min") is not None or spec.get("max") is not None):
-        checks.append(validate.Range(min=spec.get("min"), max=spec.get("max")))
+        checks.append(_bounds(lambda v: v, spec.get("min"), spec.get("max"), ""))
     if kind == "enum":
-        checks.append(validate.OneOf([v["id"] for v in spec.get("values", [])]))
-    common = {"required": bool(spec.get("required")), "validate": checks,
-              "allow_none": not spec.get("required")}
+        checks.append(validate.OneOf([v["id"] for v in spec.get("values", [])],
+                                     error="must be one of: {choices}"))
+    common: dict[str, Any] = {"required": required, "validate": checks, "allow_none": not required,
+                              "error_messages": {"required": "is required", "null": "is required"}}
+    if not required and "default" in spec:
+        common["load_default"] = spec["default"]
     if kind == "long":
         return _Long(**common)
     if kind == "boolean":
         return _Bool(**common)
     if kind == "date":
         return _Date(**common)
-    return fields.String(**common)
+    return _String(**common)
 
 
-@lru_cache(maxsize=1024)
-def _schema(definition_id: str, activity: str, form_key: str) -> Schema:
-    import json
-
-    form = json.loads(form_key)
-    attrs = {f["id"]: _field(f) for f in form["fields"]}
+@lru_cache(maxsize=2048)
+def _schema(definition_id: str, activity: str, form_json: str) -> Schema:
+    """One schema per definition and task; the form JSON is part of the key in case a row differs."""
+    form = json.loads(form_json)
+    attrs: dict[str, Any] = {f["id"]: _field(f) for f in form["fields"]}
     attrs["Meta"] = type("Meta", (), {"unknown": INCLUDE})
     return type(f"Form_{activity}", (Schema,), attrs)()
 
 
 def validate_submission(definition_id: str, activity: str, form: dict[str, Any] | None,
                         variables: dict[str, Any]) -> dict[str, Any]:
-    """The submitted variables if they satisfy the form; 422 listing every bad field otherwise."""
-    if not form:
+    """The variables to set if they satisfy the form (defaults filled in); 422 listing every bad field."""
+    if not form or not form.get("fields"):
         return variables
-    import json
-
     schema = _schema(definition_id, activity, json.dumps(form, sort_keys=True))
     try:
         return schema.load(variables)
     except ValidationError as exc:
-        errors = [{"field": name, "message": "; ".join(msgs) if isinstance(msgs, list) else str(msgs)}
+        errors = [{"field": name, "message": "; ".join(map(str, msgs)) if isinstance(msgs, list) else str(msgs)}
                   for name, msgs in sorted(exc.messages.items())]
-        raise Invalid("the form data is not valid", errors=errors) from None
+        raise Invalid(f"the form data is not valid: {len(errors)} field(s) failed", errors=errors) from None

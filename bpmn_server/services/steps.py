@@ -6,12 +6,24 @@ timers, incidents and history are always derived the same way and in the same tr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
 
-from models import Incident, Instance, Task, Timer, db, new_id, utcnow
+from models import (
+    CorrelationKey,
+    ExternalTask,
+    Incident,
+    Instance,
+    Subscription,
+    Task,
+    Timer,
+    db,
+    new_id,
+    utcnow,
+)
 
 from .. import engine
 from ..db import is_postgres
@@ -41,9 +53,11 @@ def require_status(instance: Instance, *allowed: str) -> None:
                        instance_status=instance.status)
 
 
-def begin(definition: DefinitionInfo, variables: dict[str, Any], actor: str, business_key: str | None) -> Instance:
-    """Create and run a new instance until every token waits."""
-    wf = engine.start(definition.bundle, variables)
+def begin(definition: DefinitionInfo, variables: dict[str, Any], actor: str, business_key: str | None,
+          start_event: str | None = None) -> Instance:
+    """Create and run a new instance until every token waits (`start_event`: the timer start event
+    that fired to start it; see services/timer_starts.py)."""
+    wf = engine.start(definition.bundle, variables, start_event)
     instance = Instance(id=new_id(), definition_id=definition.id, process=definition.key, version=definition.version,
                         business_key=business_key, status="running", variables={}, waiting=[], state="",
                         serializer_version=engine.SERIALIZER_VERSION, started_by=actor)
@@ -92,6 +106,8 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
     except engine.StepFailed as exc:
         failure = failure or exc
     _sync_timers(instance, facts, actor, new)
+    _sync_subscriptions(instance, facts, new)
+    _sync_external_tasks(instance, definition, facts, new)
     if failure is not None:
         _fail(instance, failure, actor, now)
     elif facts.completed and instance.status != "completed":
@@ -112,6 +128,7 @@ def _waiting_json(w: engine.WaitingEvent) -> dict[str, Any]:
 
 def _fail(instance: Instance, failure: engine.StepFailed, actor: str, now: Any) -> None:
     instance.status = "failed"
+    db.session.flush()  # a new instance's row first: the ORM does not order inserts by foreign key
     incident = Incident(instance_id=instance.id, process=instance.process, activity=failure.activity,
                         type=failure.kind, message=failure.message, created_at=now)
     db.session.add(incident)
@@ -126,17 +143,8 @@ def _sync_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Fa
                 new: bool = False) -> None:
     rows = {} if new else {t.id: t for t in db.session.execute(
         select(Task).where(Task.instance_id == instance.id, Task.status == "open")).scalars()}
-    open_ids = set()
-    for item in facts.open_tasks:
-        open_ids.add(item.id)
-        if item.id in rows:
-            continue
-        row, candidates = task_row(instance, definition.meta, item, now)
-        db.session.add(row)
-        db.session.add_all(candidates)
-        history.record("task.created", actor, instance, activity=item.activity, task_id=item.id,
-                       data={"name": row.name, "assignee": row.assignee,
-                             "candidate_groups": row.candidate_groups, "candidate_users": row.candidate_users})
+    open_ids = {item.id for item in facts.open_tasks}
+    # Close what ended first, so that history reads "cancelled by the boundary event, then created".
     for task_id, row in rows.items():
         if task_id in open_ids:
             continue
@@ -148,6 +156,24 @@ def _sync_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Fa
             row.status = "cancelled"
             row.completed_at = now
             history.record("task.cancelled", actor, instance, activity=row.activity, task_id=row.id)
+    failure: engine.StepFailed | None = None
+    for item in facts.open_tasks:
+        if item.id in rows:
+            continue
+        try:
+            row, candidates = task_row(instance, definition.meta, item, now)
+        except engine.StepFailed as exc:
+            # One bad expression fails the instance; the other tasks are still derived, and the task
+            # is created when a retry after the repair runs this again.
+            failure = failure or exc
+            continue
+        db.session.add(row)
+        db.session.add_all(candidates)
+        history.record("task.created", actor, instance, activity=item.activity, task_id=item.id,
+                       data={"name": row.name, "assignee": row.assignee,
+                             "candidate_groups": row.candidate_groups, "candidate_users": row.candidate_users})
+    if failure is not None:
+        raise failure
 
 
 def _sync_timers(instance: Instance, facts: engine.Facts, actor: str, new: bool = False) -> None:
@@ -172,3 +198,77 @@ def _sync_timers(instance: Instance, facts: engine.Facts, actor: str, new: bool 
             # Fired timers are marked by the timer service before this runs; what remains was
             # removed by the process itself (its activity finished, a boundary event was cancelled).
             row.state = "cancelled"
+
+
+def _sync_subscriptions(instance: Instance, facts: engine.Facts, new: bool = False) -> None:
+    """Subscription rows for the waiting message and signal catchers, and the correlation keys."""
+    wanted = {(w.type, w.name, w.id): w for w in facts.waiting if w.type in ("message", "signal") and w.name}
+    rows = {} if new else {(r.kind, r.name, r.task_id): r for r in db.session.execute(
+        select(Subscription).where(Subscription.instance_id == instance.id)).scalars()}
+    if new and wanted:
+        db.session.flush()  # the new instance's row first: the ORM does not order inserts by foreign key
+    for key, w in wanted.items():
+        if key not in rows:
+            db.session.add(Subscription(id=new_id(), instance_id=instance.id, process=instance.process, kind=w.type,
+                                        name=w.name, activity=w.activity, task_id=w.id,
+                                        business_key=instance.business_key))
+    for key, row in rows.items():
+        if key not in wanted:
+            db.session.delete(row)
+    if any(kind == "message" for kind, _, _ in wanted) or any(kind == "message" for kind, _, _ in rows):
+        _sync_correlation_keys(instance, any(kind == "message" for kind, _, _ in wanted), new)
+
+
+def correlation_value(value: Any) -> str | None:
+    """A variable as correlation key text (canonical JSON), or None when it cannot be one."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        text = json.dumps(value)
+    elif isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        text = str(int(value))
+    elif isinstance(value, float):
+        text = repr(value)
+    else:
+        return None
+    return text if len(text) <= 255 else None
+
+
+def _sync_correlation_keys(instance: Instance, waiting: bool, new: bool) -> None:
+    """One row per scalar variable while the instance waits for a message: correlation looks these up."""
+    wanted: dict[str, str] = {}
+    if waiting:
+        for name, value in (instance.variables or {}).items():
+            text = correlation_value(value)
+            if text is not None and len(name) <= 100:
+                wanted[name] = text
+    rows = {} if new else {r.name: r for r in db.session.execute(
+        select(CorrelationKey).where(CorrelationKey.instance_id == instance.id)).scalars()}
+    for name, text in wanted.items():
+        if name not in rows:
+            db.session.add(CorrelationKey(instance_id=instance.id, name=name, value=text))
+        elif rows[name].value != text:
+            rows[name].value = text
+    for name, row in rows.items():
+        if name not in wanted:
+            db.session.delete(row)
+
+
+def _sync_external_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Facts,
+                         new: bool = False) -> None:
+    """Rows for external service tasks waiting for a worker; finished ones are closed."""
+    if not definition.meta.get("external_tasks"):
+        return
+    rows = {} if new else {r.id: r for r in db.session.execute(
+        select(ExternalTask).where(ExternalTask.instance_id == instance.id, ExternalTask.state == "open")).scalars()}
+    now = utcnow()
+    ready = {item.id for item in facts.external_tasks}
+    if new and ready:
+        db.session.flush()  # the new instance's row first: the ORM does not order inserts by foreign key
+    for item in facts.external_tasks:
+        if item.id not in rows:
+            db.session.add(ExternalTask(id=item.id, instance_id=instance.id, process=instance.process,
+                                        business_key=instance.business_key, activity=item.activity,
+                                        topic=item.topic, state="open", created_at=now))
+    for task_id, row in rows.items():
+        if task_id not in ready:
+            row.state = "completed" if task_id in facts.finished else "cancelled"
+            row.completed_at = now

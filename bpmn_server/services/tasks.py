@@ -1,11 +1,18 @@
-"""The task list: who sees which user task, and claim, unclaim, assign, complete."""
+"""The task list: who sees which user task, and claim, unclaim, assign, reassign, complete.
+
+Task rows are derived by `steps._sync_tasks` in the instance step; this module reads them and
+changes only who holds a task. Completing goes through the instance step like every other change.
+Each change of `assignee` is one guarded UPDATE (`WHERE status = 'open' AND assignee = <as read>`),
+so of two concurrent changes exactly one applies and the other gets 409.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import load_only
 
 from models import Instance, Task, TaskCandidate, User, db, utcnow
 
@@ -14,46 +21,68 @@ from ..exceptions import Conflict, Forbidden, Invalid, NotFound
 from . import forms, history, steps
 from .instances import check_variables
 from .pagination import Page, page
-from .tx import transactional
+from .tx import pending_events, transactional
 
 READ_ALL = ("admin", "analyst", "auditor")
+WORKERS = ("admin", "operator")  # roles that may hold a task
+STATUSES = ("open", "completed", "cancelled")
 
 
-def _candidate_clause(user: User) -> Any:
-    cand = exists().where(TaskCandidate.task_id == Task.id).where(or_(
-        and_(TaskCandidate.kind == "group", TaskCandidate.value.in_(user.groups or ["\x00"])),
-        and_(TaskCandidate.kind == "user", TaskCandidate.value == user.name)))
-    return or_(Task.assignee == user.name, and_(Task.assignee.is_(None), or_(Task.open_to_all, cand)))
+def offered(user: User, task: Task) -> bool:
+    """The task is offered to the user: open to all, or the user or one of their groups is a candidate."""
+    return bool(task.open_to_all or user.name in (task.candidate_users or [])
+                or set(task.candidate_groups or []) & set(user.groups or []))
 
 
 def may_act(user: User, task: Task) -> bool:
-    """Operators act on tasks assigned to them or offered to them; admins on every task."""
+    """Admins act on every task; operators on tasks assigned to them, or offered to them and unclaimed."""
     if user.role == "admin":
         return True
     if user.role != "operator":
         return False
     if task.assignee is not None:
         return task.assignee == user.name
-    return (task.open_to_all or user.name in (task.candidate_users or [])
-            or bool(set(task.candidate_groups or []) & set(user.groups or [])))
+    return offered(user, task)
+
+
+def may_see(user: User, task: Task) -> bool:
+    """Readers see every task; an operator the tasks offered to them, held by them or done by them."""
+    if user.role in READ_ALL:
+        return True
+    return user.role == "operator" and (offered(user, task) or user.name in (task.assignee, task.completed_by))
+
+
+def _operator_clause(user: User) -> Any:
+    """SQL for "the operator may act on it" (plus the tasks they completed), served by the indexes.
+
+    `id IN (candidate ids)` rather than a correlated EXISTS: the database builds the operator's
+    candidate set once per query instead of probing it per row (20x faster for a rare group on SQLite).
+    """
+    mine = and_(TaskCandidate.kind == "user", TaskCandidate.value == user.name)
+    if user.groups:
+        mine = or_(mine, and_(TaskCandidate.kind == "group", TaskCandidate.value.in_(user.groups)))
+    offered_to_me = Task.id.in_(select(TaskCandidate.task_id).where(mine))
+    return or_(Task.assignee == user.name, Task.completed_by == user.name,
+               and_(Task.assignee.is_(None), or_(Task.open_to_all, offered_to_me)))
 
 
 def list_tasks(user: User, limit: int, after: str | None, assignee: str | None = None,
                candidate_group: str | None = None, process: str | None = None, instance: str | None = None,
                status: str | None = "open", due_before: dt.datetime | None = None) -> Page:
+    """Tasks oldest due first (no due date last), then oldest created; operators see what they may act on."""
     q = select(Task)
     if status:
-        if status not in ("open", "completed", "cancelled"):
-            raise Invalid("status must be open, completed or cancelled",
+        if status not in STATUSES:
+            raise Invalid(f"status must be one of {', '.join(STATUSES)}",
                           errors=[{"field": "status", "message": "unknown status"}])
         q = q.where(Task.status == status)
-    if user.role == "operator":
-        q = q.where(_candidate_clause(user))
+    if user.role not in READ_ALL:
+        q = q.where(_operator_clause(user))
     if assignee:
         q = q.where(Task.assignee == (user.name if assignee == "me" else assignee))
     if candidate_group:
-        q = q.where(exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.kind == "group",
-                                   TaskCandidate.value == candidate_group))
+        q = q.where(Task.id.in_(select(TaskCandidate.task_id).where(TaskCandidate.kind == "group",
+                                                                    TaskCandidate.value == candidate_group)))
     if process:
         q = q.where(Task.process == process)
     if instance:
@@ -64,119 +93,195 @@ def list_tasks(user: User, limit: int, after: str | None, assignee: str | None =
                 descending=False)
 
 
+def query(user: User, first: int, count: int, *, task_id: str | None = None, instance: str | None = None,
+          business_key: str | None = None, process: str | None = None, activity: str | None = None,
+          name: str | None = None, assignee: str | None = None, candidate_group: str | None = None,
+          candidate_user: str | None = None, assigned: bool | None = None) -> list[tuple[Task, str, str]]:
+    """Open tasks by the Camunda 7 task filters, oldest created first, paged by offset, each with its
+    instance's definition id and status. Candidate filters give unassigned tasks only, as Camunda's do."""
+    q = (select(Task, Instance.definition_id, Instance.status).join(Instance, Instance.id == Task.instance_id)
+         .where(Task.status == "open"))
+    if user.role not in READ_ALL:
+        q = q.where(_operator_clause(user))
+    for column, value in ((Task.id, task_id), (Task.instance_id, instance), (Task.business_key, business_key),
+                          (Task.process, process), (Task.activity, activity), (Task.name, name),
+                          (Task.assignee, assignee)):
+        if value is not None:
+            q = q.where(column == value)
+    if assigned is not None:
+        q = q.where(Task.assignee.is_not(None) if assigned else Task.assignee.is_(None))
+    if candidate_group is not None:
+        q = q.where(Task.assignee.is_(None), Task.id.in_(select(TaskCandidate.task_id).where(
+            TaskCandidate.kind == "group", TaskCandidate.value == candidate_group)))
+    if candidate_user is not None:
+        found = db.session.execute(select(User).where(User.name == candidate_user)).scalar_one_or_none()
+        mine = and_(TaskCandidate.kind == "user", TaskCandidate.value == candidate_user)
+        if found is not None and found.groups:
+            mine = or_(mine, and_(TaskCandidate.kind == "group", TaskCandidate.value.in_(found.groups)))
+        q = q.where(Task.assignee.is_(None),
+                    or_(Task.open_to_all, Task.id.in_(select(TaskCandidate.task_id).where(mine))))
+    rows = db.session.execute(q.order_by(Task.created_at, Task.id).offset(first).limit(count)).all()
+    return [(task, definition_id, status) for task, definition_id, status in rows]
+
+
 def get(task_id: str, user: User | None = None) -> Task:
+    """A task; 404 if unknown, 403 if `user` may not see it."""
     task = db.session.get(Task, task_id)
     if task is None:
         raise NotFound(f"no task with id '{task_id}'")
-    if user is not None and user.role not in READ_ALL and not may_act(user, task):
+    if user is not None and not may_see(user, task):
         raise Forbidden("you are not a candidate for this task")
     return task
 
 
-def _checked(task_id: str, user: User) -> Task:
+def _workable(task_id: str, user: User) -> Task:
+    """The task if the user may work it at all (403 otherwise); who holds it is checked by the caller."""
     task = get(task_id)
-    if not may_act(user, task) and not (user.role == "admin"):
-        if user.role == "operator" and task.assignee and task.assignee != user.name and _offered(user, task):
-            raise Conflict(f"the task is claimed by {task.assignee}")
-        raise Forbidden("you are not a candidate for this task")
-    return task
+    if user.role == "admin" or (user.role == "operator" and (offered(user, task) or task.assignee == user.name)):
+        return task
+    raise Forbidden("you are not a candidate for this task")
 
 
-def _offered(user: User, task: Task) -> bool:
-    return (task.open_to_all or user.name in (task.candidate_users or [])
-            or bool(set(task.candidate_groups or []) & set(user.groups or [])))
+def _refused(task: Task) -> Conflict:
+    db.session.refresh(task)
+    if task.status != "open":
+        return Conflict(f"the task is {task.status}", task_status=task.status)
+    return Conflict(f"the task is claimed by {task.assignee}", assignee=task.assignee)
+
+
+def _set_assignee(task: Task, expected: str | None, to: str | None) -> None:
+    """Change the holder if it is still `expected` and the task still open; 409 otherwise."""
+    held = Task.assignee.is_(None) if expected is None else Task.assignee == expected
+    done = db.session.execute(update(Task).where(Task.id == task.id, Task.status == "open", held)
+                              .values(assignee=to, claimed_at=utcnow() if to else None)
+                              .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise _refused(task)
+    db.session.refresh(task)
+
+
+def _instance(instance_id: str) -> Instance:
+    """The instance for a history event, without its (large) serialized state."""
+    return db.session.execute(select(Instance).where(Instance.id == instance_id).options(
+        load_only(Instance.id, Instance.process, Instance.version))).scalar_one()
 
 
 @transactional
 def claim(task_id: str, user: User) -> Task:
-    task = _checked(task_id, user)
-    # One guarded UPDATE: of two concurrent claims exactly one changes the row.
-    done = db.session.execute(update(Task).where(Task.id == task_id, Task.status == "open",
-                                                 or_(Task.assignee.is_(None), Task.assignee == user.name))
-                              .values(assignee=user.name, claimed_at=utcnow())
-                              .execution_options(synchronize_session=False))
-    db.session.refresh(task)
-    if done.rowcount != 1:
-        if task.status != "open":
-            raise Conflict(f"the task is {task.status}")
-        raise Conflict(f"the task is claimed by {task.assignee}")
-    history.record("task.claimed", user.name, _instance(task), activity=task.activity, task_id=task.id)
+    """Take an open task; 409 if someone else holds it or it is no longer open."""
+    task = _workable(task_id, user)
+    if task.status == "open" and task.assignee == user.name:
+        return task
+    if task.status != "open" or task.assignee is not None:
+        raise _refused(task)
+    _set_assignee(task, None, user.name)
+    history.record("task.claimed", user.name, _instance(task.instance_id), activity=task.activity, task_id=task.id)
     return task
 
 
 @transactional
 def unclaim(task_id: str, user: User) -> Task:
-    task = _checked(task_id, user)
+    """Give a task back to its candidates; only its holder (or an admin) may."""
+    task = _workable(task_id, user)
     if task.status != "open":
-        raise Conflict(f"the task is {task.status}")
+        raise _refused(task)
     if task.assignee is None:
         return task
     if task.assignee != user.name and user.role != "admin":
-        raise Conflict(f"the task is claimed by {task.assignee}")
-    task.assignee = None
-    task.claimed_at = None
-    history.record("task.unclaimed", user.name, _instance(task), activity=task.activity, task_id=task.id)
+        raise _refused(task)
+    if not _has_candidates(task):
+        raise Conflict("the task has no candidates to give it back to; ask an admin or analyst to assign it")
+    _set_assignee(task, task.assignee, None)
+    history.record("task.unclaimed", user.name, _instance(task.instance_id), activity=task.activity,
+                   task_id=task.id)
     return task
+
+
+def _has_candidates(task: Task) -> bool:
+    return bool(task.open_to_all or task.candidate_groups or task.candidate_users)
+
+
+def _worker(name: str, field: str) -> User:
+    found = db.session.execute(select(User).where(User.name == name)).scalar_one_or_none()
+    if found is None or found.role not in WORKERS:
+        why = "there is no such user" if found is None else f"a {found.role} may not work tasks"
+        raise Invalid(f"cannot assign tasks to '{name}': {why}", errors=[{"field": field, "message": why}])
+    return found
 
 
 @transactional
 def assign(task_id: str, actor: User, to: str | None) -> Task:
+    """Reroute an open task to a user (admin, analyst), or back to its candidates with `None`."""
     task = get(task_id)
     if task.status != "open":
-        raise Conflict(f"the task is {task.status}")
+        raise _refused(task)
     if to is not None:
-        from .users import get_user
-
-        get_user(to)
+        _worker(to, "user")
+    elif not _has_candidates(task):
+        raise Invalid("the task has no candidates to give it back to; assign it to a user",
+                      errors=[{"field": "user", "message": "a user is needed: the task has no candidates"}])
     previous = task.assignee
-    task.assignee = to
-    task.claimed_at = utcnow() if to else None
-    history.record("task.assigned", actor.name, _instance(task), activity=task.activity, task_id=task.id,
-                   data={"from": previous, "to": to})
+    if previous == to:
+        return task
+    _set_assignee(task, previous, to)
+    history.record("task.assigned", actor.name, _instance(task.instance_id), activity=task.activity,
+                   task_id=task.id, data={"from": previous, "to": to})
     return task
 
 
 @transactional
 def reassign_all(actor: User, from_user: str, to_user: str) -> int:
-    from .users import get_user
-
-    get_user(to_user)
-    rows = db.session.execute(select(Task).where(Task.assignee == from_user, Task.status == "open")).scalars().all()
-    for task in rows:
-        task.assignee = to_user
-        task.claimed_at = utcnow()
-        history.record("task.assigned", actor.name, _instance(task), activity=task.activity, task_id=task.id,
-                       data={"from": from_user, "to": to_user})
-    return len(rows)
-
-
-def _instance(task: Task) -> Instance:
-    return db.session.get(Instance, task.instance_id)
+    """Move every open task held by `from_user` to `to_user` (someone changed role); returns how many."""
+    _worker(to_user, "to")
+    if from_user == to_user:
+        return 0
+    moved = db.session.execute(update(Task).where(Task.assignee == from_user, Task.status == "open")
+                               .values(assignee=to_user, claimed_at=utcnow())
+                               .returning(Task.id, Task.instance_id, Task.activity)
+                               .execution_options(synchronize_session=False)).all()
+    instances: dict[str, Instance] = {}
+    for task_id, instance_id, activity in sorted(moved, key=lambda r: (r.instance_id, r.id)):
+        if instance_id not in instances:
+            instances[instance_id] = _instance(instance_id)
+        history.record("task.assigned", actor.name, instances[instance_id], activity=activity, task_id=task_id,
+                       data={"from": from_user, "to": to_user, "bulk": True})
+    return len(moved)
 
 
 @transactional
 def complete(task_id: str, user: User, variables: dict[str, Any] | None) -> Instance:
     """Complete an open user task and run its instance to the next wait. Of two at once, one wins."""
     variables = check_variables(variables or {})
-    task = _checked(task_id, user)
+    task = _workable(task_id, user)
     instance = steps.lock(task.instance_id)
-    # Read the task again under the instance lock: a concurrent complete may have just committed.
-    task = db.session.execute(select(Task).where(Task.id == task_id).execution_options(populate_existing=True)
-                              ).scalar_one()
+    # Read the task again under the instance lock, and lock its row against a concurrent claim: a
+    # concurrent complete may have just committed, and the check below must see it.
+    task = db.session.execute(select(Task).where(Task.id == task_id).with_for_update()
+                              .execution_options(populate_existing=True)).scalar_one()
     if task.status != "open":
-        raise Conflict(f"the task is {task.status}")
-    if task.assignee and task.assignee != user.name and user.role != "admin":
-        raise Conflict(f"the task is claimed by {task.assignee}")
+        raise _refused(task)
+    if task.assignee is not None and task.assignee != user.name and user.role != "admin":
+        raise _refused(task)
     steps.require_status(instance, "running")
     data = forms.validate_submission(instance.definition_id, task.activity, task.form, variables)
 
     def run(wf: Any) -> None:
+        # SpiffWorkflow's Task.run() does not check state: the engine checks READY and user task.
         if not engine.complete_task(wf, task.id, data):
             raise Conflict("the task is no longer waiting for completion")
 
     task.completed_by = user.name
     task.completed_at = utcnow()
-    history.record("task.completed", user.name, instance, activity=task.activity, task_id=task.id,
-                   data={"variables": variables})
+    mark = len(pending_events())
     steps.advance(instance, user.name, run)
+    if task.status == "completed":
+        # The event goes before the events of the step it caused (activity.completed, the next tasks).
+        history.record("task.completed", user.name, instance, activity=task.activity, task_id=task.id,
+                       data={"variables": variables})
+        events = pending_events()
+        events.insert(mark, events.pop())
+    else:
+        task.completed_by = None
+        if task.status == "open":
+            task.completed_at = None
     return instance

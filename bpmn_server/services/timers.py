@@ -1,7 +1,10 @@
 """Timers: claim due rows with a lease, fire each through the normal instance step.
 
-`fire_due_timers(now)` is what the clock calls every second and what tests call with an injected
-`now`. Claims are atomic in the database, so any number of processes may run it at once.
+`fire_due_timers(now)` is what the clock (scheduler.py) calls and what tests call with an injected
+`now`. A claim is one atomic statement in the database (`FOR UPDATE SKIP LOCKED` on PostgreSQL; on
+SQLite the claiming transaction holds the write lock), so any number of processes may run it at once:
+each timer is leased to one of them, and fired under its instance's lock only while still waiting
+and leased to that process. A lease that expires (its process crashed) is taken over.
 """
 
 from __future__ import annotations
@@ -10,28 +13,51 @@ import datetime as dt
 import logging
 import os
 import socket
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from models import Instance, Timer, db, utcnow
 
 from .. import engine
 from ..db import is_postgres
-from ..exceptions import Conflict, NotFound
+from ..exceptions import BpmnServerError, Conflict, NotFound
 from . import history, steps
 from .pagination import Page, page
 from .tx import pending_events, transactional
 
 log = logging.getLogger(__name__)
-OWNER = f"{socket.gethostname()}:{os.getpid()}"
+RETRY_SECONDS = 5.0  # a timer whose firing failed is tried again after this long
+
+
+def owner_id() -> str:
+    """This process, as a lease owner. Computed per call: a forked worker must not inherit its parent's."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class Fired:
+    fired: bool
+    instance_id: str | None
+
+
+class _Gone(Exception):
+    """The timer's activity finished meanwhile: there is nothing left to fire."""
+
+
+def iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _due(now: dt.datetime) -> Any:
-    return (select(Timer.id).join(Instance, Instance.id == Timer.instance_id)
-            .where(Timer.state == "waiting", Timer.due_at <= now, Instance.status == "running",
-                   (Timer.locked_until.is_(None)) | (Timer.locked_until < now))
-            .order_by(Timer.due_at))
+    # Start timers have no instance. Suspended and failed instances keep their timers until resumed
+    # or retried; those of ended instances are claimed only to be discarded.
+    return (select(Timer.id).outerjoin(Instance, Instance.id == Timer.instance_id)
+            .where(Timer.state == "waiting", Timer.due_at <= now,
+                   or_(Timer.instance_id.is_(None), Instance.status.not_in(("suspended", "failed"))),
+                   or_(Timer.locked_until.is_(None), Timer.locked_until < now))
+            .order_by(Timer.due_at, Timer.id))
 
 
 @transactional
@@ -56,80 +82,114 @@ def claim_due(now: dt.datetime, owner: str, batch: int, lease_seconds: float) ->
     return ids
 
 
+def may_fire(timer: Timer, owner: str | None) -> bool:
+    """Still waiting and, for the clock, still leased to it. A request (no owner) gets 409 instead."""
+    if timer.state == "waiting" and (owner is None or timer.locked_by == owner):
+        return True
+    if owner is None:
+        raise Conflict(f"the timer is {timer.state}", timer_state=timer.state)
+    return False
+
+
+def fired_event(timer: Timer, actor: str, instance: Instance, now: dt.datetime, owner: str | None,
+                mark: int) -> None:
+    """Record `timer.fired` (due time, fire time, lag) before the events of the step it caused."""
+    data = {"timer_id": timer.id, "kind": timer.kind, "due_at": iso(timer.due_at), "fired_at": iso(now),
+            "lag_ms": round((now - timer.due_at).total_seconds() * 1000)}
+    if owner is not None:
+        data["owner"] = owner
+    history.record("timer.fired", actor, instance, activity=timer.activity, task_id=timer.task_id, data=data)
+    events = pending_events()
+    events.insert(mark, events.pop())
+
+
 @transactional
-def fire(timer_id: str, actor: str = "system", owner: str | None = None, now: dt.datetime | None = None) -> bool:
-    """Fire one timer now. With `owner`, only if that owner still holds its lease. True if it fired."""
+def fire(timer_id: str, actor: str = "system", owner: str | None = None, now: dt.datetime | None = None) -> Fired:
+    """Fire one timer now. With `owner` (the clock) only while that owner holds its lease; without
+    (a request) 409 unless it is waiting and its instance running."""
     now = now or utcnow()
     timer = db.session.get(Timer, timer_id)
     if timer is None:
         raise NotFound(f"no timer with id '{timer_id}'")
+    if timer.instance_id is None:
+        from . import timer_starts  # it builds on this module
+
+        return timer_starts.fire(timer, actor, owner, now)
     instance = steps.lock(timer.instance_id)
     db.session.refresh(timer)
-    if timer.state != "waiting" or (owner is not None and timer.locked_by != owner):
-        if owner is None:
-            raise Conflict(f"the timer is {timer.state}")
-        return False
+    if not may_fire(timer, owner):
+        return Fired(False, instance.id)
     if instance.status != "running":
         if owner is None:
             steps.require_status(instance, "running")
+        if instance.status in ("completed", "cancelled"):
+            timer.state = "discarded"
         timer.locked_by = timer.locked_until = None
-        return False
-    timer.state = "fired"
-    timer.fired_at = now
-    timer.locked_until = None
+        return Fired(False, instance.id)
+    # Marked before the step, so that deriving the step's timers does not see it waiting.
+    timer.state, timer.fired_at, timer.locked_until = "fired", now, None
     mark = len(pending_events())
-    fired: list[bool] = []
-    steps.advance(instance, actor, lambda wf: fired.append(engine.fire_timer(wf, timer.task_id)))
-    if not fired or not fired[0]:
-        # Its activity finished meanwhile: nothing to fire.
-        timer.state = "discarded"
-        return False
-    lag = (now - timer.due_at).total_seconds()
-    history.record("timer.fired", actor, instance, activity=timer.activity, task_id=timer.task_id,
-                   data={"timer_id": timer.id, "due_at": _iso(timer.due_at), "fired_at": _iso(now),
-                         "lag_ms": round(lag * 1000)})
-    # Put timer.fired before the events of the step it caused.
-    events = pending_events()
-    events.insert(mark, events.pop())
-    return True
+
+    def action(wf: Any) -> None:
+        if not engine.fire_timer(wf, timer.task_id):
+            raise _Gone()
+
+    try:
+        steps.advance(instance, actor, action)
+    except _Gone:
+        # Its activity finished meanwhile (the row is stale): nothing to fire, the instance is untouched.
+        timer.state, timer.fired_at, timer.locked_by = "discarded", None, None
+        log.info("timer %s discarded: %s no longer waits for it", timer.id, timer.activity)
+        return Fired(False, instance.id)
+    fired_event(timer, actor, instance, now, owner, mark)
+    return Fired(True, instance.id)
 
 
-def fire_now(timer_id: str, actor: str) -> tuple[bool, str]:
+def fire_now(timer_id: str, actor: str) -> Fired:
     """Fire a timer on request (admin, analyst); 409 if it is not waiting or its instance is not running."""
-    fired = fire(timer_id, actor=actor)
-    return fired, db.session.get(Timer, timer_id).instance_id
+    return fire(timer_id, actor=actor)
 
 
-def _iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+@transactional
+def _back_off(timer_id: str, owner: str, until: dt.datetime) -> None:
+    db.session.execute(update(Timer).where(Timer.id == timer_id, Timer.locked_by == owner, Timer.state == "waiting")
+                       .values(locked_until=until).execution_options(synchronize_session=False))
 
 
-def fire_due_timers(now: dt.datetime | None = None, owner: str = OWNER, batch: int = 100,
+def fire_due_timers(now: dt.datetime | None = None, owner: str | None = None, batch: int = 100,
                     lease_seconds: float = 60.0) -> int:
-    """Fire every timer due at `now`; returns how many fired. Safe to run in many processes at once."""
-    now = now or utcnow()
+    """Fire every timer due at `now` (default: the wall clock, read afresh for every claim and every
+    firing, so that lags are true); returns how many fired. Safe to run in many processes at once."""
+    owner = owner or owner_id()
     total = 0
     while True:
-        ids = claim_due(now, owner, batch, lease_seconds)
+        at = now or utcnow()
+        ids = claim_due(at, owner, batch, lease_seconds)
         for timer_id in ids:
             try:
-                total += 1 if fire(timer_id, owner=owner, now=now) else 0
-            except Conflict:
-                # The instance changed under us (a concurrent step); the lease expires and it is retried.
-                log.info("timer %s: instance changed concurrently, will retry", timer_id)
-            except Exception:  # noqa: BLE001 - one bad timer must not stop the others
-                log.exception("timer %s failed to fire", timer_id)
+                total += 1 if fire(timer_id, owner=owner, now=now).fired else 0
+            except Exception as exc:  # noqa: BLE001 - one bad timer must not stop the others
+                if isinstance(exc, BpmnServerError):
+                    log.info("timer %s not fired (%s); retrying in %.0f s", timer_id, exc.detail, RETRY_SECONDS)
+                else:
+                    log.exception("timer %s failed to fire; retrying in %.0f s", timer_id, RETRY_SECONDS)
+                try:
+                    _back_off(timer_id, owner, (now or utcnow()) + dt.timedelta(seconds=RETRY_SECONDS))
+                except Exception:  # noqa: BLE001 - the lease then simply runs out
+                    log.warning("timer %s: could not shorten its lease", timer_id, exc_info=True)
         if len(ids) < batch:
             return total
 
 
-def next_due() -> dt.datetime | None:
-    return db.session.execute(select(Timer.due_at).where(Timer.state == "waiting")
+def next_due(after: dt.datetime) -> dt.datetime | None:
+    """The due time of the next waiting timer after `after` (the clock sets a wake-up for it)."""
+    return db.session.execute(select(Timer.due_at).where(Timer.state == "waiting", Timer.due_at > after)
                               .order_by(Timer.due_at).limit(1)).scalar_one_or_none()
 
 
 def list_timers(limit: int, after: str | None, due_before: dt.datetime | None = None,
                 process: str | None = None) -> Page:
+    """Waiting timers, soonest first: instance timers and the start timers of definitions."""
     q = select(Timer).where(Timer.state == "waiting")
     if due_before:
         q = q.where(Timer.due_at < due_before)

@@ -1,0 +1,173 @@
+"""External tasks for Camunda workers: fetchAndLock (with long polling), complete, failure, bpmnError,
+extendLock, unlock. The lease, retries and incidents are those of /api/external-tasks."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import request
+from marshmallow import fields, validate
+
+from ...auth import current_user
+from ...exceptions import BadRequest, Conflict, NotFound
+from ...services import external_tasks
+from .base import Lenient, camunda_time, endpoint, no_content
+from .variables import from_typed, to_typed
+
+WEEK_MS = 7 * 24 * 3600 * 1000
+# Long polling holds a server thread (or a whole process under `--threads 1`, where gunicorn restarts a
+# worker busy for 30 s): a poll waits at most this long, and the worker simply asks again.
+MAX_WAIT_MS = 20_000
+POLL_FIRST_SLEEP, POLL_MAX_SLEEP = 0.05, 0.5  # seconds between looks while a poll waits
+ERROR_LIMIT = 4000
+
+
+class TopicBody(Lenient):
+    topic_name = fields.String(data_key="topicName", required=True, validate=validate.Length(1, 255))
+    lock_duration = fields.Integer(data_key="lockDuration", required=True, validate=validate.Range(1, WEEK_MS))
+    variables = fields.List(fields.String(), load_default=None, allow_none=True)
+    local_variables = fields.Boolean(data_key="localVariables", load_default=False)
+    process_variables = fields.Dict(data_key="processVariables", load_default=None, allow_none=True)
+    # Filters the fetch does not apply: refused when set, so that a worker never takes a task it filtered out.
+    business_key = fields.Raw(data_key="businessKey", load_default=None)
+    definition_id = fields.Raw(data_key="processDefinitionId", load_default=None)
+    definition_id_in = fields.Raw(data_key="processDefinitionIdIn", load_default=None)
+    definition_key = fields.Raw(data_key="processDefinitionKey", load_default=None)
+    definition_key_in = fields.Raw(data_key="processDefinitionKeyIn", load_default=None)
+    version_tag = fields.Raw(data_key="processDefinitionVersionTag", load_default=None)
+
+
+UNSUPPORTED_FILTERS = {"business_key": "businessKey", "definition_id": "processDefinitionId",
+                       "definition_id_in": "processDefinitionIdIn", "definition_key": "processDefinitionKey",
+                       "definition_key_in": "processDefinitionKeyIn", "version_tag": "processDefinitionVersionTag",
+                       "process_variables": "processVariables"}
+
+
+class FetchBody(Lenient):
+    worker_id = fields.String(data_key="workerId", required=True, validate=validate.Length(1, 255))
+    max_tasks = fields.Integer(data_key="maxTasks", load_default=1, validate=validate.Range(0, 500))
+    topics = fields.List(fields.Nested(TopicBody), load_default=list, validate=validate.Length(max=100))
+    async_response_timeout = fields.Integer(data_key="asyncResponseTimeout", load_default=0,
+                                            validate=validate.Range(0, 1_800_000))
+
+
+class WorkerBody(Lenient):
+    worker_id = fields.String(data_key="workerId", required=True, validate=validate.Length(1, 255))
+    variables = fields.Raw(load_default=None)
+    local_variables = fields.Raw(data_key="localVariables", load_default=None)
+
+
+class FailureBody(WorkerBody):
+    error_message = fields.String(data_key="errorMessage", load_default="", allow_none=True)
+    error_details = fields.String(data_key="errorDetails", load_default=None, allow_none=True)
+    retries = fields.Integer(required=True, validate=validate.Range(min=0))
+    retry_timeout = fields.Integer(data_key="retryTimeout", load_default=0, validate=validate.Range(0, 30 * WEEK_MS))
+
+
+class BpmnErrorBody(WorkerBody):
+    error_code = fields.String(data_key="errorCode", required=True, validate=validate.Length(1, 255))
+    error_message = fields.String(data_key="errorMessage", load_default=None, allow_none=True)
+
+
+class ExtendBody(Lenient):
+    worker_id = fields.String(data_key="workerId", required=True, validate=validate.Length(1, 255))
+    new_duration = fields.Integer(data_key="newDuration", required=True, validate=validate.Range(1, WEEK_MS))
+
+
+def locked_dto(task: dict[str, Any], names: list[str] | None, local_only: bool) -> dict[str, Any]:
+    """Camunda's LockedExternalTaskDto (variables typed; only the topic's `variables` when it lists them)."""
+    return {"activityId": task["activity"], "activityInstanceId": None, "errorMessage": task["error_message"],
+            "errorDetails": None, "executionId": task["instance_id"], "id": task["id"],
+            "lockExpirationTime": camunda_time(task["lock_expires_at"]), "processDefinitionId": None,
+            "processDefinitionKey": task["process"], "processDefinitionVersionTag": None,
+            "processInstanceId": task["instance_id"], "retries": task["retries"], "suspended": False,
+            "workerId": task["worker_id"], "topicName": task["topic"], "tenantId": None, "priority": 0,
+            "businessKey": task["business_key"], "extensionProperties": {},
+            "variables": {} if local_only else to_typed(task["variables"], names)}
+
+
+def _task_errors(exc: Exception) -> tuple[int, str, str] | None:
+    """Camunda deletes a finished external task (404); a lock held by someone else is a bad request (400)."""
+    task_id = (request.view_args or {}).get("task_id", "")
+    if isinstance(exc, NotFound) or (isinstance(exc, Conflict) and "state" in exc.extra):
+        return 404, "RestException", f"External task with id {task_id} does not exist"
+    if isinstance(exc, Conflict):
+        return 400, "BadUserRequestException", str(exc)
+    return None
+
+
+def _topics(body: dict[str, Any]) -> list[dict[str, Any]]:
+    for topic in body["topics"]:
+        used = [name for key, name in UNSUPPORTED_FILTERS.items() if topic[key] not in (None, [], {}, "")]
+        if used:
+            raise BadRequest(f"topic '{topic['topic_name']}': the filters {', '.join(used)} are not supported; "
+                             "fetch by topic name")
+    return [{"name": t["topic_name"], "lock_duration_ms": t["lock_duration"]} for t in body["topics"]]
+
+
+def _no_local(body: dict[str, Any]) -> dict[str, Any]:
+    if body["local_variables"]:
+        raise BadRequest("localVariables are not supported: variables are instance-wide here; send them as "
+                         "variables")
+    return from_typed(body["variables"])
+
+
+@endpoint("/external-task/fetchAndLock", ["POST"], summary="lease up to maxTasks tasks of the topics to the worker;"
+          f" with asyncResponseTimeout, wait for one (long polling, at most {MAX_WAIT_MS // 1000} s)",
+          permission="external_tasks.work", body=FetchBody)
+def external_task_fetch(body: dict[str, Any]) -> Any:
+    topics = _topics(body)
+    if not topics or body["max_tasks"] == 0:
+        return []
+    by_topic = {t["topic_name"]: t for t in body["topics"]}
+    deadline = time.monotonic() + min(body["async_response_timeout"], MAX_WAIT_MS) / 1000
+    pause = POLL_FIRST_SLEEP
+    while True:
+        found = external_tasks.fetch_and_lock(body["worker_id"], topics, body["max_tasks"])
+        left = deadline - time.monotonic()
+        if found or left <= 0:
+            break
+        time.sleep(min(pause, left))
+        pause = min(pause * 2, POLL_MAX_SLEEP)
+    return [locked_dto(t, by_topic[t["topic"]]["variables"], by_topic[t["topic"]]["local_variables"]) for t in found]
+
+
+@endpoint("/external-task/<task_id>/complete", ["POST"], summary="complete a task the worker holds, with typed "
+          "variables", permission="external_tasks.work", body=WorkerBody, errors=_task_errors)
+def external_task_complete(task_id: str, body: dict[str, Any]) -> Any:
+    external_tasks.complete(task_id, body["worker_id"], current_user().name, _no_local(body))
+    return no_content()
+
+
+@endpoint("/external-task/<task_id>/failure", ["POST"], summary="report a failure: retry after retryTimeout ms; "
+          "retries 0 raises an incident", permission="external_tasks.work", body=FailureBody, errors=_task_errors)
+def external_task_failure(task_id: str, body: dict[str, Any]) -> Any:
+    if _no_local(body):
+        raise BadRequest("variables on a failure are not supported; complete the task to set variables")
+    error = "\n\n".join(p for p in (body["error_message"], body["error_details"]) if p)[:ERROR_LIMIT]
+    external_tasks.failure(task_id, body["worker_id"], current_user().name, error, body["retries"],
+                           body["retry_timeout"])
+    return no_content()
+
+
+@endpoint("/external-task/<task_id>/bpmnError", ["POST"], summary="throw a BPMN error (errorCode) for an error "
+          "boundary event", permission="external_tasks.work", body=BpmnErrorBody, errors=_task_errors)
+def external_task_bpmn_error(task_id: str, body: dict[str, Any]) -> Any:
+    external_tasks.bpmn_error(task_id, body["worker_id"], current_user().name, body["error_code"],
+                              (body["error_message"] or "")[:ERROR_LIMIT] or None, _no_local(body))
+    return no_content()
+
+
+@endpoint("/external-task/<task_id>/extendLock", ["POST"], summary="extend the worker's lock to now + newDuration ms",
+          permission="external_tasks.work", body=ExtendBody, errors=_task_errors)
+def external_task_extend_lock(task_id: str, body: dict[str, Any]) -> Any:
+    external_tasks.extend_lock(task_id, body["worker_id"], body["new_duration"])
+    return no_content()
+
+
+@endpoint("/external-task/<task_id>/unlock", ["POST"], summary="release the lock, whoever holds it",
+          permission="external_tasks.work", errors=_task_errors)
+def external_task_unlock(task_id: str) -> Any:
+    external_tasks.unlock(task_id)
+    return no_content()

@@ -1,0 +1,123 @@
+"""Inputs from outside the workflow: messages, signals, BPMN errors, external work, repairs.
+
+Each function changes a loaded workflow in place; the caller (services/steps.advance) runs the
+engine afterwards and persists the outcome. No SpiffWorkflow object leaves this module.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
+    ErrorEventDefinition,
+    EscalationEventDefinition,
+    SignalEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from .runtime import _failure, find_task
+from .specs import VARIABLES, ServerMessageEventDefinition
+
+LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+KINDS = {"message": MessageEventDefinition, "signal": SignalEventDefinition}
+
+
+def _definitions(task: Any) -> list[Any]:
+    definition = task.task_spec.event_definition
+    return list(getattr(definition, "event_definitions", None) or [definition])
+
+
+def _waiting_definition(wf: BpmnWorkflow, kind: str, name: str) -> Any:
+    """The event definition of a waiting catcher of message/signal `name`, or None."""
+    for task in list(wf.event_manager.tasks.values()):
+        if task.state != TaskState.WAITING:
+            continue
+        for definition in _definitions(task):
+            if isinstance(definition, KINDS[kind]) and definition.name == name:
+                return definition
+    return None
+
+
+def _payload(definition: Any, variables: dict[str, Any]) -> Any:
+    variables = deepcopy(variables)
+    if isinstance(definition, ServerMessageEventDefinition):
+        return {VARIABLES: variables}
+    if hasattr(definition, "result_var"):
+        # A spec deployed before our message definition existed: Camunda's payload shape.
+        return {"payload": variables, "result_var": definition.result_var}
+    return variables
+
+
+def _catch(wf: BpmnWorkflow, definition: Any, variables: dict[str, Any]) -> None:
+    try:
+        wf.catch(BpmnEvent(definition, _payload(definition, variables)))
+    except (SpiffWorkflowException, WorkflowException) as exc:
+        raise _failure(exc) from None
+
+
+def deliver(wf: BpmnWorkflow, kind: str, name: str, variables: dict[str, Any]) -> bool:
+    """Deliver a message or signal with its variables to every waiting catcher of it. False if none waits."""
+    definition = _waiting_definition(wf, kind, name)
+    if definition is None:
+        return False
+    _catch(wf, definition, variables)
+    return True
+
+
+def set_variables(wf: BpmnWorkflow, values: dict[str, Any], unset: list[str]) -> None:
+    """Repair data: set and remove variables in every live task (failed ones included)."""
+    for name in unset:
+        wf.data.pop(name, None)
+    for task in wf.get_tasks(state=LIVE):
+        for name in unset:
+            task.data.pop(name, None)
+        task.data.update(deepcopy(values))
+
+
+def retry(wf: BpmnWorkflow) -> int:
+    """Make the failed tasks runnable again; the next engine run re-runs them. Returns how many."""
+    failed = wf.get_tasks(state=TaskState.ERROR)
+    for task in failed:
+        task._set_state(TaskState.READY)
+    return len(failed)
+
+
+def complete_external(wf: BpmnWorkflow, task_id: str, variables: dict[str, Any]) -> bool:
+    """Complete a READY external service task with the worker's variables; False if it is not one."""
+    task = find_task(wf, task_id)
+    if task is None or task.state != TaskState.READY or not getattr(task.task_spec, "external", False):
+        return False
+    task.data.update(deepcopy(variables))
+    try:
+        task.run()
+    except (SpiffWorkflowException, WorkflowException) as exc:
+        raise _failure(exc) from None
+    return True
+
+
+def throw_error(wf: BpmnWorkflow, task_id: str, code: str, variables: dict[str, Any],
+                escalation: bool = False) -> bool:
+    """Throw a BPMN error (or escalation) `code` from a waiting task, as if the task had raised it.
+
+    The nearest boundary event that catches the code handles it. False when nothing would catch it,
+    so that the caller can refuse it rather than lose the token.
+    """
+    task = find_task(wf, task_id)
+    if task is None or task.state != TaskState.READY:
+        return False
+    kind = EscalationEventDefinition if escalation else ErrorEventDefinition
+    event = BpmnEvent(kind(code, code), payload=deepcopy(variables), target=task.workflow)
+    catchers = [t for t in wf.event_manager.tasks.values()
+                if t.state == TaskState.WAITING and t.task_spec.catches(t, event)]
+    if not catchers:
+        return False
+    try:
+        wf.catch(event)
+    except (SpiffWorkflowException, WorkflowException) as exc:
+        raise _failure(exc) from None
+    return True

@@ -1,0 +1,184 @@
+"""Our additions to SpiffWorkflow's Camunda parser: external service tasks and REST-deliverable messages.
+
+- A `serviceTask` (or `sendTask`) with `camunda:type="external"` becomes an `ExternalTask`: a manual spec
+  that waits until a worker completes it through the API. Other service tasks cannot run here (no Java
+  delegates, no connectors) and are refused at deploy.
+- Message events use `ServerMessageEventDefinition`, whose payload is a plain variables object merged
+  into the catching task's data, the way a Camunda REST correlation sets process variables. SpiffWorkflow's
+  Camunda flavour would instead put the payload into one `<activity>_Response` variable.
+
+Both classes get their own serializer converters, registered in the shared registry at import.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.event_parsers import ReceiveTaskParser, SendTaskParser
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+from SpiffWorkflow.bpmn.specs.defaults import (
+    BoundaryEvent,
+    EndEvent,
+    IntermediateCatchEvent,
+    IntermediateThrowEvent,
+    ReceiveTask,
+    SendTask,
+    ServiceTask,
+    StartEvent,
+)
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import (
+    CamundaBoundaryEventParser,
+    CamundaEndEventParser,
+    CamundaIntermediateCatchEventParser,
+    CamundaIntermediateThrowEventParser,
+    CamundaStartEventParser,
+)
+from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
+from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessageEventDefinition
+
+from . import runtime
+
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+VARIABLES = "variables"  # key of our payload: {"variables": {...}}
+
+
+class ServerMessageEventDefinition(CamundaMessageEventDefinition):
+    """A message whose payload `{"variables": {...}}` is merged into the data of the task that catches it."""
+
+    def update_internal_data(self, my_task: Any, event: Any) -> None:
+        payload = event.payload
+        if isinstance(payload, dict) and "result_var" in payload and payload.get("result_var") is None:
+            payload["result_var"] = f"{my_task.task_spec.name}_Response"
+        my_task.internal_data[self.name] = payload
+
+    def update_task_data(self, my_task: Any) -> None:
+        payload = my_task.internal_data.get(self.name)
+        if not isinstance(payload, dict):
+            return
+        if set(payload) == {VARIABLES}:
+            my_task.set_data(**deepcopy(payload[VARIABLES]))
+        elif "result_var" in payload:
+            # Thrown inside the workflow by a Camunda-style throw event with camunda:expression.
+            my_task.data[payload["result_var"]] = payload.get("payload")
+
+    def throw(self, my_task: Any) -> None:
+        if self.expression:
+            super().throw(my_task)
+            return
+        event = BpmnEvent(self, payload={VARIABLES: deepcopy(my_task.data)})
+        my_task.workflow.top_workflow.catch(event)
+
+
+class ExternalTask(ServiceTask):
+    """A service task done by an external worker: it waits (manual) until the API completes it."""
+
+    def __init__(self, wf_spec: Any, bpmn_id: str, topic: str | None = None, **kwargs: Any):
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.topic = topic
+        self.manual = True
+        self.external = True
+
+    def _run_hook(self, my_task: Any) -> bool:
+        # The worker's result was merged into the task data before it runs; nothing to execute here.
+        return True
+
+
+class ExternalTaskConverter(BpmnTaskSpecConverter):
+    def to_dict(self, spec: ExternalTask) -> dict[str, Any]:
+        dct = self.get_default_attributes(spec)
+        dct["topic"] = spec.topic
+        return dct
+
+
+def _message_name(parser: Any, message_ref: str) -> str:
+    found = parser.process_parser.parser.messages.get(message_ref)
+    return found or message_ref
+
+
+class _ServerMessages:
+    """Mixin for every parser that reads a message event definition."""
+
+    def parse_message_event(self, message_event: Any) -> ServerMessageEventDefinition:
+        message_ref = message_event.get("messageRef")
+        if message_ref:
+            name = _message_name(self, message_ref)
+            correlations = self.get_message_correlations(message_ref)
+        else:
+            name = message_event.getparent().get("name")
+            correlations = {}
+        payload = self.attribute("expression", "camunda", message_event)
+        result_var = self.attribute("resultVariable", "camunda", message_event)
+        return ServerMessageEventDefinition(name, correlations, payload, result_var)
+
+
+class StartEventParser(_ServerMessages, CamundaStartEventParser):
+    pass
+
+
+class EndEventParser(_ServerMessages, CamundaEndEventParser):
+    pass
+
+
+class CatchEventParser(_ServerMessages, CamundaIntermediateCatchEventParser):
+    pass
+
+
+class ThrowEventParser(_ServerMessages, CamundaIntermediateThrowEventParser):
+    pass
+
+
+class BoundaryParser(_ServerMessages, CamundaBoundaryEventParser):
+    pass
+
+
+class ReceiveParser(_ServerMessages, ReceiveTaskParser):
+    pass
+
+
+class _External:
+    def external_task(self) -> ExternalTask | None:
+        if self.node.get(f"{{{CAMUNDA_NS}}}type") != "external":
+            return None
+        topic = self.node.get(f"{{{CAMUNDA_NS}}}topic")
+        if not topic:
+            self.raise_validation_exception('an external service task needs camunda:topic="..."')
+        return ExternalTask(self.spec, self.bpmn_id, topic=topic, **self.bpmn_attributes)
+
+
+class ServiceParser(_External, CamundaTaskParser):
+    def create_task(self) -> ExternalTask:
+        task = self.external_task()
+        if task is None:
+            self.raise_validation_exception(
+                'service tasks are done by external workers here: set camunda:type="external" and camunda:topic')
+        return task
+
+
+class SendParser(_External, _ServerMessages, SendTaskParser):
+    def create_task(self) -> Any:
+        return self.external_task() or super().create_task()
+
+
+class ServerParser(CamundaParser):
+    """CamundaParser with external service tasks and REST-deliverable messages."""
+
+    OVERRIDE_PARSER_CLASSES = {
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("startEvent"): (StartEventParser, StartEvent),
+        full_tag("endEvent"): (EndEventParser, EndEvent),
+        full_tag("intermediateCatchEvent"): (CatchEventParser, IntermediateCatchEvent),
+        full_tag("intermediateThrowEvent"): (ThrowEventParser, IntermediateThrowEvent),
+        full_tag("boundaryEvent"): (BoundaryParser, BoundaryEvent),
+        full_tag("receiveTask"): (ReceiveParser, ReceiveTask),
+        full_tag("sendTask"): (SendParser, SendTask),
+        full_tag("serviceTask"): (ServiceParser, ServiceTask),
+    }
+
+
+MessageEventDefinitionConverter(ServerMessageEventDefinition, runtime._REGISTRY, "ServerMessageEventDefinition")
+ExternalTaskConverter(ExternalTask, runtime._REGISTRY, "ExternalTask")

@@ -1,0 +1,173 @@
+"""External workers: fetch-and-lock with a lease, complete, report failures and BPMN errors, extend the lease.
+
+A task row is leased by one atomic guarded UPDATE (`... WHERE lock_expires_at IS NULL OR
+lock_expires_at <= now`), after `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL and inside the
+write transaction that SQLite serializes: two workers never hold the same task. An expired lease makes
+the task fetchable again, and the old holder can no longer complete it (409).
+Every function takes an optional `now` so that tests can move the clock instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from models import ExternalTask, Instance, db, utcnow
+
+from .. import engine
+from ..db import is_postgres
+from ..exceptions import Conflict, NotFound
+from . import history, incidents, steps
+from .instances import check_variables
+from .tx import transactional
+
+
+def view(row: ExternalTask, variables: dict[str, Any] | None) -> dict[str, Any]:
+    """The fetched-task representation of the contract (plus `worker_id`, `state`, `error_message`)."""
+    return {"id": row.id, "topic": row.topic, "instance_id": row.instance_id, "process": row.process,
+            "activity": row.activity, "business_key": row.business_key, "variables": variables or {},
+            "retries": row.retries, "lock_expires_at": row.lock_expires_at, "worker_id": row.worker_id,
+            "state": row.state, "error_message": row.error_message}
+
+
+def _fetchable(now: dt.datetime) -> Any:
+    return (ExternalTask.state == "open",
+            or_(ExternalTask.lock_expires_at.is_(None), ExternalTask.lock_expires_at <= now),
+            or_(ExternalTask.retries.is_(None), ExternalTask.retries > 0),
+            or_(ExternalTask.retry_at.is_(None), ExternalTask.retry_at <= now))
+
+
+@transactional
+def fetch_and_lock(worker_id: str, topics: list[dict[str, Any]], max_tasks: int,
+                   now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Lease up to `max_tasks` open tasks of the topics to `worker_id`, oldest first."""
+    now = now or utcnow()
+    durations = {t["name"]: t["lock_duration_ms"] for t in topics}
+    q = (select(ExternalTask).join(Instance, Instance.id == ExternalTask.instance_id)
+         .where(ExternalTask.topic.in_(durations), Instance.status == "running", *_fetchable(now))
+         .order_by(ExternalTask.created_at, ExternalTask.id).limit(max_tasks))
+    if is_postgres():
+        q = q.with_for_update(skip_locked=True, of=ExternalTask)
+    leased = []
+    for row in db.session.execute(q).scalars().all():
+        until = now + dt.timedelta(milliseconds=durations[row.topic])
+        done = db.session.execute(update(ExternalTask).where(ExternalTask.id == row.id, *_fetchable(now))
+                                  .values(worker_id=worker_id, lock_expires_at=until)
+                                  .execution_options(synchronize_session=False))
+        if done.rowcount == 1:
+            leased.append(row.id)
+    if not leased:
+        return []
+    rows = db.session.execute(select(ExternalTask, Instance.variables)
+                              .join(Instance, Instance.id == ExternalTask.instance_id)
+                              .where(ExternalTask.id.in_(leased))
+                              .order_by(ExternalTask.created_at, ExternalTask.id)
+                              .execution_options(populate_existing=True)).all()
+    return [view(row, variables) for row, variables in rows]
+
+
+def _held(task_id: str, worker_id: str, now: dt.datetime) -> ExternalTask:
+    """The task, which `worker_id` must hold with an unexpired lease (409 otherwise)."""
+    row = db.session.execute(select(ExternalTask).where(ExternalTask.id == task_id)
+                             .execution_options(populate_existing=True)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no external task with id '{task_id}'")
+    if row.state != "open":
+        raise Conflict(f"the external task is {row.state}", state=row.state)
+    if row.worker_id != worker_id or row.lock_expires_at is None or row.lock_expires_at <= now:
+        raise Conflict(f"worker '{worker_id}' does not hold the lock on this task; fetch and lock it first")
+    return row
+
+
+def _locked_instance(row: ExternalTask) -> Instance:
+    instance = steps.lock(row.instance_id)
+    steps.require_status(instance, "running")
+    return instance
+
+
+@transactional
+def complete(task_id: str, worker_id: str, actor: str, variables: dict[str, Any] | None = None,
+             now: dt.datetime | None = None) -> dict[str, Any]:
+    """Complete the task with the worker's variables; the same worker completing again is a no-op."""
+    now = now or utcnow()
+    variables = check_variables(variables or {})
+    row = db.session.get(ExternalTask, task_id)
+    if row is not None and row.state == "completed" and row.worker_id == worker_id:
+        return view(row, db.session.get(Instance, row.instance_id).variables)
+    row = _held(task_id, worker_id, now)
+    instance = _locked_instance(row)
+    done: list[bool] = []
+    steps.advance(instance, actor, lambda wf: done.append(engine.complete_external(wf, task_id, variables)))
+    if not done or not done[0]:
+        raise Conflict("the task is no longer waiting for a worker")
+    row.worker_id, row.lock_expires_at = worker_id, None
+    history.record("external_task.completed", actor, instance, activity=row.activity, task_id=row.id,
+                   data={"worker_id": worker_id, "topic": row.topic, "variables": variables})
+    return view(row, instance.variables)
+
+
+@transactional
+def failure(task_id: str, worker_id: str, actor: str, error: str, retries: int, retry_timeout_ms: int,
+            now: dt.datetime | None = None) -> dict[str, Any]:
+    """Report a failed attempt: the task comes back after the back-off; with no retries left, an incident."""
+    now = now or utcnow()
+    row = _held(task_id, worker_id, now)
+    instance = steps.lock(row.instance_id)
+    row.retries, row.error_message = retries, error
+    row.worker_id = row.lock_expires_at = None
+    row.retry_at = now + dt.timedelta(milliseconds=retry_timeout_ms) if retry_timeout_ms else None
+    history.record("external_task.failed", actor, instance, activity=row.activity, task_id=row.id,
+                   data={"worker_id": worker_id, "error": error, "retries": retries,
+                         "retry_timeout_ms": retry_timeout_ms})
+    if retries <= 0:
+        incidents.raise_incident(instance, actor, row.activity, "external-task",
+                                 f"external task '{row.topic}' failed and has no retries left: {error}")
+    return view(row, instance.variables)
+
+
+@transactional
+def bpmn_error(task_id: str, worker_id: str, actor: str, code: str, message: str | None,
+               variables: dict[str, Any] | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The worker reports a business error: the error boundary event that catches `code` takes over.
+
+    When no boundary event catches it, the task is parked with an incident instead of losing the token.
+    """
+    now = now or utcnow()
+    variables = check_variables(variables or {})
+    row = _held(task_id, worker_id, now)
+    instance = _locked_instance(row)
+    data = {"worker_id": worker_id, "code": code, "message": message, "variables": variables}
+    caught: list[bool] = []
+    steps.advance(instance, actor, lambda wf: caught.append(engine.throw_error(wf, task_id, code, variables)))
+    history.record("external_task.bpmn_error", actor, instance, activity=row.activity, task_id=row.id,
+                   data={**data, "caught": bool(caught and caught[0])})
+    if not caught or not caught[0]:
+        row.retries, row.error_message = 0, f"BPMN error {code}: {message or ''}".strip()
+        row.worker_id = row.lock_expires_at = None
+        incidents.raise_incident(instance, actor, row.activity, "bpmn-error",
+                                 f"no boundary event catches BPMN error '{code}'" + (f": {message}" if message else ""))
+    return view(row, instance.variables)
+
+
+@transactional
+def extend_lock(task_id: str, worker_id: str, new_duration_ms: int, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Extend the lease the worker holds to `now + new_duration_ms`."""
+    now = now or utcnow()
+    row = _held(task_id, worker_id, now)
+    row.lock_expires_at = now + dt.timedelta(milliseconds=new_duration_ms)
+    return view(row, db.session.get(Instance, row.instance_id).variables)
+
+
+@transactional
+def unlock(task_id: str) -> dict[str, Any]:
+    """Release the lease, whoever holds it, so that any worker can fetch the task at once (Camunda's unlock)."""
+    row = db.session.execute(select(ExternalTask).where(ExternalTask.id == task_id)
+                             .execution_options(populate_existing=True)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no external task with id '{task_id}'")
+    if row.state != "open":
+        raise Conflict(f"the external task is {row.state}", state=row.state)
+    row.worker_id = row.lock_expires_at = None
+    return view(row, db.session.get(Instance, row.instance_id).variables)

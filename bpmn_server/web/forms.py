@@ -1,0 +1,68 @@
+"""Turn HTML form posts into the values the services take.
+
+A browser sends every input as text. The task form turns each field's text into the JSON type the
+API would receive (a number for `long`, true/false for `boolean`), and leaves text it cannot turn
+into the type as it is, so that services/forms.py rejects it with the same message the API gives.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from ..exceptions import Invalid
+
+
+def task_variables(form: dict[str, Any] | None, posted: MultiDict) -> dict[str, Any]:
+    """The variables of a task form post. Empty inputs are left out (the field's default applies, or
+    "is required"); read-only fields are never sent; a task without fields may take free JSON."""
+    fields = (form or {}).get("fields") or []
+    if not fields:
+        return json_object(posted.get("variables", ""), "variables")
+    out: dict[str, Any] = {}
+    for field in fields:
+        name, kind = field["id"], field.get("type", "string")
+        if field.get("readonly"):
+            continue
+        if kind == "boolean":
+            out[name] = posted.get(name) == "true"  # an unchecked box is not sent at all: false
+            continue
+        raw = posted.get(name)
+        if raw is None or raw.strip() == "":
+            continue
+        if kind == "long":
+            try:
+                out[name] = int(raw.strip())
+            except ValueError:
+                out[name] = raw  # "must be a whole number", from the validator
+        else:
+            out[name] = raw
+    return out
+
+
+def json_object(text: str, field: str) -> dict[str, Any]:
+    """A JSON object typed into a text area; empty means {}. 422 naming the field otherwise."""
+    if not text or not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise Invalid(f"{field} is not valid JSON", errors=[{"field": field, "message": f"not valid JSON: {exc}"}]
+                      ) from None
+    if not isinstance(value, dict):
+        raise Invalid(f"{field} must be a JSON object", errors=[{"field": field, "message": 'a JSON object: {"name": '
+                                                                                          'value, ...}'}])
+    return value
+
+
+def names(text: str) -> list[str]:
+    """A comma- or line-separated list of names."""
+    return [part.strip() for chunk in (text or "").splitlines() for part in chunk.split(",") if part.strip()]
+
+
+def field_errors(exc: Invalid) -> dict[str, str]:
+    """Messages by field, to show next to the inputs."""
+    return {str(e.get("field")): str(e.get("message")) for e in exc.errors or [] if isinstance(e, dict)
+            and e.get("field")}

@@ -1,0 +1,113 @@
+"""Logging in to the pages with one's API token, and the role checks of every page.
+
+The session cookie (signed, `HttpOnly`, `SameSite=Strict`) holds the user's name and the hash of
+the token they logged in with, never the token itself. Every request reloads the user and compares
+the hash, so a user whose token was replaced is logged out everywhere. Role checks use the same
+permission table as the API (auth.PERMISSIONS via `allowed`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from models import User
+
+from ..auth import PERMISSIONS, allowed
+from ..exceptions import Forbidden, NotFound
+from ..services import users
+from . import bp, csrf
+
+HOME = {"operator": "web.task_list", "analyst": "web.dashboard", "auditor": "web.history", "admin": "web.dashboard"}
+
+
+def page_user() -> User | None:
+    """The logged-in user of this request, or None."""
+    if "page_user" in g:
+        return g.page_user
+    user = None
+    name, digest = session.get("user"), session.get("token_hash")
+    if name and digest:
+        try:
+            found = users.get_user(name)
+        except NotFound:
+            found = None
+        if found is not None and found.token_hash == digest:
+            user = found
+            g.user = found  # what auth.current_user() returns for the rest of the request
+    g.page_user = user
+    return user
+
+
+def may(permission: str) -> bool:
+    """For templates: may the logged-in user do this? (Buttons that would fail are not shown.)"""
+    if permission not in PERMISSIONS:
+        raise KeyError(permission)
+    user = page_user()
+    return user is not None and allowed(user, permission)
+
+
+def page(permission: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """View decorator: log in first (redirect), then 403 when the role may not do this."""
+    if permission is not None and permission not in PERMISSIONS:
+        raise KeyError(permission)
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = page_user()
+            if user is None:
+                target = request.full_path if request.method == "GET" else request.referrer
+                return redirect(url_for("web.login", next=_local(target)), 303)
+            if permission is not None and not allowed(user, permission):
+                raise Forbidden(f"the {user.role} role may not do this ({permission})")
+            return view(user, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _local(target: str | None) -> str | None:
+    """Only a path on this server may be a redirect target after login (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/ui"):
+        return None
+    return target.rstrip("?")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    if request.method == "POST":
+        token = (request.form.get("token") or "").strip()
+        user = users.authenticate(token) if token else None
+        if user is not None:
+            session.clear()  # no state from before the login survives it (session fixation)
+            session.permanent = True
+            session["user"], session["token_hash"] = user.name, user.token_hash
+            csrf.renew()
+            return redirect(_local(request.args.get("next")) or url_for(HOME[user.role]), 303)
+        error = "That token is not valid. Use the token printed when your user was created."
+    status = 401 if error else 200
+    return render_template("web/login.html", error=error, next=request.args.get("next")), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    session.clear()
+    csrf.renew()
+    return redirect(url_for("web.login"), 303)
+
+
+@bp.route("/")
+@page()
+def home(user: User) -> Response:
+    return redirect(url_for(HOME[user.role]))

@@ -1,0 +1,101 @@
+"""The operator's pages: my tasks, group tasks, a task with its form; claim, unclaim, complete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from models import User
+
+from ..exceptions import Conflict, Invalid
+from ..services import instances, tasks
+from . import bp, forms, overlays
+from .session import page
+
+PAGE_SIZE = 50
+
+
+def _tabs(user: User) -> list[tuple[str, str]]:
+    if user.role in ("operator", "admin"):
+        return [("mine", "My tasks"), ("group", "Group tasks")]
+    return [("all", "All open tasks")]
+
+
+@bp.route("/tasks")
+@page("tasks.read")
+def task_list(user: User) -> str:
+    tabs = _tabs(user)
+    view = request.args.get("view") or tabs[0][0]
+    if view not in dict(tabs):
+        view = tabs[0][0]
+    group = request.args.get("group") or None
+    after = request.args.get("after") or None
+    found = tasks.list_tasks(user, PAGE_SIZE, after, assignee="me" if view == "mine" else None,
+                             candidate_group=group if view != "mine" else None)
+    items = found.items
+    if view == "group":
+        # Work to pick up: what is offered to me and not yet held (what I hold is under "My tasks").
+        items = [t for t in items if t.assignee is None]
+    return render_template("web/tasks.html", tabs=tabs, view=view, group=group, items=items, next=found.next,
+                           deadlines=overlays.deadlines(items), ageing=overlays.ageing_class)
+
+
+def _task_page(user: User, task_id: str, errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
+               problem: str | None = None, status: int = 200) -> Any:
+    task = tasks.get(task_id, user)
+    instance = instances.get(task.instance_id)
+    holder = task.status == "open" and task.assignee == user.name
+    can_work = task.status == "open" and tasks.may_act(user, task)
+    deadline = overlays.deadlines([task]).get(task.id)
+    page_html = render_template(
+        "web/task.html", task=task, instance=instance, holder=holder, can_work=can_work, deadline=deadline,
+        fields=(task.form or {}).get("fields") or [], errors=errors or {}, values=values or {}, problem=problem,
+        diagram=overlays.for_task(instance.definition_id, task), ageing=overlays.ageing_class)
+    return page_html, status
+
+
+@bp.route("/tasks/<task_id>")
+@page("tasks.read")
+def task_page(user: User, task_id: str) -> Any:
+    return _task_page(user, task_id)
+
+
+@bp.route("/tasks/<task_id>/claim", methods=["POST"])
+@page("tasks.work")
+def task_claim(user: User, task_id: str) -> Response:
+    try:
+        tasks.claim(task_id, user)
+        flash("You hold the task now: fill in the form and complete it.", "ok")
+    except Conflict as exc:
+        flash(f"Could not claim the task: {exc.detail}", "error")
+    return redirect(url_for("web.task_page", task_id=task_id), 303)
+
+
+@bp.route("/tasks/<task_id>/unclaim", methods=["POST"])
+@page("tasks.work")
+def task_unclaim(user: User, task_id: str) -> Response:
+    try:
+        tasks.unclaim(task_id, user)
+        flash("The task is back with its group.", "ok")
+    except Conflict as exc:
+        flash(f"Could not give the task back: {exc.detail}", "error")
+    return redirect(url_for("web.task_page", task_id=task_id), 303)
+
+
+@bp.route("/tasks/<task_id>/complete", methods=["POST"])
+@page("tasks.work")
+def task_complete(user: User, task_id: str) -> Any:
+    task = tasks.get(task_id, user)
+    values = request.form.to_dict()
+    try:
+        variables = forms.task_variables(task.form, request.form)
+        instance = tasks.complete(task_id, user, variables)
+    except Invalid as exc:
+        # Shown next to the inputs, with what was typed kept: the API's own messages.
+        return _task_page(user, task_id, forms.field_errors(exc), values, exc.detail, 422)
+    except Conflict as exc:
+        return _task_page(user, task_id, {}, values, exc.detail, 409)
+    flash(f"Task “{task.name}” completed.", "ok")
+    return redirect(url_for("web.instance_page", instance_id=instance.id), 303)
