@@ -60,6 +60,9 @@ def serve(host: str, port: int, workers: int, threads: int, examples: bool) -> N
             self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
             self.cfg.set("accesslog", os.environ.get("BPMN_SERVER_ACCESS_LOG") or None)
             self.cfg.set("graceful_timeout", 10)
+            # gunicorn's control socket has one fixed path per user: several servers on a host would share it.
+            if "control_socket_disable" in self.cfg.settings:
+                self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
             from . import create_app

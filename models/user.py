@@ -9,11 +9,16 @@ from .base import UTCDateTime, db, new_id, utcnow
 
 
 class User(db.Model):
+    """A user and the hash of its one bearer token. No token (revoked): `token_hash` is NULL."""
+
     __tablename__ = "users"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     role: Mapped[str] = mapped_column(String(20))
     groups: Mapped[list] = mapped_column(JSON, default=list)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    token_created_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True, default=utcnow)
+    # Written at most once a minute (services/users.py), not on every request.
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -70,6 +70,11 @@ def test_escapes_are_refused_at_deploy(api, script, says):
     ("y = '%099999999d' % 1", "format width"),
     ("y = math.factorial(10 ** 7)", "bits"),
     ("a = 'x' * 700000\nb = 'y' * 700000", "variables take"),
+    # Small in memory, terabytes as text: refused before C code walks them.
+    ("row = list(range(10 ** 6))\ny = str([row] * 10 ** 6)", "too large to be turned into text"),
+    ("row = list(range(10 ** 6))\ny = json.dumps([row] * 10 ** 6)", "too large to be turned into text"),
+    ("row = list(range(10 ** 6))\ny = f'{[row] * 10 ** 6}'", "too large to be turned into text"),
+    ("row = list(range(1000))\ny = [row] * 10 ** 5", "variables are larger than the limit"),
 ])
 def test_escapes_at_run_time_become_incidents(api, script, says):
     found = incident(run_script(api, script))
@@ -138,6 +143,7 @@ def test_allowed_helpers_work(api):
         "padded = 'ab'.ljust(4, '.')",
         "parsed = datetime.datetime.strptime('2026-01-31', '%Y-%m-%d').day",
         "percent = '%05.1f' % 2.5",
+        "kinds = [isinstance(day, str), str.upper('ok'), str(7), repr([1])]",
     ])
     inst = run_script(api, script)
     assert inst["status"] == "running", inst["incidents"][0]["message"]
@@ -149,6 +155,7 @@ def test_allowed_helpers_work(api):
     assert v["doc"] == '{"a": [1, 2]}' and v["back"] == [1, 2]
     assert v["total"] == 30 and v["label"] == "   30|4.0"
     assert v["padded"] == "ab.." and v["percent"] == "002.5" and v["parsed"] == 31
+    assert v["kinds"] == [True, "OK", "7", "[1]"]
 
 
 def test_too_large_variables_from_a_client_are_refused(api):

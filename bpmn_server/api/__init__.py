@@ -24,3 +24,6 @@ def register(app: Flask) -> None:
     for module in (definitions, instances, tasks, timers, history, users, ops, metrics, incidents, messages,
                    external_tasks, camunda):
         app.register_blueprint(module.bp)
+    from .. import web  # the web pages under /ui: one more client of the services
+
+    web.register(app)

@@ -63,6 +63,9 @@ class UserSchema(Schema):
     role = fields.String()
     groups = fields.List(fields.String())
     created_at = UTC()
+    token_created_at = UTC(allow_none=True, metadata={"description": "when the current token was issued; "
+                                                                      "null when revoked"})
+    last_used_at = UTC(allow_none=True, metadata={"description": "last use of a token, to the minute"})
 
 
 class UserTokenSchema(UserSchema):

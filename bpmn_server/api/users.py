@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
+from ..auth import current_user
 from ..services import users
 from .base import route
 from .schemas import UserCreateSchema, UserSchema, UserTokenSchema, page_of
@@ -24,3 +25,17 @@ def create_user(body: dict[str, Any]) -> Any:
 @route(bp, "", ["GET"], summary="List users", permission="users.read", response=page_of(UserSchema))
 def list_users() -> Any:
     return {"items": users.list_users(), "next": None}
+
+
+@route(bp, "/<name>/tokens", ["POST"], summary="Rotate the user's token: a new one, shown once; the old one "
+       "stops working at once (admins for anyone, users for themselves)", response=UserTokenSchema, status=201)
+def rotate_token(name: str) -> Any:
+    user, token = users.rotate_token(name, current_user())
+    return {"name": user.name, "role": user.role, "groups": user.groups, "created_at": user.created_at,
+            "token_created_at": user.token_created_at, "last_used_at": user.last_used_at, "token": token}
+
+
+@route(bp, "/<name>/tokens", ["DELETE"], summary="Revoke the user's token: nothing authenticates as the user "
+       "until a token is issued again (admins for anyone, users for themselves)", response=UserSchema)
+def revoke_token(name: str) -> Any:
+    return users.revoke_token(name, current_user())

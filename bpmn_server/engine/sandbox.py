@@ -47,6 +47,7 @@ GUARDS: dict[str, Any] = {
     "_lshift_": guards.lshift,
     "_add_": guards.add,
     "_mod_": guards.mod,
+    "_text_": guards.check_text,
 }
 _BINOPS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Add: "_add_", ast.Mod: "_mod_"}
 
@@ -97,7 +98,9 @@ class Policy(RestrictingNodeTransformer):
                     guards.check_format_numbers("".join(str(p.value) for p in parts))
                 except SandboxViolation as exc:
                     self.error(node, str(exc))
-        return self.node_contents_visit(node)
+        node = self.node_contents_visit(node)
+        node.value = _call("_text_", [node.value], node.value)  # its size checked before C formats it
+        return node
 
 
 def _messages(exc: SyntaxError) -> str:
@@ -169,7 +172,8 @@ def run(source: str, namespace: dict[str, Any], mode: str, time_limit: float) ->
     sys.settrace(budget.trace)
     try:
         if mode == "eval":
-            return eval(code, env)  # noqa: S307 - restricted bytecode, guarded globals
+            # The engine turns results into text and JSON in C: their size is checked here.
+            return guards.check_text(eval(code, env), what="used")  # noqa: S307 - restricted bytecode
         before = set(env)
         exec(code, env)  # noqa: S102 - restricted bytecode, guarded globals
     finally:
@@ -177,6 +181,12 @@ def run(source: str, namespace: dict[str, Any], mode: str, time_limit: float) ->
     result = {key: value for key, value in env.items()
               if _is_data(key, value) and key not in GUARDS and (key not in before or key in namespace)}
     limit = _max_variables_bytes()
+    # Counted before serializing: a list holding one big list a million times is small in memory and
+    # terabytes as JSON. Every item takes at least a byte, so more items than bytes is over the limit.
+    try:
+        guards.check_text(result, limit)
+    except SandboxViolation:
+        raise SandboxViolation(f"the script's variables are larger than the limit of {limit:,} bytes") from None
     size = variables_size(result)
     if size > limit:
         raise SandboxViolation(f"the script's variables take {size:,} bytes; the limit is {limit:,}")
@@ -193,7 +203,7 @@ class _PrintCollector:
         self.txt: list[str] = []
 
     def _call_print(self, *objects: Any, **kwargs: Any) -> None:
-        self.txt.append(" ".join(map(str, objects)))
+        self.txt.append(" ".join(str(guards.check_text(o)) for o in objects))
 
     def __call__(self) -> str:
         return "\n".join(self.txt)

@@ -47,6 +47,56 @@ def check_bits(bits: float) -> None:
                                f"the limit is {MAX_INT_BITS:,}")
 
 
+def check_text(value: Any, budget: int = MAX_ITEMS, what: str = "turned into text") -> Any:
+    """Refuse a value whose nested size is over `budget` items (characters count one each) before C
+    code walks it: `str([row] * 10**6)` with a big `row` would otherwise build terabytes in one call."""
+    if isinstance(value, (int, float, bool, type(None))):
+        return value
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (str, bytes)):
+            budget -= len(item)
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            budget -= len(item)
+            if budget >= 0:
+                stack.extend(item)
+        elif isinstance(item, dict):
+            budget -= len(item)
+            if budget >= 0:
+                stack.extend(item.keys())
+                stack.extend(item.values())
+        else:
+            budget -= 1
+        if budget < 0:
+            raise SandboxViolation(f"the value is too large to be {what} (over {MAX_ITEMS:,} items in all)")
+    return value
+
+
+class _GuardedStrType(type):
+    """`str` as scripts see it: `str(x)` checks the size of x first; `isinstance(x, str)` and `str.upper`
+    behave as usual."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> str:
+        if args:
+            check_text(args[0])
+        return str(*args, **kwargs)
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, str)
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        return sub is cls or issubclass(sub, str)
+
+
+class GuardedStr(metaclass=_GuardedStrType):
+    pass
+
+
+def _guarded_repr(value: Any) -> str:
+    return repr(check_text(value))
+
+
 class Budget:
     """The wall-clock budget of one script run."""
 
@@ -121,6 +171,7 @@ def mod(a: Any, b: Any) -> Any:
             if "*" in (width, precision):
                 raise SandboxViolation("'*' widths are not allowed in %-formatting")
             check_format_numbers(width + "." + precision)
+        check_text(b)
     return a % b
 
 
@@ -172,6 +223,8 @@ _MISSING = object()
 def guarded_getattr(obj: Any, name: str, default: Any = None) -> Any:
     if name.startswith("_"):
         raise SandboxViolation(f"access to attribute '{name}' is not allowed")
+    if obj is GuardedStr:
+        obj = str  # `str.upper`, and `str.format` refused as on any str
     if name in INSPECT_ATTRIBUTES:
         raise SandboxViolation(f"access to attribute '{name}' is not allowed")
     try:
@@ -263,6 +316,7 @@ def _prod(iterable: Iterable[Any], start: Any = 1) -> Any:
 def _json_dumps(obj: Any, indent: int | str | None = None, sort_keys: bool = False) -> str:
     if isinstance(indent, int) and indent > 16 or isinstance(indent, str) and len(indent) > 16:
         raise SandboxViolation("json indent is limited to 16")
+    check_text(obj)
     return json.dumps(obj, indent=indent, sort_keys=sort_keys, default=str)
 
 
@@ -297,6 +351,7 @@ def builtins() -> dict[str, Any]:
                  "set", "frozenset", "sorted", "abs", "len", "zip", "isinstance"):
         allowed[name] = __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
     allowed.update({"range": _guarded_range, "sum": _guarded_sum, "pow": power, "round": _guarded_round,
+                    "str": GuardedStr, "repr": _guarded_repr,
                     "math": MATH, "datetime": DATETIME, "decimal": DECIMAL, "json": JSON,
                     "timedelta": datetime.timedelta, "date": datetime.date, "Decimal": decimal.Decimal,
                     "json_dumps": _json_dumps, "json_loads": json.loads})

@@ -71,7 +71,7 @@ def _float(value: Any) -> float | None:
 def _ageing(column: Any, where: list[Any], now: dt.datetime) -> dict[str, int]:
     """How many rows are younger than each bound (by `column`), and how many are older than a week."""
     cols = []
-    for i, (label, span) in enumerate(AGE_BUCKETS):
+    for i, (_, span) in enumerate(AGE_BUCKETS):
         lower = now - span if span is not None else None
         upper = now - AGE_BUCKETS[i - 1][1] if i > 0 else None
         cond = [c for c in ((column > lower) if lower is not None else None,

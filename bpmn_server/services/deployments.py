@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import load_only
 
 from models import Definition, Deployment, db
 
@@ -145,7 +146,10 @@ def list_deployments(limit: int, after: str | None, deployment_id: str | None = 
 
 def resolve(key: str, version: int | None) -> Definition:
     """The definition to start: a given version or the latest. Unknown key or version: 422."""
-    q = select(Definition).where(Definition.key == key)
+    # Not the XML and spec blobs: starting needs the id, and the spec comes from the process's cache.
+    light = load_only(Definition.id, Definition.key, Definition.name, Definition.version, Definition.deployment_id,
+                      Definition.created_at)
+    q = select(Definition).options(light).where(Definition.key == key)
     q = q.where(Definition.version == version) if version else q.order_by(Definition.version.desc()).limit(1)
     found = db.session.execute(q).scalar_one_or_none()
     if found is None:

@@ -34,6 +34,7 @@ LIFECYCLE = {
     "timer.scheduled": "schedule", "incident.created": "unknown", "incident.resolved": "unknown",
     "variables.updated": "unknown", "instance.failed": "unknown", "instance.migrated": "unknown",
 }
+_SPECIAL = re.compile('[&<>"\n\r\t]')
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -103,7 +104,9 @@ def _attr(tag: str, key: str, value: Any) -> str:
     text = str(value)
     if not (text.isascii() and text.isprintable()):
         text = _NOT_XML.sub("\ufffd", text)  # characters XML 1.0 cannot carry at all
-    return f'<{tag} key="{key}" value="{text.translate(_ESCAPE)}"/>'
+    if _SPECIAL.search(text):
+        text = text.translate(_ESCAPE)
+    return f'<{tag} key="{key}" value="{text}"/>'
 
 
 

@@ -35,7 +35,7 @@ def _flush_history() -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": HISTORY_LOCK})
     # One multi-row INSERT instead of one statement per event.
     db.session.flush()
-    db.session.execute(insert(Event), [_row(e) for e in events])
+    db.session.execute(insert(Event).execution_options(render_nulls=True), [_row(e) for e in events])
 
 
 def _row(event: Event) -> dict[str, Any]:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
 
-from models import User, db
+from models import User, db, utcnow
 
-from ..exceptions import Conflict, Invalid, NotFound
+from ..exceptions import Conflict, Forbidden, Invalid, NotFound
+from . import history
 from .tx import transactional
 
 log = logging.getLogger(__name__)
@@ -52,7 +56,10 @@ def create_user(name: str, role: str, groups: list[str] | None = None, token: st
 
 
 def authenticate(token: str) -> User | None:
-    return db.session.execute(select(User).where(User.token_hash == hash_token(token))).scalar_one_or_none()
+    user = db.session.execute(select(User).where(User.token_hash == hash_token(token))).scalar_one_or_none()
+    if user is not None:
+        _touch(user)
+    return user
 
 
 def get_user(name: str) -> User:
@@ -73,3 +80,64 @@ def ensure_admin(token: str | None) -> str | None:
         return None
     _, made = create_user("admin", "admin", [], token=token)
     return None if token else made
+
+
+# Tokens: rotation, revocation, last use. A token is shown once, when made, and never logged.
+LAST_USED_EVERY = dt.timedelta(minutes=1)
+
+
+def _touch(user: User) -> None:
+    """Record the token's use, at most once a minute per user: not a write per request. On a connection
+    of its own, so the request's transaction stays read-only; best effort, never failing the request."""
+    now = utcnow()
+    if user.last_used_at is not None and now - user.last_used_at < LAST_USED_EVERY:
+        return
+    stale = or_(User.last_used_at.is_(None), User.last_used_at < now - LAST_USED_EVERY)
+    with db.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        waited = conn.exec_driver_sql("PRAGMA busy_timeout").scalar() if sqlite else None
+        try:
+            if sqlite:  # never hold a request up behind a long write for this
+                conn.exec_driver_sql("PRAGMA busy_timeout=250")
+            conn.execute(update(User).where(User.id == user.id, stale).values(last_used_at=now))
+            conn.commit()
+        except OperationalError:
+            conn.rollback()
+            log.debug("last-used time of user %s not recorded: the database is busy", user.name)
+        finally:
+            if sqlite:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={int(waited)}")
+                conn.commit()
+    set_committed_value(user, "last_used_at", now)  # seen by this request, without a second write
+
+
+def _may_change_token(actor: User, name: str) -> None:
+    if actor.role != "admin" and actor.name != name:
+        raise Forbidden("only an admin may change another user's token")
+
+
+@transactional
+def rotate_token(name: str, actor: User) -> tuple[User, str]:
+    """Give the user a new token; the old one stops working at once. Admins for anyone, users for
+    themselves. Returns the user and the token (shown once, stored hashed)."""
+    _may_change_token(actor, name)
+    user = get_user(name)
+    token = new_token()
+    user.token_hash = hash_token(token)
+    user.token_created_at = utcnow()
+    history.record("user.token_rotated", actor.name, data={"user": name})
+    return user, token
+
+
+@transactional
+def revoke_token(name: str, actor: User) -> User:
+    """Revoke the user's token: nothing authenticates as the user until a new one is issued."""
+    _may_change_token(actor, name)
+    user = get_user(name)
+    if user.role == "admin" and user.token_hash is not None and not db.session.execute(
+            select(User.id).where(User.role == "admin", User.token_hash.is_not(None), User.id != user.id)).first():
+        raise Conflict("this is the last admin with a token; give another admin a token first")
+    user.token_hash = None
+    user.token_created_at = None
+    history.record("user.token_revoked", actor.name, data={"user": name})
+    return user

@@ -52,7 +52,7 @@ def instance_page(user: User, instance_id: str) -> str:
     return render_template(
         "web/instance.html", instance=instance, tasks=open_tasks, incidents=all_incidents, timeline=timeline,
         timers=dashboard.waiting_timers([instance_id]), versions=versions, deadlines=overlays.deadlines(open_tasks),
-        diagram=overlays.for_instance(instance, open_tasks, all_incidents, completed))
+        drawing=overlays.for_instance(instance, open_tasks, all_incidents, completed))
 
 
 def _act(instance_id: str, done: str, action: Callable[[], Any]) -> Response:

@@ -57,7 +57,7 @@ def definition_xml(user: User, definition_id: str) -> Response:
 @page("definitions.deploy")
 def deploy(user: User) -> Any:
     if request.method == "GET":
-        return render_template("web/deploy.html", problem=None, errors=[], diagram=None, note="")
+        return render_template("web/deploy.html", problem=None, errors=[], drawing=None, note="")
     note = request.form.get("note", "").strip() or None
     files = [f for f in request.files.getlist("file") if f.filename]
     uploads = [deployments.Upload(f.filename or "diagram.bpmn", f.read()) for f in files]
@@ -70,7 +70,7 @@ def deploy(user: User) -> Any:
             raise
         errors = [e for e in exc.errors or [] if isinstance(e, dict)]
         shown = overlays.for_errors(uploads[0].data, errors) if len(uploads) == 1 and errors else None
-        return render_template("web/deploy.html", problem=exc, errors=errors, diagram=shown,
+        return render_template("web/deploy.html", problem=exc, errors=errors, drawing=shown,
                                note=note or ""), exc.status
     made = ", ".join(f"{d.key} v{d.version}" for d in result.definitions)
     flash(f"Deployed {made}." if result.created else f"Nothing changed: {made} is the latest already.", "ok")

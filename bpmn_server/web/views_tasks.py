@@ -52,7 +52,7 @@ def _task_page(user: User, task_id: str, errors: dict[str, str] | None = None, v
     page_html = render_template(
         "web/task.html", task=task, instance=instance, holder=holder, can_work=can_work, deadline=deadline,
         fields=(task.form or {}).get("fields") or [], errors=errors or {}, values=values or {}, problem=problem,
-        diagram=overlays.for_task(instance.definition_id, task), ageing=overlays.ageing_class)
+        drawing=overlays.for_task(instance.definition_id, task), ageing=overlays.ageing_class)
     return page_html, status
 
 

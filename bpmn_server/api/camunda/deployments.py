@@ -20,16 +20,13 @@ from .base import COMPAT_VERSION, ListQuery, camunda_time, endpoint, window
 from .definitions import definition_dto
 from .errors import details
 
-FORM_FIELDS = ("deployment-name", "deployment-source", "deploy-changed-only", "enable-duplicate-filtering",
-               "tenant-id", "deployment-activation-time")
 BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml", ".bpmn2", ".xml")
 
 
 def deployment_dto(deployment: Any, source: str | None = None) -> dict[str, Any]:
     """Camunda's deployment: the name is our deployment note."""
     return {"links": [], "id": deployment.id, "name": deployment.note, "source": source,
-            "deploymentTime": camunda_time(deployment.created_at), "processDefinitionsCount": None,
-            "tenantId": None}
+            "deploymentTime": camunda_time(deployment.created_at), "tenantId": None}
 
 
 def _parse_errors(exc: Exception) -> tuple[int, str, str, dict[str, Any]] | None:

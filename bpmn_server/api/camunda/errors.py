@@ -55,9 +55,12 @@ def _domain(exc: BpmnServerError) -> Response:
     mapper = ERROR_MAPS.get(request.endpoint or "")
     mapped = mapper(exc) if mapper else None
     if mapped is not None:
-        status, type_, message, *extra = mapped
-        return body(status, type_, message, **(extra[0] if extra else {}))
+        status, type_, message, *more = mapped
+        return body(status, type_, message, **(more[0] if more else {}))
     status, type_ = DEFAULTS.get(exc.status, (500, "ProcessEngineException"))
+    if status == 401 and not request.headers.get("Authorization"):
+        return body(401, type_, "send HTTP Basic credentials (your user name, and your token as the password) "
+                                "or 'Authorization: Bearer TOKEN'")
     extra: dict[str, Any] = {}
     if status == 403:
         user = g.get("user")

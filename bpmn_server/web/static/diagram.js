@@ -1,0 +1,52 @@
+/* Draw each [data-diagram] block with bpmn-js and put the server's overlays on it.
+   The block's JSON (a <script type="application/json"> beside it) gives the XML or where to fetch it,
+   CSS markers per element and small badges (counts, problems). */
+(function () {
+  "use strict";
+  var POSITIONS = {
+    active: { top: -12, right: 8 },
+    done: { bottom: 8, left: -12 },
+    incident: { top: -12, left: -12 },
+    error: { bottom: -8, left: 0 }
+  };
+
+  function fail(el, message) {
+    el.dataset.state = "failed";
+    el.textContent = "The diagram cannot be drawn: " + message;
+    el.classList.add("failed");
+  }
+
+  function draw(el) {
+    var data = JSON.parse(document.getElementById(el.dataset.diagram).textContent);
+    el.textContent = "";
+    var viewer = new window.BpmnJS({ container: el });
+    var xml = data.xml ? Promise.resolve(data.xml) : fetch(data.xml_url, { credentials: "same-origin" })
+      .then(function (r) {
+        if (!r.ok) { throw new Error("the server answered " + r.status); }
+        return r.text();
+      });
+    xml.then(function (text) { return viewer.importXML(text); }).then(function () {
+      var canvas = viewer.get("canvas");
+      var overlays = viewer.get("overlays");
+      var registry = viewer.get("elementRegistry");
+      canvas.zoom("fit-viewport", "auto");
+      if (canvas.zoom() > 1) { canvas.zoom(1, "auto"); }
+      Object.keys(data.markers || {}).forEach(function (id) {
+        if (!registry.get(id)) { return; }
+        data.markers[id].forEach(function (m) { canvas.addMarker(id, "m-" + m); });
+      });
+      (data.badges || []).forEach(function (b) {
+        if (!registry.get(b.element)) { return; }
+        var div = document.createElement("div");
+        div.className = "badge badge-" + b.kind;
+        div.textContent = b.text;
+        div.title = b.title || "";
+        overlays.add(b.element, b.kind, { position: POSITIONS[b.kind] || POSITIONS.active, html: div });
+      });
+      el.dataset.state = "ready";
+    }).catch(function (err) { fail(el, err.message || String(err)); });
+  }
+
+  if (!window.BpmnJS) { return; }
+  document.querySelectorAll("[data-diagram]").forEach(draw);
+})();

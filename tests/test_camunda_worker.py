@@ -1,0 +1,177 @@
+"""End to end with the real Camunda client library (camunda-external-task-client-python3) against a running
+`bpmn-server serve`: Camunda Modeler's deploy request, starts with typed variables, an external-task worker that
+completes, fails with retries down to an incident and throws a BPMN error, long polling, and a message start."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from camunda.client.engine_client import EngineClient
+from camunda.client.external_task_client import ExternalTaskClient
+from camunda.external_task.external_task_worker import ExternalTaskWorker, NoExternalTaskFound
+
+from tests.client import DIAGRAMS
+from tests.conftest import ADMIN_TOKEN
+
+pytestmark = pytest.mark.e2e
+SERVER = Path(sys.executable).parent / "bpmn-server"  # the console script of the venv running the tests
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path) -> Any:
+    """`bpmn-server serve` on a free port; yields its base URL."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "BPMN_SERVER_DATABASE_URL": database_url, "BPMN_SERVER_ADMIN_TOKEN": ADMIN_TOKEN,
+           "BPMN_SERVER_LOG_LEVEL": "WARNING"}
+    log = tmp_path / "server.log"
+    with log.open("ab") as out:
+        proc = subprocess.Popen([str(SERVER), "serve", "--port", str(port)], env=env, cwd=tmp_path, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, log.read_text()
+            try:
+                if requests.get(f"{url}/api/health", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(15)
+
+
+def _user(url: str, name: str, role: str) -> dict[str, str]:
+    r = requests.post(f"{url}/api/users", json={"name": name, "role": role, "groups": []}, headers=ADMIN, timeout=5)
+    assert r.status_code == 201, r.text
+    return {"username": name, "password": r.json()["token"]}
+
+
+def _modeler_deploy(url: str, auth: dict[str, str], filename: str) -> dict[str, Any]:
+    """Camunda Modeler's deploy request: form fields, then the diagram as a file part named after the file."""
+    r = requests.post(f"{url}/engine-rest/deployment/create", auth=(auth["username"], auth["password"]), timeout=10,
+                      data={"deployment-name": filename, "deployment-source": "Camunda Modeler",
+                            "deploy-changed-only": "true"},
+                      files={filename: (filename, (DIAGRAMS / filename).read_bytes(), "text/xml")})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _native(url: str, path: str, **params: Any) -> Any:
+    r = requests.get(f"{url}/api{path}", params=params, headers=ADMIN, timeout=5)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_camunda_worker_and_clients_against_a_running_server(server):
+    engine_rest = f"{server}/engine-rest"
+    analyst, wendy = _user(server, "ana", "analyst"), _user(server, "wendy", "operator")
+    deployed = _modeler_deploy(server, analyst, "camunda_payment.bpmn")
+    assert [d["key"] for d in deployed["deployedProcessDefinitions"].values()] == ["camunda_payment"]
+    _modeler_deploy(server, analyst, "camunda_inbox.bpmn")
+
+    engine = EngineClient(engine_rest, config={"auth_basic": analyst})
+    started = {key: engine.start_process("camunda_payment", {"card": card, "amount": {"value": 42, "type": "Long"}},
+                                         business_key=key)["id"]
+               for key, card in (("P-1", "visa"), ("P-2", "declined"), ("P-3", "visa"))}
+
+    config = {"auth_basic": wendy, "maxTasks": 5, "lockDuration": 10000, "asyncResponseTimeout": 0}
+    worker = ExternalTaskWorker("w1", engine_rest, config)
+    seen_amounts = []
+
+    def charge(task: Any) -> Any:
+        seen_amounts.append(task.get_variable("amount"))
+        if task.get_variable("card") == "declined":
+            return task.bpmn_error("CARD_DECLINED", "the card was declined", {"reason": "stolen"})
+        return task.complete({"receipt": f"R-{task.get_business_key()}"})
+
+    attempts: dict[str, int] = {}
+
+    def ship(task: Any) -> Any:
+        key = task.get_business_key()
+        attempts[key] = attempts.get(key, 0) + 1
+        if key == "P-3" or attempts[key] == 1:
+            return task.failure("courier down", "stack trace", max_retries=1, retry_timeout=0)
+        return task.complete({"tracking": "T-1"})
+
+    worker.fetch_and_execute("charge-card", charge)
+    assert sorted(seen_amounts) == [42, 42, 42]
+    for _ in range(2):  # a failure with a retry left comes back; the second failure of P-3 leaves none
+        worker.fetch_and_execute("book-courier", ship)
+    with pytest.raises(NoExternalTaskFound):
+        worker.fetch_and_execute("book-courier", ship)
+    assert attempts == {"P-1": 2, "P-3": 2}
+
+    done = _native(server, f"/process-instances/{started['P-1']}")
+    assert done["status"] == "completed"
+    assert done["variables"] == {"card": "visa", "amount": 42, "receipt": "R-P-1", "tracking": "T-1"}
+    declined = _native(server, f"/process-instances/{started['P-2']}")
+    assert [t["activity"] for t in declined["tasks"]] == ["call_customer"]
+    assert declined["variables"]["reason"] == "stolen"
+    parked = _native(server, f"/process-instances/{started['P-3']}")
+    assert [i["type"] for i in parked["incidents"]] == ["external-task"]
+    assert "courier down" in parked["incidents"][0]["message"]
+    history = _native(server, f"/process-instances/{started['P-1']}/history", limit=500)["items"]
+    worked = [(e["type"], e["activity"], e["actor"]) for e in history if e["type"].startswith("external_task.")]
+    assert worked == [("external_task.completed", "charge", "wendy"), ("external_task.failed", "ship", "wendy"),
+                      ("external_task.completed", "ship", "wendy")]
+
+    # Long polling: an empty poll waits out its timeout; a task that appears during the wait is answered at once.
+    client = ExternalTaskClient("w2", engine_rest, {**config, "asyncResponseTimeout": 600})
+    begun = time.monotonic()
+    assert client.fetch_and_lock("charge-card") == []
+    assert 0.5 <= time.monotonic() - begun < 3
+    later = threading.Timer(0.4, lambda: engine.start_process("camunda_payment", {"card": "visa"}, business_key="P-4"))
+    later.start()
+    begun = time.monotonic()
+    [fetched] = ExternalTaskClient("w2", engine_rest, {**config, "asyncResponseTimeout": 8000}).fetch_and_lock(
+        "charge-card")
+    waited = time.monotonic() - begun
+    later.join()
+    assert fetched["businessKey"] == "P-4" and fetched["workerId"] == "w2" and 0.3 <= waited < 5
+    assert fetched["variables"]["card"] == {"type": "String", "value": "visa", "valueInfo": {}}
+
+    # Another worker may not complete it until it is unlocked.
+    other = ExternalTaskClient("w3", engine_rest, config)
+    with pytest.raises(Exception, match="400"):
+        other.complete(fetched["id"], {})
+    auth = (wendy["username"], wendy["password"])
+    r = requests.post(f"{engine_rest}/external-task/{fetched['id']}/unlock", auth=auth, timeout=5)
+    assert r.status_code == 204
+    assert [t["id"] for t in other.fetch_and_lock("charge-card")] == [fetched["id"]]
+    r = requests.post(f"{engine_rest}/external-task/{fetched['id']}/extendLock", auth=auth, timeout=5,
+                      json={"workerId": "w3", "newDuration": 60000})
+    assert r.status_code == 204
+    assert other.complete(fetched["id"], {"receipt": {"value": "R-4", "type": "String"}})
+    # Repeating the completion is harmless for its worker; for anyone else the task is gone, as on Camunda.
+    assert other.complete(fetched["id"], {})
+    r = requests.post(f"{engine_rest}/external-task/{fetched['id']}/complete", auth=auth, timeout=5,
+                      json={"workerId": "w9"})
+    assert r.status_code == 404 and r.json()["type"] == "RestException"
+
+    # A message start event through the library's correlate call.
+    [result] = engine.correlate_message("order-received", business_key="IN-9", process_variables={"total": 12.5})
+    assert result["resultType"] == "ProcessDefinition"
+    inbox = _native(server, f"/process-instances/{result['processInstance']['id']}")
+    assert inbox["business_key"] == "IN-9" and inbox["variables"] == {"total": 12.5}
