@@ -14,7 +14,7 @@ log = logging.getLogger("bpmn_server")
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """The app factory (Flask tutorial style): gunicorn calls `bpmn_server:create_app()`."""
-    from . import config, db, errors, scheduler
+    from . import config, db, errors, observability, scheduler
     from .api import register
     from .engine import set_time_limit
     from .jsonutil import OrjsonProvider
@@ -30,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     set_time_limit(app.config["SCRIPT_TIME_LIMIT"])
     db.init_app(app)
     errors.init_app(app)
+    observability.init_app(app)
     register(app)
     if app.config.get("BOOTSTRAP", True):
         with app.app_context():

@@ -1,9 +1,13 @@
-"""The `bpmn-server` command: serve, deploy, users create, db upgrade. A client of the services."""
+"""The `bpmn-server` command: serve, deploy, users create, db upgrade, history prune. A client of the services."""
 
 from __future__ import annotations
 
+import atexit
+import logging
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +40,60 @@ def deploy_files(paths: list[Path], actor: str = "system", note: str | None = No
     return lines
 
 
+def _metrics_folder() -> str:
+    """A fresh folder for prometheus-client's multiprocess mode, set before anything imports it.
+
+    Every worker writes its samples there and a scrape of any worker sums them; a fresh folder per
+    server start, so that no sample of an earlier run is counted again. Removed when the server exits.
+    """
+    folder = tempfile.mkdtemp(prefix="bpmn-server-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    master = os.getpid()
+
+    def remove() -> None:
+        if os.getpid() == master:  # forked workers inherit this hook: only the master removes the folder
+            shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(remove)
+    return folder
+
+
+def _json_gunicorn_logs(_server: Any, *_args: Any) -> None:
+    """gunicorn's own lines (boot, worker exits) in the same format as ours."""
+    from .logs import formatter
+
+    kind = os.environ.get("BPMN_SERVER_LOG_FORMAT", "json").lower()
+    for handler in logging.getLogger("gunicorn.error").handlers:
+        handler.setFormatter(formatter(kind))
+
+
+def _child_exit(_server: Any, worker: Any) -> None:
+    """In the master: a worker is gone; prometheus-client forgets its live samples."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def _worker_exit(_server: Any, worker: Any) -> None:
+    """In a worker that has stopped serving (SIGTERM: in-flight requests finished within graceful_timeout):
+    stop its clock, after the round in progress, and release the timer leases it holds so that another
+    process fires those timers at once. Each step is one transaction, so none is left half-written."""
+    app = getattr(worker, "wsgi", None)
+    if app is None:
+        return
+    from . import scheduler
+    from .services import timers
+
+    scheduler.stop(app)
+    with app.app_context():
+        try:
+            released = timers.release_leases(timers.owner_id())
+            if released:
+                logging.getLogger("bpmn_server").info("released %d timer lease(s) at shutdown", released)
+        except Exception:  # noqa: BLE001 - the leases then simply run out
+            logging.getLogger("bpmn_server").warning("could not release timer leases", exc_info=True)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
@@ -44,6 +102,8 @@ def deploy_files(paths: list[Path], actor: str = "system", note: str | None = No
 @click.option("--examples", is_flag=True, help="deploy the example diagrams in processes/ at start")
 def serve(host: str, port: int, workers: int, threads: int, examples: bool) -> None:
     """Run the server (SQLite by default; set BPMN_SERVER_DATABASE_URL for PostgreSQL)."""
+    _metrics_folder()
+    os.environ.setdefault("BPMN_SERVER_LOG_FORMAT", "json")
     app = _app()  # creates the schema and the first admin once, before any worker starts
     if examples:
         folder = EXAMPLES if EXAMPLES.is_dir() else Path.cwd() / "processes"
@@ -59,7 +119,12 @@ def serve(host: str, port: int, workers: int, threads: int, examples: bool) -> N
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
             self.cfg.set("accesslog", os.environ.get("BPMN_SERVER_ACCESS_LOG") or None)
-            self.cfg.set("graceful_timeout", 10)
+            # SIGTERM: stop accepting, let in-flight requests finish for up to this long, then exit.
+            self.cfg.set("graceful_timeout", int(os.environ.get("BPMN_SERVER_GRACEFUL_TIMEOUT", "10")))
+            self.cfg.set("when_ready", _json_gunicorn_logs)
+            self.cfg.set("post_worker_init", _json_gunicorn_logs)
+            self.cfg.set("child_exit", _child_exit)
+            self.cfg.set("worker_exit", _worker_exit)
             # gunicorn's control socket has one fixed path per user: several servers on a host would share it.
             if "control_socket_disable" in self.cfg.settings:
                 self.cfg.set("control_socket_disable", True)
@@ -126,6 +191,31 @@ def db_upgrade() -> None:
     """Create or migrate the schema, then exit."""
     _app()
     click.echo("schema is up to date")
+
+
+@main.group()
+def history() -> None:
+    """History retention."""
+
+
+@history.command("prune")
+@click.option("--days", type=float, default=None,
+              help="remove instances ended more than this many days ago (default: BPMN_SERVER_HISTORY_RETENTION_DAYS)")
+@click.option("--dry-run", is_flag=True, help="only count what would be removed")
+def history_prune(days: float | None, dry_run: bool) -> None:
+    """Remove ended instances and their history, older than the retention (an operator's policy)."""
+    from .services import retention
+
+    app = _app()
+    days = days or app.config.get("HISTORY_RETENTION_DAYS")
+    if not days or days <= 0:
+        click.echo("error: retention is off; pass --days N or set BPMN_SERVER_HISTORY_RETENTION_DAYS", err=True)
+        sys.exit(2)
+    with app.app_context():
+        done = retention.prune(days, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{verb} {done.instances} instance(s) and {done.events} event(s) ended before "
+               f"{done.cutoff.isoformat().replace('+00:00', 'Z')}")
 
 
 if __name__ == "__main__":

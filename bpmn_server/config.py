@@ -27,6 +27,10 @@ def from_env() -> dict[str, Any]:
         "TIMER_LEASE_SECONDS": float(env("BPMN_SERVER_TIMER_LEASE_SECONDS", "60")),
         "TIMER_BATCH": int(env("BPMN_SERVER_TIMER_BATCH", "100")),
         "LOG_LEVEL": env("BPMN_SERVER_LOG_LEVEL", "INFO"),
+        # json (one object per line, with request id, user and instance id) or text; `serve` defaults to json.
+        "LOG_FORMAT": env("BPMN_SERVER_LOG_FORMAT", "text").lower(),
+        # Unset: history is kept forever. N: events and ended instances older than N days are pruned hourly.
+        "HISTORY_RETENTION_DAYS": float(env("BPMN_SERVER_HISTORY_RETENTION_DAYS") or 0) or None,
         # Signs the web pages' session cookie. Unset: a random key kept in a file beside the SQLite
         # database (or in <cwd>/var), shared by the processes of one host (web/secret.py).
         "SECRET_KEY": env("BPMN_SERVER_SECRET_KEY") or None,
@@ -36,7 +40,8 @@ def from_env() -> dict[str, Any]:
 
 
 def engine_options(url: str) -> dict[str, Any]:
+    # hide_parameters: database errors end up in logs; their bound values (variables, token hashes) must not.
     if url.startswith("sqlite"):
         # One connection per thread; the lock wait is handled by busy_timeout (see db.py).
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "hide_parameters": True}

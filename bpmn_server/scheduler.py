@@ -25,6 +25,8 @@ from flask import Flask
 
 from models import utcnow
 
+from . import logs
+
 log = logging.getLogger(__name__)
 # APScheduler logs every run of every job at INFO: twice a second of noise with a short poll.
 logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -38,7 +40,11 @@ class Clock:
         self.app = app
         self.pid = os.getpid()
         self.poll = float(app.config["TIMER_POLL_SECONDS"])
-        self.scheduler = BackgroundScheduler(timezone=dt.UTC, executors={"default": ThreadPoolExecutor(1)},
+        self.retention_days = app.config.get("HISTORY_RETENTION_DAYS")
+        self.stopping = threading.Event()
+        # History retention runs in its own thread: a long prune must not delay the timers.
+        self.scheduler = BackgroundScheduler(timezone=dt.UTC, executors={"default": ThreadPoolExecutor(1),
+                                                                         "retention": ThreadPoolExecutor(1)},
                                              job_defaults={"coalesce": True, "max_instances": 1,
                                                            "misfire_grace_time": None})
         self.last_tick = time.monotonic()
@@ -46,6 +52,10 @@ class Clock:
     def start(self) -> None:
         self.scheduler.add_job(self.tick, "interval", seconds=self.poll, id="poll",
                                next_run_time=dt.datetime.now(dt.UTC))
+        if self.retention_days:
+            # First a minute after start (a server restarted often still prunes), then hourly.
+            self.scheduler.add_job(self.prune, "interval", hours=1, id="retention", executor="retention",
+                                   next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
         self.scheduler.start()
 
     def running(self) -> bool:
@@ -54,6 +64,7 @@ class Clock:
     def stop(self) -> None:
         """Stop polling and wait for a round in progress to finish (it commits timer by timer)."""
         if self.running():
+            self.stopping.set()
             self.scheduler.shutdown(wait=True)
             log.info("timer clock stopped")
 
@@ -64,6 +75,7 @@ class Clock:
         from .services.timers import fire_due_timers, next_due
 
         self.last_tick = time.monotonic()
+        logs.clear()  # the previous round's instance id must not leak onto this round's lines
         with self.app.app_context():
             try:
                 # No `now`: each claim and each firing reads the wall clock, so lags are true.
@@ -81,6 +93,18 @@ class Clock:
                 # Timers are claimed when `due_at <= now`: wake up just after it.
                 self.scheduler.add_job(self.tick, "date", run_date=upcoming + dt.timedelta(milliseconds=5),
                                        id="soon", replace_existing=True)
+
+
+    def prune(self) -> None:
+        """The hourly history retention (services/retention.py), when BPMN_SERVER_HISTORY_RETENTION_DAYS is set."""
+        from .services.retention import prune
+
+        logs.clear()
+        with self.app.app_context():
+            try:
+                prune(self.retention_days, keep_going=lambda: not self.stopping.is_set())
+            except Exception:  # noqa: BLE001 - the next round tries again
+                log.exception("history retention failed")
 
 
 def start(app: Flask) -> Clock:

@@ -80,6 +80,7 @@ def test_csv_reads_back_with_the_csv_module(api, story):
     assert json.loads(completed["data"]) == {"variables": {"approved": True}}
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # pm4py suggests an optional faster reader
 def test_xes_reads_back_with_pm4py(api, story, tmp_path):
     pm4py = pytest.importorskip("pm4py")
     r = download(api, format="xes")

@@ -69,7 +69,8 @@ def test_escapes_are_refused_at_deploy(api, script, says):
     ("y = 'a'.ljust(10 ** 10)", "the limit is 1,000,000"),
     ("y = '%099999999d' % 1", "format width"),
     ("y = math.factorial(10 ** 7)", "bits"),
-    ("a = 'x' * 700000\nb = 'y' * 700000", "variables take"),
+    ("a = 'x' * 700000\nb = 'y' * 700000", "variables are larger than the limit of 1,048,576 bytes"),
+    ("y = [123456789] * 200000", "variables take 2,000,013 bytes; the limit is 1,048,576"),
     # Small in memory, terabytes as text: refused before C code walks them.
     ("row = list(range(10 ** 6))\ny = str([row] * 10 ** 6)", "too large to be turned into text"),
     ("row = list(range(10 ** 6))\ny = json.dumps([row] * 10 ** 6)", "too large to be turned into text"),

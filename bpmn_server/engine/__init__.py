@@ -88,8 +88,14 @@ def bundle(definition_id: str, stored: Callable[[], str]) -> Any:
 def start(spec_bundle: Any, variables: dict[str, Any], start_event: str | None = None) -> Workflow:
     """A new workflow. `start_event` names the timer start event whose firing starts it; without it
     timer start events are skipped (they belong to the definition: see engine/timers.py)."""
-    wf = _runtime.new_workflow(spec_bundle, variables)
-    _timers.choose_start(wf, start_event)
+    try:
+        wf = _runtime.new_workflow(spec_bundle, variables)
+        _timers.choose_start(wf, start_event)
+    except Exception as exc:  # noqa: BLE001 - a spec SpiffWorkflow cannot start is the diagram's problem: a 422
+        raise BpmnInvalid("the process cannot be started",
+                          errors=[{"line": None, "element": None,
+                                   "message": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"}]
+                          ) from None
     return wf
 
 
@@ -162,6 +168,13 @@ def deliver(wf: Workflow, kind: str, name: str, variables: dict[str, Any]) -> bo
     from . import events
 
     return events.deliver(wf, kind, name, variables)
+
+
+def thrown_events(wf: Workflow) -> list[tuple[str, str]]:
+    """(kind, name) of messages and signals thrown in the last steps that no catcher of `wf` took; cleared."""
+    from . import events
+
+    return events.thrown(wf)
 
 
 def set_variables(wf: Workflow, values: dict[str, Any], unset: list[str]) -> None:

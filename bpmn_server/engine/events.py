@@ -121,3 +121,22 @@ def throw_error(wf: BpmnWorkflow, task_id: str, code: str, variables: dict[str, 
     except (SpiffWorkflowException, WorkflowException) as exc:
         raise _failure(exc) from None
     return True
+
+
+def thrown(wf: BpmnWorkflow) -> list[tuple[str, str]]:
+    """(kind, name) of the messages and signals the workflow threw that none of its own catchers took.
+
+    Takes them out of the workflow (SpiffWorkflow's `get_events`), so that each is relayed once; other
+    uncaught events (escalations, errors) have no receiver outside the instance and are dropped.
+    """
+    found = []
+    for event in wf.get_events():
+        for definition in _flatten(event.event_definition):
+            kind = next((k for k, cls in KINDS.items() if isinstance(definition, cls)), None)
+            if kind is not None and definition.name:
+                found.append((kind, definition.name))
+    return found
+
+
+def _flatten(definition: Any) -> list[Any]:
+    return list(getattr(definition, "event_definitions", None) or [definition])

@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.specs.defaults import ScriptTask
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import multiinstance, sandbox
+from . import implicit, multiinstance, sandbox
 from .errors import BpmnInvalid, BpmnMalformed
 from .expressions import ExpressionError, translate_assignment, translate_expression, translate_timer
 from .forms import parse_form
@@ -211,6 +211,13 @@ def _event_starts(proc: etree._Element) -> tuple[list[str], list[str]]:
     return found["message"], found["signal"]
 
 
+def _rewrite(tree: etree._Element) -> dict[str, str]:
+    """The rewrites of engine/implicit.py on the (translated) copy SpiffWorkflow parses; {new id: original}."""
+    renamed = implicit.rename_reserved(tree)
+    implicit.make_splits_explicit(tree)
+    return renamed
+
+
 def _spiff_error(exc: SpiffWorkflowException) -> dict[str, Any]:
     return {"line": getattr(exc, "line_number", None) or None, "element": getattr(exc, "id", None) or None,
             "message": str(exc).split("\n")[0]}
@@ -238,6 +245,8 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
     if errors:
         raise BpmnInvalid("the diagram cannot be executed", errors=errors)
 
+    metas = {p.get("id"): _process_meta(p) for p in processes}  # by the modelled ids, before the rewrites
+    renamed = _rewrite(tree)
     parser = _Parser()  # Camunda's, plus external service tasks and REST messages
     local_ids = {p.get("id") for p in tree.findall(f"{{{BPMN}}}process")}
     try:
@@ -263,6 +272,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
                     other.remove(proc)
             pending.extend(e.get("calledElement") for e in other.iter(f"{{{BPMN}}}callActivity")
                            if e.get("calledElement"))
+            renamed.update(_rewrite(other))
             parser.add_bpmn_xml(other, filename=f"{key}.bpmn")
         if errors:
             raise BpmnInvalid("the diagram cannot be executed", errors=errors)
@@ -273,10 +283,11 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
             subs = parser.get_subprocess_specs(key)
             for one in (spec, *subs.values()):
                 multiinstance.resolve(one)
+            implicit.restore_ids([spec, *subs.values()], renamed)
             result.append(ParsedProcess(key=key, name=proc.get("name"),
                                         spec={"spec": serialize(spec),
                                               "subprocess_specs": {k: serialize(v) for k, v in subs.items()}},
-                                        meta=_process_meta(proc)))
+                                        meta=metas[key]))
         return result
     except ValidationException as exc:
         raise BpmnInvalid("the diagram cannot be executed", errors=[_spiff_error(exc)]) from None

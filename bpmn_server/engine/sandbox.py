@@ -5,7 +5,7 @@ with `_`, guarded attribute and item access and iteration. Our policy adds to it
 `getattr`, `globals` and the like, class definitions and computed format specifications are refused
 at compile time (so at deploy), operators that can build huge values go through size checks, and
 every `while` body ticks the clock. At run time only an allow-list of builtins is visible
-(sandbox_guards.py), a time budget stops long code, and the variables a script leaves behind are
+(sandbox_builtins.py), a time budget stops long code, and the variables a script leaves behind are
 limited in size. docs/SANDBOX.md says what this guarantees and what it does not.
 """
 
@@ -23,6 +23,7 @@ from RestrictedPython.Eval import default_guarded_getitem
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
+from . import sandbox_builtins as allowed
 from . import sandbox_guards as guards
 from .sandbox_guards import SandboxViolation, ScriptTimeout
 
@@ -33,7 +34,7 @@ DEFAULT_TIME_LIMIT = 5.0
 DEFAULT_MAX_VARIABLES_BYTES = 1024 * 1024
 # SpiffWorkflow finds the failing line of a script by looking for frames of this file name.
 FILENAME = "<string>"
-BUILTINS = guards.builtins()
+BUILTINS = allowed.builtins()
 GUARDS: dict[str, Any] = {
     "_getitem_": default_guarded_getitem,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
@@ -72,7 +73,7 @@ class Policy(RestrictingNodeTransformer):
         return node
 
     def visit_Call(self, node: ast.Call) -> Any:  # noqa: N802
-        if isinstance(node.func, ast.Name) and node.func.id in guards.FORBIDDEN_CALLS \
+        if isinstance(node.func, ast.Name) and node.func.id in allowed.FORBIDDEN_CALLS \
                 and node.func.id not in ("eval", "exec"):  # RestrictedPython reports these two itself
             self.error(node, f"'{node.func.id}()' is not allowed in scripts")
         return super().visit_Call(node)
@@ -155,7 +156,7 @@ def _max_variables_bytes() -> int:
 
 
 def _is_data(key: str, value: Any) -> bool:
-    return not key.startswith("_") and not callable(value) and not isinstance(value, guards.Module)
+    return not key.startswith("_") and not callable(value) and not isinstance(value, allowed.Module)
 
 
 def run(source: str, namespace: dict[str, Any], mode: str, time_limit: float) -> Any:

@@ -171,3 +171,15 @@ def unlock(task_id: str) -> dict[str, Any]:
         raise Conflict(f"the external task is {row.state}", state=row.state)
     row.worker_id = row.lock_expires_at = None
     return view(row, db.session.get(Instance, row.instance_id).variables)
+
+
+@transactional
+def release_leases(worker_id: str) -> int:
+    """Release every lease `worker_id` holds on open tasks (a worker going away), so that any worker can
+    fetch them at once instead of after the leases run out. Returns how many."""
+    done = db.session.execute(update(ExternalTask).where(ExternalTask.worker_id == worker_id,
+                                                         ExternalTask.state == "open",
+                                                         ExternalTask.lock_expires_at.is_not(None))
+                              .values(worker_id=None, lock_expires_at=None)
+                              .execution_options(synchronize_session=False))
+    return done.rowcount

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -13,14 +14,27 @@ from models import db
 log = logging.getLogger(__name__)
 
 
-def check(app: Flask) -> dict[str, Any]:
-    report = {"status": "ok", "database": "ok", "scheduler": "ok"}
+def _database_ok(app: Flask) -> bool:
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite:///") and ":memory:" not in url and not Path(url[len("sqlite:///"):]).exists():
+        # An open SQLite connection keeps answering from a deleted file: what it writes is lost.
+        log.warning("health: the SQLite database file is gone")
+        return False
     try:
         db.session.execute(text("SELECT 1"))
-        db.session.rollback()
+        return True
     except Exception:  # noqa: BLE001 - any database failure means "not ok"
         log.warning("health: database unreachable", exc_info=True)
-        report["database"] = "unavailable"
+        return False
+    finally:
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may be gone already
+            log.debug("health: rollback failed", exc_info=True)
+
+
+def check(app: Flask) -> dict[str, Any]:
+    report = {"status": "ok", "database": "ok" if _database_ok(app) else "unavailable", "scheduler": "ok"}
     clock = app.extensions.get("bpmn_clock")
     if app.config.get("SCHEDULER_ENABLED") and (clock is None or not clock.healthy()):
         report["scheduler"] = "stopped"

@@ -7,6 +7,7 @@ timers, incidents and history are always derived the same way and in the same tr
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +26,7 @@ from models import (
     utcnow,
 )
 
-from .. import engine
+from .. import engine, logs, observability
 from ..db import is_postgres
 from ..exceptions import Conflict, NotFound
 from . import history
@@ -38,6 +39,7 @@ Action = Callable[[Any], None]
 def lock(instance_id: str) -> Instance:
     """Load an instance for writing: row-locked on PostgreSQL; `revision` guards it everywhere."""
     # populate_existing: this session may hold an older copy of the row from an earlier transaction.
+    logs.bind_instance(instance_id)  # every log line of this step names the instance
     q = select(Instance).where(Instance.id == instance_id).execution_options(populate_existing=True)
     if is_postgres():
         q = q.with_for_update()
@@ -62,6 +64,7 @@ def begin(definition: DefinitionInfo, variables: dict[str, Any], actor: str, bus
                         business_key=business_key, status="running", variables={}, waiting=[], state="",
                         serializer_version=engine.SERIALIZER_VERSION, started_by=actor)
     db.session.add(instance)
+    logs.bind_instance(instance.id)
     history.record("instance.started", actor, instance, data={"variables": variables, "business_key": business_key})
     _run_and_persist(instance, definition, wf, actor, None, engine.now_marker() - 1, new=True)
     return instance
@@ -81,14 +84,21 @@ def workflow_of(instance: Instance) -> Any:
 def _run_and_persist(instance: Instance, definition: DefinitionInfo, wf: Any, actor: str,
                      action: Action | None, since: float, new: bool = False) -> engine.Facts:
     failure: engine.StepFailed | None = None
+    started = time.perf_counter()
     try:
         if action is not None:
             action(wf)
         engine.run(wf)
     except engine.StepFailed as exc:
         failure = exc
+    observability.observe_step(instance.process, time.perf_counter() - started)
     facts = engine.derive(wf, since)
+    thrown = engine.thrown_events(wf)  # taken out before the state is written: each is relayed once
     persist(instance, definition, wf, facts, actor, failure, new)
+    if thrown:
+        from . import relay  # late: relay delivers through messages, which imports this module
+
+        relay.relay(instance, thrown, actor)
     return facts
 
 

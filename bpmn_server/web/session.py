@@ -61,6 +61,8 @@ def page(permission: str | None = None) -> Callable[[Callable[..., Any]], Callab
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             user = page_user()
+            if user is None and request.method == "GET" and request.headers.get("Sec-Fetch-Site") == "cross-site":
+                return _bounce()
             if user is None:
                 target = request.full_path if request.method == "GET" else request.referrer
                 return redirect(url_for("web.login", next=_local(target)), 303)
@@ -71,6 +73,15 @@ def page(permission: str | None = None) -> Callable[[Callable[..., Any]], Callab
         return wrapper
 
     return decorator
+
+
+def _bounce() -> Response:
+    """A link from another site (mail, chat) arrives without the SameSite=Strict cookie. Reload the
+    page from here, once: that navigation is same-site, so the cookie comes along if there is one.
+    (A redirect to the login page instead would replace the unsent session with a new one.)"""
+    page_html = ('<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0">'
+                 "<title>bpmn-server</title><p>Opening the page…</p>")
+    return Response(page_html, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
 
 def _local(target: str | None) -> str | None:

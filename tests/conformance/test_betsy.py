@@ -31,15 +31,10 @@ class Limitation:
     reason: str
 
 
-_IMPLICIT_SPLIT = Limitation("refused", "a task with several outgoing sequence flows (implicit split): "
-                                        "SpiffWorkflow refuses 'Multiple outgoing flows ... for tasks'")
 _COMPLEX = Limitation("refused", "complex gateways are refused at deploy")
 _COMPENSATION = Limitation("refused", "compensation events are refused at deploy")
 _AD_HOC = Limitation("refused", "ad-hoc subprocesses are refused at deploy (SpiffWorkflow fails at run time without "
                                 "a completionCondition and runs ordering=Sequential as Parallel)")
-_BETWEEN_INSTANCES = Limitation("wrong", "a message or signal thrown by one instance never reaches another "
-                                         "instance or a message/signal start event: the server keeps it in the "
-                                         "thrower's state; only POST /api/messages and /api/signals deliver")
 _MI_BEHAVIOR = Limitation("wrong", "multi-instance behavior None/One (noneBehaviorEventRef, oneBehaviorEventRef) is "
                                    "ignored: the signal after each/the first instance is never thrown")
 _QUANTITY = Limitation("wrong", "startQuantity/completionQuantity above 1 are ignored (one token in, one out)")
@@ -62,9 +57,6 @@ LIMITATIONS: dict[str, Limitation] = {
     "Link_Event": Limitation("refused", "link events are refused at deploy"),
     "MultiInstance_ComplexBehavior": Limitation("refused", "multi-instance complexBehaviorDefinition is refused at "
                                                            "deploy"),
-    **{name: _IMPLICIT_SPLIT for name in ("SequenceFlow_Conditional", "SequenceFlow_ConditionalDefault",
-                                          "SequenceFlow_ConditionalDefault_Normal", "Token_Cardinality_Split_Default",
-                                          "Token_Cardinality_Split_Explicit", "WCP06_MultiChoice_Implicit")},
     **{name: _COMPLEX for name in ("ComplexGateway", "WCP06_MultiChoice_ComplexGateway",
                                    "WCP09_Structured_Discriminator_ComplexGateway")},
     **{f"Compensation_{name}": _COMPENSATION for name in ("BoundaryEvent_SubProcess", "EndEvent_SubProcess",
@@ -75,24 +67,19 @@ LIMITATIONS: dict[str, Limitation] = {
     "DataObject_ReadWrite_String": Limitation("fails", "the data associations between a task's ioSpecification "
                                                        "output/input and a data object are not mapped: the instance "
                                                        "fails 'data object could not be set'"),
-    "WCP19_CancelTask": Limitation("fails", "an element with id 'Start' replaces SpiffWorkflow's internal start task, "
-                                           "so starting fails (HTTP 500); and scripts cannot throw BPMN errors"),
+    "WCP19_CancelTask": Limitation("fails", "scripts cannot throw BPMN errors: THROW_ERROR fails the instance "
+                                           "instead of reaching the error boundary event"),
     "ParallelGateway_TrueParallelism": Limitation("design", "branches run one after the other in one thread"),
     "Timer_BoundaryEvent_SubProcess_Interrupting_Activity": Limitation(
         "design", "a timer cannot interrupt a running script (synchronous engine; scripts cannot block 10 s)"),
-    **{name: _BETWEEN_INSTANCES for name in ("SendTask", "ReceiveTask", "Message_StartEvent",
-                                             "Message_IntermediateEvent", "Message_EndEvent", "Signal_StartEvent",
-                                             "Signal_EndEvent", "Signal_IntermediateEvent")},
     **{name: _MI_BEHAVIOR for name in ("MultiInstance_NoneBehavior", "MultiInstance_OneBehavior",
                                        "WCP09_Structured_Discriminator_MultiInstance",
                                        "WCP12_MultipleInstancesWithoutSynchronization")},
     **{name: _QUANTITY for name in ("Token_Cardinality_Explicit", "Token_Cardinality_Default",
-                                    "Token_StartQuantity_Two")},
+                                    "Token_StartQuantity_Two", "Token_Cardinality_Split_Explicit")},
     **{name: _INTERRUPT_LATE for name in ("Escalation_BoundaryEvent_SubProcess_Interrupting",
                                           "Signal_BoundaryEvent_SubProcess_Interrupting",
                                           "Escalation_StartEvent_EventSubProcess_Interrupting")},
-    "Signal_EndEvent_SubProcess": Limitation("wrong", "a signal end event of a subprocess is not caught by the signal "
-                                                      "boundary event on that subprocess: it completes normally"),
     **{name: _SIGNAL_ESP for name in ("Signal_StartEvent_EventSubProcess_Interrupting",
                                       "Signal_StartEvent_EventSubProcess_NonInterrupting")},
     **{name: _CONDITIONAL_ESP for name in ("Conditional_StartEvent_EventSubProcess_Interrupting",

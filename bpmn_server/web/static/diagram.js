@@ -29,8 +29,9 @@
       var canvas = viewer.get("canvas");
       var overlays = viewer.get("overlays");
       var registry = viewer.get("elementRegistry");
+      // Fit, never larger than life, with a margin for the badges around the edges.
       canvas.zoom("fit-viewport", "auto");
-      if (canvas.zoom() > 1) { canvas.zoom(1, "auto"); }
+      canvas.zoom(Math.min(canvas.zoom(), 1) * 0.88, "auto");
       Object.keys(data.markers || {}).forEach(function (id) {
         if (!registry.get(id)) { return; }
         data.markers[id].forEach(function (m) { canvas.addMarker(id, "m-" + m); });
