@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "processes"
+METRICS_PREFIX = "bpmn-server-metrics-"
 
 
 def _app(**overrides: Any) -> Any:
@@ -40,13 +41,28 @@ def deploy_files(paths: list[Path], actor: str = "system", note: str | None = No
     return lines
 
 
+def _remove_stale_metrics_folders() -> None:
+    """Folders left by servers that were killed (no exit hook ran): their master process is gone."""
+    for path in Path(tempfile.gettempdir()).glob(f"{METRICS_PREFIX}*-*"):
+        pid = path.name[len(METRICS_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue  # alive, under another user
+
+
 def _metrics_folder() -> str:
     """A fresh folder for prometheus-client's multiprocess mode, set before anything imports it.
 
     Every worker writes its samples there and a scrape of any worker sums them; a fresh folder per
     server start, so that no sample of an earlier run is counted again. Removed when the server exits.
     """
-    folder = tempfile.mkdtemp(prefix="bpmn-server-metrics-")
+    _remove_stale_metrics_folders()
+    folder = tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
     master = os.getpid()
 
@@ -58,13 +74,20 @@ def _metrics_folder() -> str:
     return folder
 
 
-def _json_gunicorn_logs(_server: Any, *_args: Any) -> None:
-    """gunicorn's own lines (boot, worker exits) in the same format as ours."""
+def _gunicorn_logger() -> type:
+    """gunicorn's logger, writing its own lines (boot, signals, worker exits) in our format too."""
+    from gunicorn.glogging import Logger
+
     from .logs import formatter
 
-    kind = os.environ.get("BPMN_SERVER_LOG_FORMAT", "json").lower()
-    for handler in logging.getLogger("gunicorn.error").handlers:
-        handler.setFormatter(formatter(kind))
+    class ServerLogger(Logger):
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            kind = os.environ.get("BPMN_SERVER_LOG_FORMAT", "json").lower()
+            for handler in self.error_log.handlers:
+                handler.setFormatter(formatter(kind))
+
+    return ServerLogger
 
 
 def _child_exit(_server: Any, worker: Any) -> None:
@@ -121,8 +144,7 @@ def serve(host: str, port: int, workers: int, threads: int, examples: bool) -> N
             self.cfg.set("accesslog", os.environ.get("BPMN_SERVER_ACCESS_LOG") or None)
             # SIGTERM: stop accepting, let in-flight requests finish for up to this long, then exit.
             self.cfg.set("graceful_timeout", int(os.environ.get("BPMN_SERVER_GRACEFUL_TIMEOUT", "10")))
-            self.cfg.set("when_ready", _json_gunicorn_logs)
-            self.cfg.set("post_worker_init", _json_gunicorn_logs)
+            self.cfg.set("logger_class", _gunicorn_logger())
             self.cfg.set("child_exit", _child_exit)
             self.cfg.set("worker_exit", _worker_exit)
             # gunicorn's control socket has one fixed path per user: several servers on a host would share it.

@@ -72,9 +72,7 @@ def upgrade() -> None:
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK})
-            # Until the models settle for the first release, the schema is created from them directly;
-            # the Alembic revisions in migrations/ take over from the first release on.
-            db.metadata.create_all(conn)
+            command.upgrade(_alembic(conn), "head")
     finally:
         WRITING.reset(token)
 

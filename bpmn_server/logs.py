@@ -1,8 +1,9 @@
 """Log lines as JSON (or text) carrying the request id, the user and the instance of the work in hand.
 
-The context lives in contextvars: the request hook (observability.py) sets the request id and the user,
-`services.steps` sets the instance when it locks or creates one, and every line logged meanwhile in
-that thread carries them. Log messages name ids, never token or variable values: nothing here adds any.
+The context lives in contextvars: the request hook (observability.py) sets the request id, the user is
+the one authenticated for the request (or `system` for the clock), `services.steps` sets the instance
+when it locks or creates one, and every line logged meanwhile in that thread carries them. Log messages
+name ids, never token or variable values: nothing here adds any.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ INSTANCE_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("instan
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Attributes every LogRecord has: the rest were passed with `extra=` and are logged as fields.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+# Extra fields that hold process data in libraries (SpiffWorkflow's task logs): never written out.
+_NEVER = {"data", "variables"}
 
 
 def bind_instance(instance_id: str | None) -> None:
@@ -59,7 +62,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname, "logger": record.name, "message": record.getMessage(),
             "pid": record.process, **context()}
         for key, value in vars(record).items():
-            if key not in _STANDARD and key not in line:
+            if key not in _STANDARD and key not in _NEVER and key not in line:
                 line[key] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)

@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import time
-import uuid
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -58,7 +57,7 @@ def observe_step(process: str, seconds: float) -> None:
 
 def _request_id() -> str:
     given = request.headers.get(REQUEST_ID_HEADER, "")
-    return given if _SAFE_ID.match(given) else uuid.uuid4().hex
+    return given if given and _SAFE_ID.match(given) else os.urandom(16).hex()
 
 
 def _before() -> None:
@@ -74,10 +73,11 @@ def _after(response: Response) -> Response:
     rid = logs.REQUEST_ID.get()
     if rid:
         response.headers[REQUEST_ID_HEADER] = rid
-    # The path only: query strings may carry values; bodies are never logged.
-    log.debug("%s %s -> %d", request.method, request.path, response.status_code,
-              extra={"method": request.method, "path": request.path, "status": response.status_code,
-                     "endpoint": endpoint, "duration_ms": round(seconds * 1000, 2)})
+    if log.isEnabledFor(logging.DEBUG):  # the hot path pays nothing more when it is off
+        # The path only: query strings may carry values; bodies are never logged.
+        log.debug("%s %s -> %d", request.method, request.path, response.status_code,
+                  extra={"method": request.method, "path": request.path, "status": response.status_code,
+                         "endpoint": endpoint, "duration_ms": round(seconds * 1000, 2)})
     return response
 
 

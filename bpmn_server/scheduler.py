@@ -76,6 +76,7 @@ class Clock:
 
         self.last_tick = time.monotonic()
         logs.clear()  # the previous round's instance id must not leak onto this round's lines
+        logs.USER.set("system")
         with self.app.app_context():
             try:
                 # No `now`: each claim and each firing reads the wall clock, so lags are true.
@@ -100,6 +101,7 @@ class Clock:
         from .services.retention import prune
 
         logs.clear()
+        logs.USER.set("system")
         with self.app.app_context():
             try:
                 prune(self.retention_days, keep_going=lambda: not self.stopping.is_set())

@@ -46,7 +46,8 @@ def test_prune_removes_only_instances_ended_before_the_cutoff(api, app):
     assert (done.instances, done.events) == (planned.instances, planned.events)
     for inst in old:
         assert _gone(api, inst)
-        assert api.history(inst["id"]) == []
+        r = api.get("/api/history/events", query_string={"instance": inst["id"]})
+        assert r.status_code == 200 and r.get_json()["items"] == []
     for inst in kept.values():
         assert api.instance(inst["id"])["status"] == inst["status"]
         assert len(api.history(inst["id"])) == events_before[inst["id"]]
@@ -54,7 +55,7 @@ def test_prune_removes_only_instances_ended_before_the_cutoff(api, app):
     assert [t["instance_id"] for t in api.tasks()] == [kept["running"]["id"]]
     # The deployment events are not an instance's history: they stay.
     r = api.get("/api/history/events", query_string={"type": "deployment.created"})
-    assert len(r.get_json()["items"]) == 3
+    assert len(r.get_json()["items"]) == 1
     with app.app_context():
         assert retention.prune(30, now=cutoff + dt.timedelta(days=30)).instances == 0  # nothing left that is due
 
@@ -88,3 +89,40 @@ def test_cli_prune_is_off_unless_asked_and_counts_in_dry_run(api, database_url, 
     kept = runner.invoke(main, ["history", "prune"])  # the instance ended seconds ago: not due
     assert kept.exit_code == 0 and kept.output.startswith("removed 0 instance(s)"), kept.output
     assert len(api.get("/api/process-instances").get_json()["items"]) == 1
+
+
+def test_the_clock_prunes_hourly_when_a_retention_is_set(app_config):
+    from bpmn_server import create_app, scheduler
+    from models import db
+    from tests.client import Api
+    from tests.conftest import ADMIN_TOKEN
+
+    # A retention of a few microseconds: the instance below is due as soon as it ends.
+    app = create_app({**app_config, "SCHEDULER_ENABLED": True, "TIMER_POLL_SECONDS": 3600,
+                      "HISTORY_RETENTION_DAYS": 1e-10})
+    try:
+        api = Api(app, ADMIN_TOKEN)
+        clock = app.extensions["bpmn_clock"]
+        job = clock.scheduler.get_job("retention")
+        assert job is not None and job.trigger.interval == dt.timedelta(hours=1)
+        api.deploy("core_exclusive.bpmn")
+        done = api.start("core_exclusive", {"amount": 1})
+        clock.prune()  # what the hourly job runs
+        assert _gone(api, done)
+    finally:
+        scheduler.stop(app)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_no_retention_job_by_default(app_config, monkeypatch):
+    from bpmn_server import create_app, scheduler
+
+    monkeypatch.delenv("BPMN_SERVER_HISTORY_RETENTION_DAYS", raising=False)
+    app = create_app({**app_config, "SCHEDULER_ENABLED": True, "TIMER_POLL_SECONDS": 3600})
+    try:
+        assert app.config["HISTORY_RETENTION_DAYS"] is None
+        assert app.extensions["bpmn_clock"].scheduler.get_job("retention") is None
+    finally:
+        scheduler.stop(app)

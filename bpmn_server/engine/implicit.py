@@ -8,6 +8,11 @@
   unconditional flows all fire (parallel split), conditional ones fire when true, and the default flow only
   when no conditional flow fires (inclusive split). SpiffWorkflow refuses several outgoing flows on a task, so
   the split becomes an explicit gateway with a generated id right after the element.
+* Complex gateways used as splits run as inclusive gateways; joins run as engine/complex_gateway.py.
+* Token quantities: completionQuantity="n" (one outgoing flow) sends n tokens through a parallel split and n
+  pass-through events; startQuantity="n" puts a counting join (engine/complex_gateway.py) before the activity.
+
+Construct rewrites that run before expressions are translated are in `implicit_constructs`.
 """
 
 from __future__ import annotations
@@ -165,3 +170,69 @@ def make_splits_explicit(root: Any) -> list[str]:
                 _split(parent, node, outgoing, ids)
                 changed.append(node.get("id"))
     return changed
+
+
+def complex_join_ok(el: Any) -> bool:
+    """A complex gateway joining flows needs an activationCondition (engine/complex_gateway.py)."""
+    return complex_split(el) or el.find(f"{{{BPMN}}}activationCondition") is not None
+
+
+def complex_split(el: Any) -> bool:
+    """A complex gateway used as a split: at most one incoming flow, several outgoing, no activationCondition.
+    It takes every outgoing flow whose condition holds, or the default: an inclusive split (BPMN 13.3.5)."""
+    if _local(el) != "complexGateway" or el.find(f"{{{BPMN}}}activationCondition") is not None:
+        return False
+    flows = el.getparent().findall(f"{{{BPMN}}}sequenceFlow")
+    incoming = [f for f in flows if f.get("targetRef") == el.get("id")]
+    outgoing = [f for f in flows if f.get("sourceRef") == el.get("id")]
+    return len(incoming) <= 1 and len(outgoing) > 1
+
+
+def complex_splits_to_inclusive(root: Any) -> None:
+    """Run complex splits as inclusive gateways; unconditional non-default flows always fire."""
+    for el in [e for e in root.iter(f"{{{BPMN}}}complexGateway") if complex_split(e)]:
+        el.tag = f"{{{BPMN}}}inclusiveGateway"
+        for flow in el.getparent().findall(f"{{{BPMN}}}sequenceFlow"):
+            if flow.get("sourceRef") == el.get("id") and flow.get("id") != el.get("default") \
+                    and flow.find(f"{{{BPMN}}}conditionExpression") is None:
+                _always(flow)
+
+
+def _incoming(parent: Any, node_id: str) -> list[Any]:
+    return [f for f in parent.findall(f"{{{BPMN}}}sequenceFlow") if f.get("targetRef") == node_id]
+
+
+def _quantity(node: Any, attr: str) -> int:
+    value = (node.get(attr) or "1").strip()
+    return int(value) if value.isdigit() else 1
+
+
+def token_quantities(root: Any) -> None:
+    """completionQuantity="n": n tokens leave on the (single) outgoing flow, through a parallel split into n
+    pass-through events; startQuantity="n": a counting join (engine/complex_gateway.py) before the activity
+    lets it start once per n tokens. validator_support refuses the shapes this does not cover."""
+    ids = _Ids(root)
+    for parent in [el for el in root.iter() if isinstance(el.tag, str) and _local(el) in CONTAINERS]:
+        nodes = [n for n in parent if isinstance(n.tag, str) and _is_flow_node(n)]
+        for node in nodes:
+            count = _quantity(node, "completionQuantity")
+            outgoing = [f for f in parent.findall(f"{{{BPMN}}}sequenceFlow") if f.get("sourceRef") == node.get("id")]
+            if count > 1 and len(outgoing) == 1:
+                target, index = outgoing[0].get("targetRef"), parent.index(node) + 1
+                split = _gateway(parent, ids, "parallelGateway", node.get("id"), index)
+                outgoing[0].set("targetRef", split.get("id"))
+                for _ in range(count):
+                    token = etree.Element(f"{{{BPMN}}}intermediateThrowEvent", id=ids.fresh(f"{node.get('id')}_token"))
+                    parent.insert(index + 1, token)
+                    _flow(parent, ids, split.get("id"), token.get("id"), index + 2)
+                    _flow(parent, ids, token.get("id"), target, index + 2)
+                del node.attrib["completionQuantity"]
+        for node in nodes:
+            count = _quantity(node, "startQuantity")
+            if count > 1:
+                join = _gateway(parent, ids, "complexGateway", node.get("id"), parent.index(node))
+                join.set("startQuantity", str(count))
+                for flow in _incoming(parent, node.get("id")):
+                    flow.set("targetRef", join.get("id"))
+                _flow(parent, ids, join.get("id"), node.get("id"), parent.index(join) + 1)
+                del node.attrib["startQuantity"]

@@ -19,12 +19,14 @@ from SpiffWorkflow.bpmn.specs.defaults import ScriptTask
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import implicit, multiinstance, sandbox
+from . import implicit, implicit_constructs, multiinstance, sandbox
+from .complex_gateway import ComplexJoin, ComplexJoinParser
 from .errors import BpmnInvalid, BpmnMalformed
 from .expressions import ExpressionError, translate_assignment, translate_expression, translate_timer
 from .forms import parse_form
 from .specs import ServerParser
 from .validator import check_constraints
+from .validator_support import unsupported
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
@@ -33,7 +35,8 @@ MAX_DEPTH = 256
 
 # Elements SpiffWorkflow cannot run correctly: refused at deploy rather than executed wrongly.
 UNSUPPORTED = {
-    "complexGateway": "complex gateways are not supported",
+    "complexGateway": "complex gateways run as splits (one incoming, several outgoing flows) or as joins with an "
+                      "activationCondition",
     "compensateEventDefinition": "compensation events are not supported",
     "businessRuleTask": "business rule tasks (DMN) are not supported yet",
     "linkEventDefinition": "link events are not supported",
@@ -50,7 +53,8 @@ class _CamundaScriptTaskParser(CamundaTaskParser, ScriptTaskParser):
 
 class _Parser(ServerParser):
     OVERRIDE_PARSER_CLASSES = {**ServerParser.OVERRIDE_PARSER_CLASSES,
-                               full_tag("scriptTask"): (_CamundaScriptTaskParser, ScriptTask)}
+                               full_tag("scriptTask"): (_CamundaScriptTaskParser, ScriptTask),
+                               full_tag("complexGateway"): (ComplexJoinParser, ComplexJoin)}
 
 
 @dataclass
@@ -126,11 +130,12 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
         if not isinstance(el.tag, str):
             continue
         name = _local(el.tag)
-        if name in UNSUPPORTED and etree.QName(el.tag).namespace == BPMN:
+        if name in UNSUPPORTED and etree.QName(el.tag).namespace == BPMN and not implicit.complex_join_ok(el):
             errors.append(_err(el if el.get("id") else el.getparent(), UNSUPPORTED[name]))
             continue
         try:
-            if name in ("conditionExpression", "completionCondition", "loopCardinality") and el.text:
+            if name in ("conditionExpression", "completionCondition", "loopCardinality", "activationCondition") \
+                    and el.text:
                 original = el.text.strip()
                 el.text = translate_expression(el.text)
                 problem = sandbox.check(el.text, "eval")
@@ -211,10 +216,22 @@ def _event_starts(proc: etree._Element) -> tuple[list[str], list[str]]:
     return found["message"], found["signal"]
 
 
+def _prepare(tree: etree._Element) -> None:
+    """Constructs SpiffWorkflow lacks, rewritten into ones it runs (engine/implicit_constructs.py), before
+    the expressions are translated (so that what they add is translated and checked too)."""
+    implicit_constructs.inline_definition_refs(tree)
+    implicit_constructs.links_to_flows(tree)
+    implicit_constructs.instantiating_receive_tasks(tree)
+    implicit_constructs.global_script_calls(tree)
+    implicit_constructs.conditional_entry(tree)
+
+
 def _rewrite(tree: etree._Element) -> dict[str, str]:
     """The rewrites of engine/implicit.py on the (translated) copy SpiffWorkflow parses; {new id: original}."""
     renamed = implicit.rename_reserved(tree)
+    implicit.complex_splits_to_inclusive(tree)
     implicit.make_splits_explicit(tree)
+    implicit.token_quantities(tree)
     return renamed
 
 
@@ -233,8 +250,10 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
     errors: list[dict[str, Any]] = []
     tree = copy.deepcopy(root)
     _check_references(tree, errors)
+    _prepare(tree)
     _translate(tree, errors)
     check_constraints(root, errors)  # BPMN schema + spec constraints, on the untranslated tree
+    errors.extend(unsupported(root))  # valid BPMN that this engine would run wrongly
     processes = [p for p in tree.findall(f"{{{BPMN}}}process") if p.get("isExecutable", "true") == "true"]
     if not processes:
         others = tree.findall(f"{{{BPMN}}}process")
@@ -265,6 +284,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
                               for e in tree.iter(f"{{{BPMN}}}callActivity") if e.get("calledElement") == key)
                 continue
             other = copy.deepcopy(parse_xml(xml))
+            _prepare(other)
             _translate(other, errors)
             # Only the called process: other processes of that file would clash with ours.
             for proc in other.findall(f"{{{BPMN}}}process"):
@@ -284,15 +304,16 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
             for one in (spec, *subs.values()):
                 multiinstance.resolve(one)
             implicit.restore_ids([spec, *subs.values()], renamed)
+            metas[key]["message_starts"], metas[key]["signal_starts"] = _event_starts(proc)  # rewritten starts
             result.append(ParsedProcess(key=key, name=proc.get("name"),
                                         spec={"spec": serialize(spec),
                                               "subprocess_specs": {k: serialize(v) for k, v in subs.items()}},
                                         meta=metas[key]))
         return result
-    except ValidationException as exc:
-        raise BpmnInvalid("the diagram cannot be executed", errors=[_spiff_error(exc)]) from None
-    except SpiffWorkflowException as exc:
-        raise BpmnInvalid("the diagram cannot be executed", errors=[_spiff_error(exc)]) from None
+    except (ValidationException, SpiffWorkflowException) as exc:
+        error = _spiff_error(exc)
+        error["element"] = renamed.get(error["element"], error["element"])  # the modelled id, not ours
+        raise BpmnInvalid("the diagram cannot be executed", errors=[error]) from None
     except (AssertionError, KeyError, AttributeError, TypeError, ValueError) as exc:
         # SpiffWorkflow's parser trips on some malformed structures with plain exceptions.
         raise BpmnInvalid("the diagram cannot be executed",

@@ -118,7 +118,7 @@ def _failure(exc: Exception) -> StepFailed:
     # satisfied" at a gateway) only its spec.
     spec = task.task_spec if task is not None else getattr(exc, "task_spec", None)
     activity = getattr(spec, "bpmn_id", None)
-    inner = getattr(exc, "exception", None) or exc.__cause__
+    inner = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
     if isinstance(inner, sandbox.SandboxViolation) or isinstance(exc, sandbox.SandboxViolation):
         kind = "sandbox"
     elif isinstance(inner, sandbox.ScriptTimeout) or isinstance(exc, sandbox.ScriptTimeout):

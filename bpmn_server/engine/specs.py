@@ -27,7 +27,7 @@ from SpiffWorkflow.bpmn.parser.event_parsers import (
     ReceiveTaskParser,
     SendTaskParser,
 )
-from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter, EventConverter
 from SpiffWorkflow.bpmn.specs.defaults import (
     BoundaryEvent,
     EndEvent,
@@ -49,6 +49,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
 
 from . import runtime
 
@@ -149,6 +150,27 @@ class ThrowEventParser(_ServerMessages, CamundaIntermediateThrowEventParser):
     pass
 
 
+class ServerThrowEvent(IntermediateThrowEvent):
+    """An intermediate throw event caught by an interrupting boundary event of an enclosing subprocess stops
+    there. SpiffWorkflow would complete it and run the rest of the subprocess first (the boundary event runs
+    in the parent workflow, after the subprocess's ready tasks), so the task after the throw ran too. Left
+    STARTED, the throw holds the subprocess until the boundary event cancels it."""
+
+    def _run_hook(self, my_task: Any) -> Any:
+        scopes, wf = set(), my_task.workflow
+        while wf.parent_task_id is not None:  # the subprocess tasks this throw runs inside
+            scopes.add(wf.parent_task_id)
+            wf = wf.parent_workflow
+        waiting = [t for t in my_task.workflow.top_workflow.event_manager.tasks.values()
+                   if t.state == TaskState.WAITING and getattr(t.task_spec, "cancel_activity", False)
+                   and isinstance(t.task_spec, BoundaryEvent) and t.parent is not None
+                   and any(s.id in scopes for s in t.parent.children if not isinstance(s.task_spec, BoundaryEvent))]
+        result = super()._run_hook(my_task)
+        if any(t.state != TaskState.WAITING for t in waiting):
+            return None
+        return result
+
+
 class BoundaryParser(_ServerMessages, CamundaBoundaryEventParser):
     pass
 
@@ -189,7 +211,7 @@ class ServerParser(CamundaParser):
         full_tag("startEvent"): (StartEventParser, StartEvent),
         full_tag("endEvent"): (EndEventParser, EndEvent),
         full_tag("intermediateCatchEvent"): (CatchEventParser, IntermediateCatchEvent),
-        full_tag("intermediateThrowEvent"): (ThrowEventParser, IntermediateThrowEvent),
+        full_tag("intermediateThrowEvent"): (ThrowEventParser, ServerThrowEvent),
         full_tag("boundaryEvent"): (BoundaryParser, BoundaryEvent),
         full_tag("receiveTask"): (ReceiveParser, ReceiveTask),
         full_tag("sendTask"): (SendParser, SendTask),
@@ -199,3 +221,4 @@ class ServerParser(CamundaParser):
 
 MessageEventDefinitionConverter(ServerMessageEventDefinition, runtime._REGISTRY, "ServerMessageEventDefinition")
 ExternalTaskConverter(ExternalTask, runtime._REGISTRY, "ExternalTask")
+EventConverter(ServerThrowEvent, runtime._REGISTRY, "ServerThrowEvent")

@@ -2,8 +2,9 @@
 
 `services/steps.py` hands over what a step threw and no catcher of the same instance took (throw events,
 end events, send tasks), after the step is persisted. A message goes to one waiting instance (the oldest
-subscription), or else starts the one process with a message start event on it; a signal goes to every
-waiting instance and starts every process with a signal start event on it, as `POST /api/signals` does.
+subscription), or else starts the one process with a message start event on it (when several have one,
+the one deployed with the thrower); a signal goes to every waiting instance and starts every process with a
+signal start event on it, as `POST /api/signals` does.
 
 Each delivery is the receiving instance's own step (`messages.deliver_to`: lock, advance, persist) in a
 savepoint of the request's transaction: a receiver that is busy or gone is skipped, and its half-done step
@@ -17,9 +18,10 @@ from __future__ import annotations
 import contextvars
 import logging
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from models import Instance, db
+from models import Definition, Instance, db
 
 from ..exceptions import BpmnServerError
 from . import messages, signals
@@ -93,6 +95,11 @@ def _message(source: Instance, name: str, actor: str) -> None:
                      _data(source, name)):
             return
     starts = messages.START_INDEX.lookup("message", name)
+    if len(starts) > 1:
+        # Several processes start on the name: the message flow is meant for the one deployed with the thrower.
+        mine = select(Definition.deployment_id).where(Definition.id == source.definition_id).scalar_subquery()
+        starts = list(db.session.execute(select(Definition.id).where(
+            Definition.id.in_(starts), Definition.deployment_id == mine)).scalars())
     if len(starts) != 1:
         log.info("message %r thrown by instance %s: %s", name, source.id,
                  "no receiver" if not starts else "several processes start on it; none started")

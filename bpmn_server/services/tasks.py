@@ -277,7 +277,7 @@ def complete(task_id: str, user: User, variables: dict[str, Any] | None) -> Inst
     if task.status == "completed":
         # The event goes before the events of the step it caused (activity.completed, the next tasks).
         history.record("task.completed", user.name, instance, activity=task.activity, task_id=task.id,
-                       data={"variables": variables})
+                       data={"variables": variables}, at=task.completed_at)
         events = pending_events()
         events.insert(mark, events.pop())
     else:

@@ -147,6 +147,10 @@ def rewrite(file: str) -> Diagram:
         token = (script.text or "").strip()
         tokens[task.get("id")] = token
         script.text = _script(task, token)
+    # A call activity that calls a global script task runs that script: its completion is the script's run.
+    for call in root.iter(f"{{{BPMN}}}callActivity"):
+        if _local(call.getparent()) == "process" and call.get("calledElement") in tokens:
+            tokens[call.get("id")] = tokens[call.get("calledElement")]
     for name in EXPRESSIONS:
         for el in root.iter(f"{{{BPMN}}}{name}"):
             el.text = python_expression(el.text)

@@ -1,0 +1,122 @@
+"""Parse-time rewrites of BPMN constructs SpiffWorkflow does not read into ones it runs (a copy of the tree:
+the uploaded bytes never change). The parser applies them before expressions are translated.
+
+* `eventDefinitionRef` to a shared event definition becomes an inline copy.
+* Link events: a throw continues at the catch of the same name, through a sequence flow.
+* A receiveTask with instantiate="true" and no incoming flow is a message start event.
+* A callActivity calling a globalScriptTask runs the script in place.
+* An interrupting conditional boundary event whose condition holds on entry takes over before the activity.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+from .implicit import BPMN, CONTAINERS, _flow, _gateway, _Ids, _local
+
+
+def inline_definition_refs(root: Any) -> None:
+    """An event's `eventDefinitionRef` to a definitions-level event definition becomes an inline copy
+    (SpiffWorkflow reads inline definitions only)."""
+    ids = _Ids(root)
+    shared = {el.get("id"): el for el in root if isinstance(el.tag, str) and _local(el).endswith("EventDefinition")}
+    for ref in list(root.iter(f"{{{BPMN}}}eventDefinitionRef")):
+        found = shared.get((ref.text or "").strip())
+        if found is None:
+            continue
+        copy = etree.fromstring(etree.tostring(found))
+        copy.set("id", ids.fresh(found.get("id")))
+        copy.tail = ref.tail
+        ref.getparent().replace(ref, copy)
+
+
+def links_to_flows(root: Any) -> None:
+    """A link throw event continues at the link catch event of the same (non-empty) name on the same level:
+    both become none intermediate events joined by a sequence flow (their ids, hence history, stay)."""
+    ids = _Ids(root)
+    for parent in [el for el in root.iter() if isinstance(el.tag, str) and _local(el) in CONTAINERS]:
+        catches: dict[str, Any] = {}
+        throws: list[tuple[Any, str]] = []
+        for node in parent:
+            link = node.find(f"{{{BPMN}}}linkEventDefinition") if isinstance(node.tag, str) else None
+            if link is None:
+                continue
+            if _local(node) == "intermediateCatchEvent":
+                catches[link.get("name") or ""] = node
+            elif _local(node) == "intermediateThrowEvent":
+                throws.append((node, link.get("name") or ""))
+        linked = [(node, catches[name]) for node, name in throws if name and name in catches]
+        for node, catch in linked:
+            _flow(parent, ids, node.get("id"), catch.get("id"), parent.index(node) + 1)
+        # Unmatched link events stay as they are: the parser refuses them.
+        for node in {n for pair in linked for n in pair}:
+            node.tag = f"{{{BPMN}}}intermediateThrowEvent"
+            node.remove(node.find(f"{{{BPMN}}}linkEventDefinition"))
+
+
+def instantiating_receive_tasks(root: Any) -> None:
+    """A receiveTask with instantiate="true" and no incoming flow starts its process: it runs as a message
+    start event with the same id and message."""
+    for parent in [el for el in root.iter() if isinstance(el.tag, str) and _local(el) == "process"]:
+        targets = {f.get("targetRef") for f in parent.findall(f"{{{BPMN}}}sequenceFlow")}
+        for task in parent.findall(f"{{{BPMN}}}receiveTask"):
+            if task.get("instantiate") != "true" or task.get("id") in targets:
+                continue
+            event = etree.Element(f"{{{BPMN}}}startEvent", id=task.get("id"))
+            if task.get("name"):
+                event.set("name", task.get("name"))
+            event.extend(c for c in list(task) if _local(c) == "outgoing")
+            definition = etree.SubElement(event, f"{{{BPMN}}}messageEventDefinition")
+            if task.get("messageRef"):
+                definition.set("messageRef", task.get("messageRef"))
+            event.tail = task.tail
+            parent.replace(task, event)
+
+
+def global_script_calls(root: Any) -> None:
+    """A callActivity calling a globalScriptTask runs that script in place: it becomes a scriptTask (same id,
+    flows and boundary events) with the global task's script."""
+    scripts = {el.get("id"): el for el in root.findall(f"{{{BPMN}}}globalScriptTask")}
+    for call in list(root.iter(f"{{{BPMN}}}callActivity")):
+        found = scripts.get(call.get("calledElement"))
+        if found is None:
+            continue
+        call.tag = f"{{{BPMN}}}scriptTask"
+        del call.attrib["calledElement"]
+        if found.get("scriptLanguage"):  # the global task's name for it; the parser checks it like scriptFormat
+            call.set("scriptFormat", found.get("scriptLanguage"))
+        script = found.find(f"{{{BPMN}}}script")
+        if script is not None:
+            call.append(etree.fromstring(etree.tostring(script)))
+
+
+def conditional_entry(root: Any) -> None:
+    """An interrupting conditional boundary event whose condition already holds when its activity is entered
+    takes over at once (the activity does not start): an exclusive gateway before the activity tests the
+    condition and goes straight to the boundary event's path. SpiffWorkflow would start the activity and run
+    a subprocess's first tasks before the boundary event interrupts. The boundary event stays, for conditions
+    that become true while the activity runs."""
+    ids = _Ids(root)
+    for event in list(root.iter(f"{{{BPMN}}}boundaryEvent")):
+        definition = event.find(f"{{{BPMN}}}conditionalEventDefinition")
+        condition = definition.find(f"{{{BPMN}}}condition") if definition is not None else None
+        parent = event.getparent()
+        if condition is None or not (condition.text or "").strip() or event.get("cancelActivity", "true") == "false":
+            continue
+        flows = parent.findall(f"{{{BPMN}}}sequenceFlow")
+        outgoing = [f for f in flows if f.get("sourceRef") == event.get("id")]
+        activity = next((n for n in parent if isinstance(n.tag, str) and n.get("id") == event.get("attachedToRef")),
+                        None)
+        incoming = [f for f in flows if f.get("targetRef") == event.get("attachedToRef")]
+        if len(outgoing) != 1 or activity is None or not incoming:
+            continue
+        gateway = _gateway(parent, ids, "exclusiveGateway", activity.get("id") + "_condition", parent.index(activity))
+        for flow in incoming:
+            flow.set("targetRef", gateway.get("id"))
+        enter = _flow(parent, ids, gateway.get("id"), activity.get("id"), parent.index(gateway) + 1)
+        gateway.set("default", enter.get("id"))
+        shortcut = _flow(parent, ids, gateway.get("id"), outgoing[0].get("targetRef"), parent.index(gateway) + 1)
+        expression = etree.SubElement(shortcut, f"{{{BPMN}}}conditionExpression")
+        expression.text = condition.text
