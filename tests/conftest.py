@@ -91,3 +91,22 @@ def api(app: Any) -> Api:
 @pytest.fixture
 def is_postgres() -> bool:
     return bool(PG_URL)
+
+
+@pytest.fixture
+def server_process(database_url: str, tmp_path: Path) -> Any:
+    """A factory of launched `bpmn-server serve` processes (tests/server.py: call `.wait_ready()`);
+    every one it made is stopped at teardown."""
+    from tests.server import ServerProcess
+
+    made: list[ServerProcess] = []
+
+    def make(**kw: Any) -> ServerProcess:
+        made.append(ServerProcess(database_url, tmp_path, **kw).launch())
+        return made[-1]
+
+    yield make
+    for server in made:  # signal them all at once: each takes a second or two to stop
+        server.signal_stop()
+    for server in made:
+        server.terminate()

@@ -4,14 +4,8 @@ completes, fails with retries down to an incident and throws a BPMN error, long 
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,71 +15,33 @@ from camunda.client.external_task_client import ExternalTaskClient
 from camunda.external_task.external_task_worker import ExternalTaskWorker, NoExternalTaskFound
 
 from tests.client import DIAGRAMS
-from tests.conftest import ADMIN_TOKEN
+from tests.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
-SERVER = Path(sys.executable).parent / "bpmn-server"  # the console script of the venv running the tests
-ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
-def server(database_url: str, tmp_path: Path) -> Any:
-    """`bpmn-server serve` on a free port; yields its base URL."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "BPMN_SERVER_DATABASE_URL": database_url, "BPMN_SERVER_ADMIN_TOKEN": ADMIN_TOKEN,
-           "BPMN_SERVER_LOG_LEVEL": "WARNING"}
-    log = tmp_path / "server.log"
-    with log.open("ab") as out:
-        proc = subprocess.Popen([str(SERVER), "serve", "--port", str(port)], env=env, cwd=tmp_path, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                if requests.get(f"{url}/api/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(15)
+def server(server_process: Any) -> ServerProcess:
+    """`bpmn-server serve` on a free port, ready."""
+    return server_process(request_timeout=5).wait_ready()
 
 
-def _user(url: str, name: str, role: str) -> dict[str, str]:
-    r = requests.post(f"{url}/api/users", json={"name": name, "role": role, "groups": []}, headers=ADMIN, timeout=5)
-    assert r.status_code == 201, r.text
-    return {"username": name, "password": r.json()["token"]}
+def _user(server: ServerProcess, name: str, role: str) -> dict[str, str]:
+    return {"username": name, "password": server.user(name, role)}
 
 
-def _modeler_deploy(url: str, auth: dict[str, str], filename: str) -> dict[str, Any]:
+def _modeler_deploy(server: ServerProcess, auth: dict[str, str], filename: str) -> dict[str, Any]:
     """Camunda Modeler's deploy request: form fields, then the diagram as a file part named after the file."""
-    r = requests.post(f"{url}/engine-rest/deployment/create", auth=(auth["username"], auth["password"]), timeout=10,
-                      data={"deployment-name": filename, "deployment-source": "Camunda Modeler",
-                            "deploy-changed-only": "true"},
+    r = requests.post(f"{server.url}/engine-rest/deployment/create", auth=(auth["username"], auth["password"]),
+                      timeout=10, data={"deployment-name": filename, "deployment-source": "Camunda Modeler",
+                                        "deploy-changed-only": "true"},
                       files={filename: (filename, (DIAGRAMS / filename).read_bytes(), "text/xml")})
     assert r.status_code == 200, r.text
     return r.json()
 
 
-def _native(url: str, path: str, **params: Any) -> Any:
-    r = requests.get(f"{url}/api{path}", params=params, headers=ADMIN, timeout=5)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
 def test_camunda_worker_and_clients_against_a_running_server(server):
-    engine_rest = f"{server}/engine-rest"
+    engine_rest = f"{server.url}/engine-rest"
     analyst, wendy = _user(server, "ana", "analyst"), _user(server, "wendy", "operator")
     deployed = _modeler_deploy(server, analyst, "camunda_payment.bpmn")
     assert [d["key"] for d in deployed["deployedProcessDefinitions"].values()] == ["camunda_payment"]
@@ -123,16 +79,16 @@ def test_camunda_worker_and_clients_against_a_running_server(server):
         worker.fetch_and_execute("book-courier", ship)
     assert attempts == {"P-1": 2, "P-3": 2}
 
-    done = _native(server, f"/process-instances/{started['P-1']}")
+    done = server.get(f"/api/process-instances/{started['P-1']}")
     assert done["status"] == "completed"
     assert done["variables"] == {"card": "visa", "amount": 42, "receipt": "R-P-1", "tracking": "T-1"}
-    declined = _native(server, f"/process-instances/{started['P-2']}")
+    declined = server.get(f"/api/process-instances/{started['P-2']}")
     assert [t["activity"] for t in declined["tasks"]] == ["call_customer"]
     assert declined["variables"]["reason"] == "stolen"
-    parked = _native(server, f"/process-instances/{started['P-3']}")
+    parked = server.get(f"/api/process-instances/{started['P-3']}")
     assert [i["type"] for i in parked["incidents"]] == ["external-task"]
     assert "courier down" in parked["incidents"][0]["message"]
-    history = _native(server, f"/process-instances/{started['P-1']}/history", limit=500)["items"]
+    history = server.get(f"/api/process-instances/{started['P-1']}/history", limit=500)["items"]
     worked = [(e["type"], e["activity"], e["actor"]) for e in history if e["type"].startswith("external_task.")]
     assert worked == [("external_task.completed", "charge", "wendy"), ("external_task.failed", "ship", "wendy"),
                       ("external_task.completed", "ship", "wendy")]
@@ -173,5 +129,5 @@ def test_camunda_worker_and_clients_against_a_running_server(server):
     # A message start event through the library's correlate call.
     [result] = engine.correlate_message("order-received", business_key="IN-9", process_variables={"total": 12.5})
     assert result["resultType"] == "ProcessDefinition"
-    inbox = _native(server, f"/process-instances/{result['processInstance']['id']}")
+    inbox = server.get(f"/api/process-instances/{result['processInstance']['id']}")
     assert inbox["business_key"] == "IN-9" and inbox["variables"] == {"total": 12.5}

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
 
-from tests.conftest import ADMIN_TOKEN, DIAGRAMS
-
-SERVER = Path(sys.executable).parent / "bpmn-server"
-HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+from tests.conftest import ADMIN_TOKEN
 
 
 def sample(text: str, name: str, **labels: str) -> float | None:
@@ -33,71 +24,6 @@ def sample(text: str, name: str, **labels: str) -> float | None:
         if all(found.get(k) == v for k, v in labels.items()):
             return float(m.group(3))
     return None
-
-
-class ServeProcess:
-    """A real `bpmn-server serve` (gunicorn master and workers) on a free port, logging JSON to a file."""
-
-    def __init__(self, database_url: str, folder: Path, workers: int = 2, **env: str):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = folder / f"serve-{self.port}.log"
-        env = {**os.environ, "BPMN_SERVER_DATABASE_URL": database_url, "BPMN_SERVER_ADMIN_TOKEN": ADMIN_TOKEN,
-               "BPMN_SERVER_LOG_LEVEL": "DEBUG", **env}
-        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen([str(SERVER), "serve", "--port", str(self.port), "--workers", str(workers)],
-                                         env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
-
-    def wait_ready(self, timeout: float = 30.0) -> ServeProcess:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"the server exited:\n{self.log.read_text()}"
-            try:
-                if requests.get(f"{self.url}/api/health", timeout=1).status_code == 200:
-                    return self
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"the server did not come up:\n{self.log.read_text()}")
-
-    def deploy(self, name: str) -> None:
-        r = requests.post(f"{self.url}/api/deployments", headers=HEADERS, timeout=30,
-                          files={"file": (name, (DIAGRAMS / name).read_bytes())})
-        assert r.status_code in (200, 201), r.text
-
-    def json_lines(self) -> list[dict[str, Any]]:
-        """Every log line, parsed: all are JSON (gunicorn's own too) but the console banner."""
-        lines = self.log.read_text().splitlines()
-        return [json.loads(line) for line in lines if not line.startswith("bpmn-server listening on ")]
-
-    def terminate(self, timeout: float = 20.0) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(5)
-            raise AssertionError(f"the server did not stop on SIGTERM:\n{self.log.read_text()}") from None
-
-
-@pytest.fixture
-def serve(database_url, tmp_path):
-    started: list[ServeProcess] = []
-
-    def make(**kw: Any) -> ServeProcess:
-        started.append(ServeProcess(database_url, tmp_path, **kw))
-        return started[-1]
-
-    yield make
-    for server in started:
-        if server.proc.poll() is None:
-            os.killpg(server.proc.pid, signal.SIGKILL)
-            server.proc.wait(5)
 
 
 def test_request_latency_and_engine_step_time_are_measured(api, app):
@@ -116,13 +42,13 @@ def test_request_latency_and_engine_step_time_are_measured(api, app):
 
 
 @pytest.mark.e2e
-def test_metrics_sum_over_two_workers(serve):
-    server = serve(workers=2).wait_ready()
+def test_metrics_sum_over_two_workers(server_process):
+    server = server_process(workers=2, log_level="DEBUG").wait_ready()
     server.deploy("core_exclusive.bpmn")
 
     def start(i: int) -> int:
         # A new connection per request: the two workers race to accept, so both serve some.
-        return requests.post(f"{server.url}/api/process-instances", headers=HEADERS, timeout=10,
+        return requests.post(f"{server.url}/api/process-instances", headers=server.headers, timeout=10,
                              json={"process": "core_exclusive", "variables": {"amount": i}}).status_code
 
     with ThreadPoolExecutor(4) as pool:
@@ -141,7 +67,7 @@ def test_metrics_sum_over_two_workers(serve):
     started = [line for line in server.json_lines() if line.get("endpoint") == "instances.start"]
     assert all(line["request_id"] and line["user"] == "admin" and line["instance_id"] for line in started)
     assert ADMIN_TOKEN not in server.log.read_text()
-    assert server.terminate() == 0
+    assert server.terminate(20) == 0
 
 
 def test_serve_removes_metrics_folders_of_killed_servers(tmp_path, monkeypatch):

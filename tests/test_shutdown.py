@@ -10,14 +10,12 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.test_ops_metrics import HEADERS, serve  # noqa: F401 - `serve` is a fixture
-
 PAYMENT = [{"name": "payment", "lock_duration_ms": 600_000}]
 
 
 @pytest.mark.e2e
-def test_sigterm_under_load_loses_no_instance_and_cuts_no_step(serve, database_url):  # noqa: F811
-    server = serve(workers=2).wait_ready()
+def test_sigterm_under_load_loses_no_instance_and_cuts_no_step(server_process, database_url):
+    server = server_process(workers=2, log_level="DEBUG").wait_ready()
     server.deploy("core_exclusive.bpmn")
     outcomes: list[tuple[str, str | None]] = []
     stop = threading.Event()
@@ -25,7 +23,7 @@ def test_sigterm_under_load_loses_no_instance_and_cuts_no_step(serve, database_u
     def load() -> None:
         while not stop.is_set():
             try:
-                r = requests.post(f"{server.url}/api/process-instances", headers=HEADERS, timeout=15,
+                r = requests.post(f"{server.url}/api/process-instances", headers=server.headers, timeout=15,
                                   json={"process": "core_exclusive", "variables": {"amount": 5000}})
                 outcomes.append((str(r.status_code), r.json().get("id") if r.status_code == 201 else r.text))
             except requests.ConnectionError:
@@ -39,7 +37,7 @@ def test_sigterm_under_load_loses_no_instance_and_cuts_no_step(serve, database_u
     while sum(1 for code, _ in outcomes if code == "201") < 20 and time.monotonic() < deadline:
         time.sleep(0.05)
     try:
-        assert server.terminate() == 0, server.log.read_text()
+        assert server.terminate(20) == 0, server.log.read_text()
     finally:
         stop.set()
         for t in threads:

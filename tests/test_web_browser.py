@@ -9,24 +9,18 @@ Skipped, with the reason, where Chromium or Playwright is not installed.
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
-from tests.conftest import ADMIN_TOKEN, DIAGRAMS, ROOT
+from tests.conftest import DIAGRAMS, ROOT
+from tests.server import SERVER, ServerProcess
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = os.environ.get("BPMN_TEST_CHROMIUM", "/usr/bin/chromium")
-SERVER = Path(sys.executable).parent / "bpmn-server"
 SHOTS = ROOT / "docs" / "screenshots"
-HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 ORDER = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -74,51 +68,6 @@ if _missing():
     pytest.skip(_missing(), allow_module_level=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """One `bpmn-server serve` on a free port, with the API as the admin for setting up."""
-
-    def __init__(self, database_url: str, folder: Path):
-        self.url = f"http://127.0.0.1:{free_port()}"
-        self.log = folder / "server.log"
-        env = {**os.environ, "BPMN_SERVER_DATABASE_URL": database_url, "BPMN_SERVER_ADMIN_TOKEN": ADMIN_TOKEN,
-               "BPMN_SERVER_SCHEDULER": "off", "BPMN_SERVER_LOG_LEVEL": "WARNING"}
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen([str(SERVER), "serve", "--port", self.url.rsplit(":", 1)[1]], env=env,
-                                         cwd=folder, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log.read_text()
-            try:
-                if requests.get(f"{self.url}/api/health", timeout=1).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise AssertionError(f"the server did not come up:\n{self.log.read_text()}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
-
-    def api(self, method: str, path: str, expect: int | tuple = (200, 201), **kw: Any) -> Any:
-        r = requests.request(method, f"{self.url}{path}", headers=HEADERS, timeout=30, **kw)
-        assert r.status_code in (expect if isinstance(expect, tuple) else (expect,)), r.text
-        return r.json()
-
-    def user(self, name: str, role: str, groups: list[str] | None = None) -> str:
-        return self.api("POST", "/api/users", json={"name": name, "role": role, "groups": groups or []})["token"]
-
-
 @pytest.fixture(scope="module")
 def browser() -> Any:
     from playwright.sync_api import sync_playwright
@@ -130,13 +79,12 @@ def browser() -> Any:
 
 
 @pytest.fixture
-def server(database_url: str, tmp_path: Path) -> Any:
-    running = Server(database_url, tmp_path)
-    yield running
-    running.stop()
+def server(server_process: Any) -> ServerProcess:
+    """One `bpmn-server serve` on a free port, ready, with the API as the admin for setting up."""
+    return server_process(env={"BPMN_SERVER_SCHEDULER": "off"}, request_timeout=30).wait_ready()
 
 
-def session(browser: Any, server: Server, token: str) -> Any:
+def session(browser: Any, server: ServerProcess, token: str) -> Any:
     """A fresh browser context (its own cookies), logged in with `token`."""
     context = browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
     page = context.new_page()
@@ -158,9 +106,9 @@ def drawn(page: Any, selector: str = ".diagram") -> None:
 
 
 def test_operator_claims_and_completes_a_task_through_its_form(browser, server):
-    server.api("POST", "/api/deployments", files={"file": ("order.bpmn", ORDER)}, data={"note": "first version"})
+    server.deploy("order.bpmn", xml=ORDER, note="first version")
     olga = server.user("olga", "operator", ["clerks"])
-    instance = server.api("POST", "/api/process-instances", json={"process": "web_order", "business_key": "ORD-1042"})
+    instance = server.post("/api/process-instances", {"process": "web_order", "business_key": "ORD-1042"})
     page = session(browser, server, olga)
     assert "/ui/tasks" in page.url and "You hold no open tasks" in page.content()
     page.click("text=Group tasks")
@@ -189,7 +137,7 @@ def test_operator_claims_and_completes_a_task_through_its_form(browser, server):
     assert page.locator('g.djs-element.m-done[data-element-id="review_order"]').count() == 1
     assert page.locator('g.djs-element.m-done[data-element-id="expired"]').count() == 0
     shot(page, "operator-instance-finished")
-    variables = server.api("GET", f"/api/process-instances/{instance['id']}")["variables"]
+    variables = server.get(f"/api/process-instances/{instance['id']}")["variables"]
     assert variables == {"amount": 250, "decision": "approve", "comment": "rush order"}
     page.context.close()
 
@@ -250,7 +198,7 @@ def test_analyst_uploads_and_auditor_exports_but_changes_nothing(browser, server
         const r = await fetch(url, {method: 'POST', body, credentials: 'same-origin', redirect: 'manual'});
         return r.status; }""", f"{instance_url}/cancel")
     assert forged == 403
-    assert server.api("GET", f"/api/process-instances/{instance_url.rsplit('/', 1)[1]}")["status"] == "running"
+    assert server.get(f"/api/process-instances/{instance_url.rsplit('/', 1)[1]}")["status"] == "running"
     audit.context.close()
 
 

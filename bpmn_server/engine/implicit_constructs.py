@@ -120,3 +120,45 @@ def conditional_entry(root: Any) -> None:
         shortcut = _flow(parent, ids, gateway.get("id"), outgoing[0].get("targetRef"), parent.index(gateway) + 1)
         expression = etree.SubElement(shortcut, f"{{{BPMN}}}conditionExpression")
         expression.text = condition.text
+
+
+TRIGGERS = ("signalEventDefinition", "escalationEventDefinition", "conditionalEventDefinition")
+
+
+def nested_interrupting_handlers(root: Any) -> None:
+    """An interrupting event subprocess with a signal, escalation or conditional start event inside a subprocess
+    runs as an interrupting boundary event on that subprocess followed by the handler as a plain subprocess,
+    then the subprocess's outgoing flows. SpiffWorkflow never triggers such handlers below the top level (and
+    never interrupts for escalations). The boundary event takes the start event's id, so history shows it."""
+    ids = _Ids(root)
+    for handler in list(root.iter(f"{{{BPMN}}}subProcess")):
+        scope = handler.getparent()
+        container = scope.getparent() if scope is not None else None
+        if handler.get("triggeredByEvent") != "true" or _local(scope) not in ("subProcess", "transaction") \
+                or container is None or _local(container) not in CONTAINERS:
+            continue
+        starts = handler.findall(f"{{{BPMN}}}startEvent")
+        if len(starts) != 1 or starts[0].get("isInterrupting", "true") == "false":
+            continue
+        start = starts[0]
+        definitions = [c for c in start if _local(c) in TRIGGERS]
+        if len(definitions) != 1:
+            continue
+        boundary = etree.Element(f"{{{BPMN}}}boundaryEvent", id=start.get("id"), attachedToRef=scope.get("id"),
+                                 cancelActivity="true")
+        boundary.append(definitions[0])
+        start.set("id", ids.fresh(start.get("id")))
+        for flow in handler.findall(f"{{{BPMN}}}sequenceFlow"):
+            if flow.get("sourceRef") == boundary.get("id"):
+                flow.set("sourceRef", start.get("id"))
+        del handler.attrib["triggeredByEvent"]
+        scope.remove(handler)
+        index = container.index(scope) + 1
+        container.insert(index, handler)
+        container.insert(index, boundary)
+        _flow(container, ids, boundary.get("id"), handler.get("id"), index + 2)
+        for flow in [f for f in container.findall(f"{{{BPMN}}}sequenceFlow") if f.get("sourceRef") == scope.get("id")]:
+            onward = _flow(container, ids, handler.get("id"), flow.get("targetRef"), index + 2)
+            condition = flow.find(f"{{{BPMN}}}conditionExpression")
+            if condition is not None:
+                onward.append(etree.fromstring(etree.tostring(condition)))

@@ -223,6 +223,7 @@ def _prepare(tree: etree._Element) -> None:
     implicit_constructs.links_to_flows(tree)
     implicit_constructs.instantiating_receive_tasks(tree)
     implicit_constructs.global_script_calls(tree)
+    implicit_constructs.nested_interrupting_handlers(tree)
     implicit_constructs.conditional_entry(tree)
 
 

@@ -21,10 +21,10 @@ SUPPORT_CATALOGUE: dict[str, str] = {
     "unsupported-mi-behavior-event": "multi-instance behavior None/One with an event to throw "
                                      "(noneBehaviorEventRef/oneBehaviorEventRef): the event is never thrown",
     "unsupported-token-quantity": "completionQuantity above 1 on an activity without exactly one outgoing flow",
-    "unsupported-interrupt-from-inside": "an interrupting escalation event subprocess triggered by an intermediate "
-                                         "throw in its own scope: the scope runs on after the throw",
-    "unsupported-nested-event-subprocess": "an event subprocess with a signal or conditional start event inside a "
-                                           "subprocess: never triggered",
+    "unsupported-interrupt-from-inside": "an interrupting escalation event subprocess of a process triggered by an "
+                                         "intermediate throw in the process: the process runs on after the throw",
+    "unsupported-nested-event-subprocess": "a non-interrupting event subprocess with a signal or conditional start "
+                                           "event inside a subprocess: never triggered",
 }
 
 
@@ -74,8 +74,9 @@ def _catches(caught: set[str | None], thrown: set[str | None], kind: str) -> boo
 
 
 def _rule_interrupt_from_inside(m: Model) -> Iterator[Problem]:
-    # Interrupting boundary events caught from inside run right (engine/specs.py ServerThrowEvent); event
-    # subprocesses are never interrupting in SpiffWorkflow.
+    # Interrupting boundary events caught from inside run right (engine/specs.py ServerThrowEvent), and so do
+    # event subprocesses inside a subprocess (rewritten into those); at the top level SpiffWorkflow never
+    # interrupts for an escalation.
     for start in m.by_name("startEvent"):
         handler = start.getparent()
         if handler.get("triggeredByEvent") != "true" or start.get("isInterrupting", "true") == "false":
@@ -83,7 +84,7 @@ def _rule_interrupt_from_inside(m: Model) -> Iterator[Problem]:
         caught = _refs(m, start, "escalationEventDefinition", "escalationRef")
         scope = handler.getparent()
         thrown = _thrown_inside(m, scope, "escalationEventDefinition", "escalationRef") if scope is not None else set()
-        if caught and _catches(caught, thrown, "escalationEventDefinition"):
+        if caught and _catches(caught, thrown, "escalationEventDefinition") and local(scope) == "process":
             yield start, "unsupported-interrupt-from-inside", (
                 "an interrupting escalation event subprocess triggered by an intermediate throw in its own scope is "
                 "not supported: the scope would run on after the throw")
@@ -92,8 +93,9 @@ def _rule_interrupt_from_inside(m: Model) -> Iterator[Problem]:
 def _rule_nested_event_subprocess(m: Model) -> Iterator[Problem]:
     for start in m.by_name("startEvent"):
         handler = start.getparent()
-        if handler.get("triggeredByEvent") != "true" or local(handler.getparent()) == "process":
-            continue
+        if handler.get("triggeredByEvent") != "true" or local(handler.getparent()) == "process" \
+                or start.get("isInterrupting", "true") != "false":
+            continue  # interrupting ones run as boundary events (engine/implicit_constructs.py)
         if _definitions(m, start, "signalEventDefinition") or _definitions(m, start, "conditionalEventDefinition"):
             yield start, "unsupported-nested-event-subprocess", (
                 "an event subprocess inside a subprocess cannot start on a signal or a condition here: it would "

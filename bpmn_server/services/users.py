@@ -87,27 +87,28 @@ LAST_USED_EVERY = dt.timedelta(minutes=1)
 
 
 def _touch(user: User) -> None:
-    """Record the token's use, at most once a minute per user: not a write per request. On a connection
-    of its own, so the request's transaction stays read-only; best effort, never failing the request."""
+    """Record the token's use, at most once a minute per user: not a write per request. Best effort,
+    never failing or holding up the request. On the request's own connection, committed at once: a
+    second connection per request could exhaust the pool under load while the first one waits."""
     now = utcnow()
     if user.last_used_at is not None and now - user.last_used_at < LAST_USED_EVERY:
         return
     stale = or_(User.last_used_at.is_(None), User.last_used_at < now - LAST_USED_EVERY)
-    with db.engine.connect() as conn:
-        sqlite = conn.dialect.name == "sqlite"
-        waited = conn.exec_driver_sql("PRAGMA busy_timeout").scalar() if sqlite else None
-        try:
-            if sqlite:  # never hold a request up behind a long write for this
-                conn.exec_driver_sql("PRAGMA busy_timeout=250")
-            conn.execute(update(User).where(User.id == user.id, stale).values(last_used_at=now))
-            conn.commit()
-        except OperationalError:
-            conn.rollback()
-            log.debug("last-used time of user %s not recorded: the database is busy", user.name)
-        finally:
-            if sqlite:
-                conn.exec_driver_sql(f"PRAGMA busy_timeout={int(waited)}")
-                conn.commit()
+    conn = db.session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    waited = conn.exec_driver_sql("PRAGMA busy_timeout").scalar() if sqlite else None
+    try:
+        if sqlite:  # never hold a request up behind a long write for this
+            conn.exec_driver_sql("PRAGMA busy_timeout=250")
+        db.session.execute(update(User).where(User.id == user.id, stale).values(last_used_at=now)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+        log.debug("last-used time of user %s not recorded: the database is busy", user.name)
+    finally:
+        if sqlite:
+            db.session.connection().exec_driver_sql(f"PRAGMA busy_timeout={int(waited)}")
     set_committed_value(user, "last_used_at", now)  # seen by this request, without a second write
 
 

@@ -36,11 +36,9 @@ _AD_HOC = Limitation("refused", "ad-hoc subprocesses are refused at deploy (Spif
                                 "a completionCondition and runs ordering=Sequential as Parallel)")
 _MI_BEHAVIOR = Limitation("refused", "[unsupported-mi-behavior-event] multi-instance behavior None/One with "
                                      "noneBehaviorEventRef/oneBehaviorEventRef: SpiffWorkflow never throws the event")
-_INTERRUPT_LATE = Limitation("refused", "[unsupported-interrupt-from-inside] an interrupting escalation event "
-                                        "subprocess triggered by an intermediate throw in its scope: SpiffWorkflow "
-                                        "never interrupts, the task after the throw runs too")
-_NESTED_ESP = Limitation("refused", "[unsupported-nested-event-subprocess] a signal or conditional start event of an "
-                                    "event subprocess nested in a subprocess: SpiffWorkflow never arms it")
+_NESTED_ESP = Limitation("refused", "[unsupported-nested-event-subprocess] a signal or conditional start event of a "
+                                    "non-interrupting event subprocess nested in a subprocess: SpiffWorkflow never "
+                                    "arms it")
 
 # Understood engine limitations, by test name or "<test>-<case>": the test suite marks them xfail(strict).
 LIMITATIONS: dict[str, Limitation] = {
@@ -62,10 +60,7 @@ LIMITATIONS: dict[str, Limitation] = {
     **{name: _MI_BEHAVIOR for name in ("MultiInstance_NoneBehavior", "MultiInstance_OneBehavior",
                                        "WCP09_Structured_Discriminator_MultiInstance",
                                        "WCP12_MultipleInstancesWithoutSynchronization")},
-    "Escalation_StartEvent_EventSubProcess_Interrupting": _INTERRUPT_LATE,
-    **{name: _NESTED_ESP for name in ("Signal_StartEvent_EventSubProcess_Interrupting",
-                                      "Signal_StartEvent_EventSubProcess_NonInterrupting",
-                                      "Conditional_StartEvent_EventSubProcess_Interrupting",
+    **{name: _NESTED_ESP for name in ("Signal_StartEvent_EventSubProcess_NonInterrupting",
                                       "Conditional_StartEvent_EventSubProcess_NonInterrupting")},
 }
 # README "Known issues": the task after the ad-hoc subprocess logs SCRIPT_task1, so a correct run gives this.

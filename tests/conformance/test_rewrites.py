@@ -141,6 +141,24 @@ def test_an_interrupting_boundary_event_caught_from_inside_stops_the_subprocess(
     assert "handled" in ran and "after" not in ran
 
 
+def test_an_interrupting_event_subprocess_inside_a_subprocess_interrupts_it(api):
+    """It runs as an interrupting boundary event on the subprocess: what follows the throw does not run."""
+    head = '<bpmn:signal id="sig" name="stop"/>'
+    body = ('<bpmn:startEvent id="s"/>' + flow("f0", "s", "sub") + '<bpmn:subProcess id="sub">'
+            '<bpmn:subProcess id="handler" triggeredByEvent="true"><bpmn:startEvent id="hs">'
+            '<bpmn:signalEventDefinition signalRef="sig"/></bpmn:startEvent>' + flow("h0", "hs", "handle")
+            + script("handle") + flow("h1", "handle", "he") + '<bpmn:endEvent id="he"/></bpmn:subProcess>'
+            '<bpmn:startEvent id="ss"/>' + flow("g0", "ss", "raise") + '<bpmn:intermediateThrowEvent id="raise">'
+            '<bpmn:signalEventDefinition signalRef="sig"/></bpmn:intermediateThrowEvent>' + flow("g1", "raise", "after")
+            + script("after") + flow("g2", "after", "se") + '<bpmn:endEvent id="se"/></bpmn:subProcess>'
+            + flow("f1", "sub", "next") + script("next") + flow("f2", "next", "e") + '<bpmn:endEvent id="e"/>')
+    api.deploy(diagram(body, head=head))
+    inst = api.start("p")
+    assert inst["status"] == "completed"
+    ran = done(api, inst["id"])
+    assert {"hs", "handle", "next"} <= set(ran) and "after" not in ran
+
+
 def test_an_interrupting_conditional_boundary_that_holds_on_entry_skips_the_activity(api):
     body = ('<bpmn:startEvent id="s"/>' + flow("f0", "s", "work") + '<bpmn:userTask id="work"/>'
             '<bpmn:boundaryEvent id="hot" attachedToRef="work"><bpmn:conditionalEventDefinition>'
@@ -168,14 +186,12 @@ def test_constructs_that_would_run_wrongly_are_refused_with_a_rule(api, element,
                   '</bpmn:scriptTask>' + flow("f1", "mi", "e") + '<bpmn:endEvent id="e"/>')
         element += '<bpmn:signalEventDefinition id="sd" signalRef="sig"/>'
         rule, where = "unsupported-mi-behavior-event", "mi"
-    else:
-        body = ('<bpmn:startEvent id="s"/>' + flow("f0", "s", "sub") + '<bpmn:subProcess id="sub">'
-                '<bpmn:subProcess id="handler" triggeredByEvent="true"><bpmn:startEvent id="hs">'
+    else:  # an interrupting escalation event subprocess of the process, thrown to from the process itself
+        body = ('<bpmn:subProcess id="handler" triggeredByEvent="true"><bpmn:startEvent id="hs">'
                 '<bpmn:escalationEventDefinition escalationRef="esc"/></bpmn:startEvent>' + flow("h0", "hs", "he")
-                + '<bpmn:endEvent id="he"/></bpmn:subProcess><bpmn:startEvent id="ss"/>' + flow("g0", "ss", "raise")
+                + '<bpmn:endEvent id="he"/></bpmn:subProcess><bpmn:startEvent id="s"/>' + flow("f0", "s", "raise")
                 + '<bpmn:intermediateThrowEvent id="raise"><bpmn:escalationEventDefinition escalationRef="esc"/>'
-                  '</bpmn:intermediateThrowEvent>' + flow("g1", "raise", "se") + '<bpmn:endEvent id="se"/>'
-                  '</bpmn:subProcess>' + flow("f1", "sub", "e") + '<bpmn:endEvent id="e"/>')
+                  '</bpmn:intermediateThrowEvent>' + flow("f1", "raise", "e") + '<bpmn:endEvent id="e"/>')
         where = "hs"
     errors = refusal(api, diagram(body, head=element))
     assert [(e["element"], e["message"].split("]")[0] + "]") for e in errors] == [(where, f"[{rule}]")]
