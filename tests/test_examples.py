@@ -1,0 +1,52 @@
+"""The example diagrams in processes/ deploy and run as the README describes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+PROCESSES = Path(__file__).resolve().parent.parent / "processes"
+
+
+@pytest.mark.parametrize("path", sorted(PROCESSES.glob("*.bpmn")), ids=lambda p: p.name)
+def test_every_example_deploys(api, path):
+    deployed = api.deploy(path.read_bytes())
+    assert deployed["definitions"]
+
+
+def _deploy_order(api):
+    api.deploy((PROCESSES / "order_fulfilment.bpmn").read_bytes())
+    inst = api.start("order_fulfilment", {"total": 120}, business_key="ORD-1")
+    assert inst["tasks"] == []  # the charge waits for a payment worker, not a person
+    r = api.post("/api/external-tasks/fetch-and-lock",
+                 {"worker_id": "payments", "topics": [{"name": "payment", "lock_duration_ms": 30000}],
+                  "max_tasks": 1})
+    [task] = r.get_json()["items"]
+    assert task["instance_id"] == inst["id"] and task["business_key"] == "ORD-1"
+    return inst, task
+
+
+def test_order_is_charged_then_waits_for_the_shipment_message(api):
+    inst, task = _deploy_order(api)
+    r = api.post(f"/api/external-tasks/{task['id']}/complete",
+                 {"worker_id": "payments", "variables": {"payment_id": "P-9"}})
+    assert r.status_code in (200, 204)
+    waiting = api.instance(inst["id"])["waiting"]
+    assert [(w["type"], w.get("name")) for w in waiting] == [("message", "shipment-confirmed")]
+    r = api.post("/api/messages", {"name": "shipment-confirmed", "business_key": "ORD-1",
+                                   "variables": {"carrier": "DHL"}})
+    assert r.status_code == 200 and r.get_json()["instance_id"] == inst["id"]
+    done = api.instance(inst["id"])
+    assert done["status"] == "completed"
+    assert done["variables"]["order_status"] == "fulfilled" and done["variables"]["carrier"] == "DHL"
+
+
+def test_a_declined_payment_goes_to_sales(api):
+    inst, task = _deploy_order(api)
+    r = api.post(f"/api/external-tasks/{task['id']}/bpmn-error",
+                 {"worker_id": "payments", "code": "payment-declined", "message": "card expired"})
+    assert r.status_code in (200, 204)
+    now = api.instance(inst["id"])
+    assert [(t["activity"], t["candidate_groups"]) for t in now["tasks"]] == [("Task_contact", ["sales"])]
+    assert api.complete(now["tasks"][0]["id"])["status"] == "completed"
