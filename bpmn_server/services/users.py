@@ -100,15 +100,18 @@ def _touch(user: User) -> None:
     try:
         if sqlite:  # never hold a request up behind a long write for this
             conn.exec_driver_sql("PRAGMA busy_timeout=250")
-        db.session.execute(update(User).where(User.id == user.id, stale).values(last_used_at=now)
-                           .execution_options(synchronize_session=False))
+        try:
+            db.session.execute(update(User).where(User.id == user.id, stale).values(last_used_at=now)
+                               .execution_options(synchronize_session=False))
+        finally:
+            # Restore on this very connection, before it goes back to the pool: a pooled connection
+            # left at 250 ms would make a later write transaction give up almost at once.
+            if sqlite:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={int(waited)}")
         db.session.commit()
     except OperationalError:
         db.session.rollback()
         log.debug("last-used time of user %s not recorded: the database is busy", user.name)
-    finally:
-        if sqlite:
-            db.session.connection().exec_driver_sql(f"PRAGMA busy_timeout={int(waited)}")
     set_committed_value(user, "last_used_at", now)  # seen by this request, without a second write
 
 
