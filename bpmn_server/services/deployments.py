@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import load_only
 
 from models import Definition, Deployment, db
 
@@ -144,14 +143,15 @@ def list_deployments(limit: int, after: str | None, deployment_id: str | None = 
     return page(q, [Deployment.created_at, Deployment.id], [dt.datetime, str], limit, after, descending=True)
 
 
-def resolve(key: str, version: int | None) -> Definition:
-    """The definition to start: a given version or the latest. Unknown key or version: 422."""
-    # Not the XML and spec blobs: starting needs the id, and the spec comes from the process's cache.
-    light = load_only(Definition.id, Definition.key, Definition.name, Definition.version, Definition.deployment_id,
-                      Definition.created_at)
-    q = select(Definition).options(light).where(Definition.key == key)
+def resolve(key: str, version: int | None) -> Any:
+    """The definition to start: a given version or the latest (a row with id, key, version).
+
+    Unknown key or version: 422. Only three columns: starting needs the id, and the spec comes from
+    the process's cache, never from the XML and spec blobs of the row.
+    """
+    q = select(Definition.id, Definition.key, Definition.version).where(Definition.key == key)
     q = q.where(Definition.version == version) if version else q.order_by(Definition.version.desc()).limit(1)
-    found = db.session.execute(q).scalar_one_or_none()
+    found = db.session.execute(q).first()
     if found is None:
         what = f"version {version} of process '{key}'" if version else f"process '{key}'"
         raise Invalid(f"there is no deployed {what}",

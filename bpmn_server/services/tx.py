@@ -35,7 +35,8 @@ def _flush_history() -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": HISTORY_LOCK})
     # One multi-row INSERT instead of one statement per event.
     db.session.flush()
-    db.session.execute(insert(Event).execution_options(render_nulls=True), [_row(e) for e in events])
+    # Core, not the ORM's bulk path: the rows are plain dicts and nothing needs them back.
+    db.session.connection().execute(insert(Event.__table__), [_row(e) for e in events])
 
 
 def _row(event: Event) -> dict[str, Any]:
