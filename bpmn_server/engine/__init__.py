@@ -25,7 +25,7 @@ Workflow = Any  # an opaque SpiffWorkflow BpmnWorkflow
 
 __all__ = ["BpmnInvalid", "BpmnMalformed", "StepFailed", "Facts", "OpenTask", "WaitingEvent", "ParsedProcess",
            "SERIALIZER_VERSION", "plain", "parse_definitions", "bundle", "start", "load", "dump", "run",
-           "derive", "complete_task", "fire_timer", "evaluate", "set_time_limit", "now_marker", "cancel"]
+           "derive", "complete_task", "fire_timer", "evaluate", "set_limits", "now_marker", "cancel"]
 
 
 def parse_definitions(data: bytes, filename: str, find_called: Callable[[str], bytes | None]) -> list[ParsedProcess]:
@@ -139,8 +139,10 @@ def evaluate(source: str, data: dict[str, Any]) -> Any:
     return _runtime.ENVIRONMENT.evaluate(source, data)
 
 
-def set_time_limit(seconds: float) -> None:
-    _runtime.ENVIRONMENT.time_limit = seconds
+def set_limits(time_limit: float, max_variables_bytes: int) -> None:
+    """The sandbox's limits: seconds a script or expression may run, and the size of an instance's variables."""
+    _runtime.ENVIRONMENT.time_limit = time_limit
+    sandbox.LIMITS["max_variables_bytes"] = max_variables_bytes
 
 
 def variables_ok(value: Any, path: str = "") -> list[str]:

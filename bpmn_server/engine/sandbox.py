@@ -144,15 +144,12 @@ def variables_size(variables: dict[str, Any]) -> int:
         return len(json.dumps(variables, default=str).encode())
 
 
-def _max_variables_bytes() -> int:
-    try:
-        from flask import current_app, has_app_context
+# Set from the server's configuration at start (engine.set_limits): the engine knows nothing of Flask.
+LIMITS = {"max_variables_bytes": DEFAULT_MAX_VARIABLES_BYTES}
 
-        if has_app_context():
-            return int(current_app.config.get("MAX_VARIABLES_BYTES", DEFAULT_MAX_VARIABLES_BYTES))
-    except ImportError:  # pragma: no cover - the engine used without the server
-        pass
-    return DEFAULT_MAX_VARIABLES_BYTES
+
+def _max_variables_bytes() -> int:
+    return LIMITS["max_variables_bytes"]
 
 
 def _is_data(key: str, value: Any) -> bool:
