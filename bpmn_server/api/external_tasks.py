@@ -9,7 +9,7 @@ from flask import Blueprint
 from ..auth import current_user
 from ..services import external_tasks
 from .base import route
-from .schemas import (
+from .integration_schemas import (
     ExtendLockSchema,
     ExternalBpmnErrorSchema,
     ExternalCompleteSchema,

@@ -9,16 +9,15 @@ from flask import Blueprint
 from ..auth import current_user
 from ..services import incidents, instances, migration
 from .base import route
+from .integration_schemas import MigrateSchema, VariablesPatchSchema
 from .schemas import (
     EventSchema,
     InstanceQuery,
     InstanceSchema,
     InstanceSummarySchema,
     ListQuery,
-    MigrateSchema,
     ReasonSchema,
     StartSchema,
-    VariablesPatchSchema,
     page_of,
 )
 

@@ -9,7 +9,7 @@ from flask import Blueprint
 from ..auth import current_user
 from ..services import messages, signals
 from .base import route
-from .schemas import MessageResultSchema, MessageSchema, SignalResultSchema, SignalSchema
+from .integration_schemas import MessageResultSchema, MessageSchema, SignalResultSchema, SignalSchema
 
 bp = Blueprint("messages", __name__, url_prefix="/api")
 
