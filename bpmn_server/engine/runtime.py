@@ -112,22 +112,37 @@ def load(bundle: Bundle, state: str) -> BpmnWorkflow:
     return wf
 
 
+def _sandbox_cause(exc: BaseException) -> BaseException | None:
+    """The sandbox's own error (a violation or the time limit) anywhere in the chain of causes."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, (sandbox.SandboxViolation, sandbox.ScriptTimeout)):
+            return current
+        seen.add(id(current))
+        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
+    return None
+
+
 def _failure(exc: Exception) -> StepFailed:
     task = getattr(exc, "task", None)
     # WorkflowTaskException carries the task; a plain WorkflowException (e.g. "no conditions
     # satisfied" at a gateway) only its spec.
     spec = task.task_spec if task is not None else getattr(exc, "task_spec", None)
     activity = getattr(spec, "bpmn_id", None)
-    inner = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
-    if isinstance(inner, sandbox.SandboxViolation) or isinstance(exc, sandbox.SandboxViolation):
+    inner = _sandbox_cause(exc)
+    if isinstance(inner, sandbox.SandboxViolation):
         kind = "sandbox"
-    elif isinstance(inner, sandbox.ScriptTimeout) or isinstance(exc, sandbox.ScriptTimeout):
+    elif isinstance(inner, sandbox.ScriptTimeout):
         kind = "timeout"
     elif spec is not None and "Gateway" in type(spec).__name__:
         kind = "gateway"
     else:
         kind = "script"
     message = str(exc).split("\n")[0].strip().replace("..", ".")
+    if inner is not None and not message.startswith(type(inner).__name__):
+        # Another error raised while the sandbox's was being handled: the sandbox's is the cause.
+        message = f"{type(inner).__name__}: {inner}"
     line = getattr(exc, "line_number", None)
     if line:
         message = f"{message} (line {line})"

@@ -33,7 +33,7 @@ __all__ = ["SandboxViolation", "ScriptTimeout", "DEFAULT_TIME_LIMIT", "DEFAULT_M
 DEFAULT_TIME_LIMIT = 5.0
 DEFAULT_MAX_VARIABLES_BYTES = 1024 * 1024
 # SpiffWorkflow finds the failing line of a script by looking for frames of this file name.
-FILENAME = "<string>"
+FILENAME = guards.SCRIPT_FILENAME
 BUILTINS = allowed.builtins()
 GUARDS: dict[str, Any] = {
     "_getitem_": default_guarded_getitem,

@@ -87,6 +87,9 @@ class GuardedStr(metaclass=_GuardedStrType):
     pass
 
 
+SCRIPT_FILENAME = "<string>"  # what sandbox.compile_code names restricted code
+
+
 class Budget:
     """The wall-clock budget of one script run."""
 
@@ -100,8 +103,10 @@ class Budget:
 
     def trace(self, frame: Any, event: str, arg: Any) -> None:
         """A global trace function: every Python call, generator step and loop tick checks the clock.
-        It returns None, so there is no per-line tracing (which is slow and misses `while True: pass`)."""
-        self.check()
+        It returns None, so there is no per-line tracing (which is slow and misses `while True: pass`).
+        It raises only in the script's own frames, never inside library code the script called."""
+        if frame.f_code.co_filename == SCRIPT_FILENAME or frame.f_code is Budget.iterate.__code__:
+            self.check()
 
     def tick(self) -> None:
         """Called at the top of every `while` body (inserted at compile time)."""
