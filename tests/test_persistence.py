@@ -13,6 +13,7 @@ import pytest
 
 from tests.client import Api
 from tests.conftest import ADMIN_TOKEN
+from tests.fixtures.make_serialized import apply, snapshot
 
 SERIALIZED = Path(__file__).resolve().parent / "fixtures" / "serialized"
 
@@ -147,29 +148,6 @@ def test_stored_spec_is_used_not_the_xml(api, restart):
 # States serialized by SpiffWorkflow 3.2.0 (tests/fixtures/make_serialized.py) -----------------------------------
 
 
-def _apply(wf, steps):
-    from bpmn_server import engine
-
-    for step in steps:
-        facts = engine.derive(wf, 0)
-        if "complete" in step:
-            [task] = [t for t in facts.open_tasks if t.activity == step["complete"]]
-            assert engine.complete_task(wf, task.id, step["data"])
-        else:
-            [timer] = [w for w in facts.waiting if w.activity == step["fire"]]
-            assert engine.fire_timer(wf, timer.id)
-        engine.run(wf)
-
-
-def _snapshot(wf) -> dict:
-    from bpmn_server import engine
-
-    facts = engine.derive(wf, 0)
-    return {"completed": facts.completed, "variables": engine.plain(facts.variables),
-            "open_tasks": sorted(t.activity for t in facts.open_tasks),
-            "waiting": sorted([w.type, w.activity] for w in facts.waiting)}
-
-
 FIXTURES = sorted(SERIALIZED.glob("*.json"))
 
 
@@ -192,9 +170,9 @@ def test_serialized_state_loads_and_runs_to_the_end(path, spec_from):
     spec_json = json.dumps(spec)
     bundle = engine.bundle(f"fixture:{path.stem}:{spec_from}:{hash(spec_json)}", lambda: spec_json)
     wf = engine.load(bundle, json.dumps(record["state"]))
-    assert _snapshot(wf) == record["expect"]
-    _apply(wf, record["then"])
-    end = _snapshot(wf)
+    assert snapshot(wf) == record["expect"]
+    apply(wf, record["then"])
+    end = snapshot(wf)
     assert end["completed"] is True
     assert end["variables"] == record["final"]
     assert end["open_tasks"] == [] and end["waiting"] == []
