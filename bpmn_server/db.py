@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from alembic import command
@@ -14,8 +15,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from models import db
 
+from .sqlite_writers import writers
+
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+WRITE_WAIT_SECONDS = 30.0  # as SQLite's busy timeout below: then 503, "the database is busy"
 SCHEMA_LOCK = 7312001  # PostgreSQL advisory lock id held while creating the schema
 # True inside a service transaction (services/tx.py): SQLite then begins with BEGIN IMMEDIATE.
 WRITING: contextvars.ContextVar[bool] = contextvars.ContextVar("writing", default=False)
@@ -43,6 +47,14 @@ def _sqlite_setup(engine: Engine) -> None:
         # read-then-write transaction then never fails with SQLITE_BUSY half-way, which is how several
         # processes share one SQLite file safely. Plain reads stay deferred and run beside writers (WAL).
         conn.exec_driver_sql("BEGIN IMMEDIATE" if WRITING.get() else "BEGIN")
+
+
+def write_queue() -> AbstractContextManager[None]:
+    """Held around a service transaction: on SQLite, wait for our turn to write (sqlite_writers.py)."""
+    if db.engine.dialect.name != "sqlite":
+        return nullcontext()
+    return writers(db.engine.url.database if db.engine.url.database not in (None, "", ":memory:") else None
+                   ).hold(WRITE_WAIT_SECONDS)
 
 
 def init_app(app: Flask) -> None:

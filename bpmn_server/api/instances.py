@@ -26,10 +26,11 @@ bp = Blueprint("instances", __name__, url_prefix="/api/process-instances")
 
 def view(instance: Any) -> dict[str, Any]:
     """The INSTANCE representation, with its open tasks and its incidents."""
+    tasks, found = instances.tasks_and_incidents(instance)
     return {"id": instance.id, "process": instance.process, "version": instance.version,
             "definition_id": instance.definition_id, "business_key": instance.business_key,
             "status": instance.status, "variables": instance.variables, "waiting": instance.waiting,
-            "tasks": instances.open_tasks(instance.id), "incidents": instances.incidents(instance.id),
+            "tasks": tasks, "incidents": found,
             "started_at": instance.started_at, "started_by": instance.started_by, "ended_at": instance.ended_at}
 
 

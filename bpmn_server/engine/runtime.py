@@ -20,8 +20,11 @@ from . import sandbox, timers
 from .errors import StepFailed
 
 SERIALIZER_VERSION = "spiff-3.2.0/1.5"
-# SpiffWorkflow logs every task state change at INFO: noise in our logs and time on the hot path.
-logging.getLogger("spiff").setLevel(logging.WARNING)
+# SpiffWorkflow logs every task state change at INFO: noise in our logs and time on the hot path. The
+# level goes on each of its loggers, not only on "spiff": their log calls test `logger.level` itself
+# and, while it is unset, collect every task's data and the whole task list for each line.
+for _name in ("spiff", "spiff.task", "spiff.workflow", "spiff.data", "spiff.dmn"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):

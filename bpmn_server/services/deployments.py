@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from models import Definition, Deployment, db
 
@@ -143,15 +143,22 @@ def list_deployments(limit: int, after: str | None, deployment_id: str | None = 
     return page(q, [Deployment.created_at, Deployment.id], [dt.datetime, str], limit, after, descending=True)
 
 
+# Built once: every start asks one of these.
+_DEFINITION = select(Definition.id, Definition.key, Definition.version).where(Definition.key == bindparam("key"))
+_VERSION = _DEFINITION.where(Definition.version == bindparam("version"))
+_LATEST = _DEFINITION.order_by(Definition.version.desc()).limit(1)
+
+
 def resolve(key: str, version: int | None) -> Any:
     """The definition to start: a given version or the latest (a row with id, key, version).
 
     Unknown key or version: 422. Only three columns: starting needs the id, and the spec comes from
     the process's cache, never from the XML and spec blobs of the row.
     """
-    q = select(Definition.id, Definition.key, Definition.version).where(Definition.key == key)
-    q = q.where(Definition.version == version) if version else q.order_by(Definition.version.desc()).limit(1)
-    found = db.session.execute(q).first()
+    if version:
+        found = db.session.execute(_VERSION, {"key": key, "version": version}).first()
+    else:
+        found = db.session.execute(_LATEST, {"key": key}).first()
     if found is None:
         what = f"version {version} of process '{key}'" if version else f"process '{key}'"
         raise Invalid(f"there is no deployed {what}",

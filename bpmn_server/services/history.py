@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select, tuple_
 
-from models import Event, Instance, db, utcnow
+from models import Event, Instance, db, new_id, utcnow
 
 from ..db import is_postgres
 from ..jsonutil import iso
@@ -31,13 +31,14 @@ def record(type_: str, actor: str, instance: Instance | None = None, *, activity
 
     `at` is when it happened; on PostgreSQL the database raises it to the previous event's time
     when a concurrent transaction committed in between, so that `at` never decreases along `seq`."""
-    pending_events().append(Event(
-        type=type_, actor=actor, at=at or utcnow(),
-        instance_id=instance.id if instance is not None else None,
-        process=instance.process if instance is not None else process,
-        version=instance.version if instance is not None else version,
-        activity=activity, task_id=task_id, data=data or {},
-    ))
+    # A plain row, not an ORM object: it is written by one Core INSERT at commit (services/tx.py).
+    pending_events().append({
+        "id": new_id(), "at": at or utcnow(), "type": type_,
+        "instance_id": instance.id if instance is not None else None,
+        "process": instance.process if instance is not None else process,
+        "version": instance.version if instance is not None else version,
+        "activity": activity, "task_id": task_id, "actor": actor, "data": data or {},
+    })
 
 
 def _first_seq_at_or_after(moment: dt.datetime) -> int | None:

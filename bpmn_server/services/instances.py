@@ -66,9 +66,18 @@ def get(instance_id: str) -> Instance:
     return found
 
 
+def tasks_and_incidents(instance: Instance) -> tuple[list[Task], list[Incident]]:
+    """The open tasks and the incidents of an instance, as the step that just ran it left them when it
+    knows them (a start knows both), else read back."""
+    known, instance.derived = instance.derived, None
+    tasks = known.tasks if known is not None and known.tasks is not None else open_tasks(instance.id)
+    found = known.incidents if known is not None and known.incidents is not None else incidents(instance.id)
+    return tasks, found
+
+
 def open_tasks(instance_id: str) -> list[Task]:
     return list(db.session.execute(select(Task).where(Task.instance_id == instance_id, Task.status == "open")
-                                   .order_by(Task.created_at)).scalars())
+                                   .order_by(Task.created_at, Task.id)).scalars())
 
 
 def incidents(instance_id: str) -> list[Incident]:

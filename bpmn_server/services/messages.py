@@ -15,7 +15,7 @@ from models import CorrelationKey, Definition, Instance, Subscription, db
 
 from .. import engine
 from ..exceptions import Conflict, Invalid, NotFound
-from . import deployments, history, steps
+from . import deployments, history, steps, waiting_rows
 from .instances import check_variables
 from .tx import pending_events, transactional
 
@@ -58,7 +58,7 @@ def _matches(name: str, business_key: str | None, correlation: dict[str, Any]) -
     if business_key is not None:
         q = q.where(Subscription.business_key == business_key)
     for var, value in correlation.items():
-        text = steps.correlation_value(value)
+        text = waiting_rows.correlation_value(value)
         if text is None:
             raise Invalid("correlation values must be strings, numbers, booleans or null",
                           errors=[{"field": f"correlation.{var}", "message": "not a scalar value"}])

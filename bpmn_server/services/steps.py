@@ -6,19 +6,17 @@ timers, incidents and history are always derived the same way and in the same tr
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, inspect, select
+from sqlalchemy.orm import make_transient_to_detached
 
 from models import (
-    CorrelationKey,
-    ExternalTask,
     Incident,
     Instance,
-    Subscription,
     Task,
     Timer,
     db,
@@ -29,11 +27,21 @@ from models import (
 from .. import engine, logs, observability
 from ..db import is_postgres
 from ..exceptions import Conflict, NotFound
-from . import history
+from . import history, waiting_rows
 from .assignment import task_row
 from .deployments import DefinitionInfo, info
 
 Action = Callable[[Any], None]
+_INSERT_INSTANCE = insert(Instance.__table__)
+_INSTANCE_KEYS = [column.key for column in Instance.__table__.columns]
+
+
+@dataclass
+class Derived:
+    """The rows a step left open (None: not known without reading them back)."""
+
+    tasks: list[Task] | None
+    incidents: list[Incident] | None
 
 
 def lock(instance_id: str) -> Instance:
@@ -62,8 +70,9 @@ def begin(definition: DefinitionInfo, variables: dict[str, Any], actor: str, bus
     wf = engine.start(definition.bundle, variables, start_event)
     instance = Instance(id=new_id(), definition_id=definition.id, process=definition.key, version=definition.version,
                         business_key=business_key, status="running", variables={}, waiting=[], state="",
-                        serializer_version=engine.SERIALIZER_VERSION, started_by=actor)
-    db.session.add(instance)
+                        serializer_version=engine.SERIALIZER_VERSION, started_by=actor, revision=1,
+                        started_at=utcnow(), ended_at=None, suspended_from=None)
+    # Not added to the session: `persist` inserts it once its state is known (see `_insert`).
     logs.bind_instance(instance.id)
     history.record("instance.started", actor, instance, data={"variables": variables, "business_key": business_key})
     _run_and_persist(instance, definition, wf, actor, None, engine.now_marker() - 1, new=True)
@@ -112,19 +121,36 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
     for task_id, activity in facts.finished.items():
         history.record("activity.completed", actor, instance, activity=activity, task_id=task_id)
     try:
-        _sync_tasks(instance, definition, facts, actor, now, new)
+        open_rows = _sync_tasks(instance, definition, facts, actor, now, new)
     except engine.StepFailed as exc:
-        failure = failure or exc
+        failure, open_rows = failure or exc, None
     _sync_timers(instance, facts, actor, new)
-    _sync_subscriptions(instance, facts, new)
-    _sync_external_tasks(instance, definition, facts, new)
-    if failure is not None:
-        _fail(instance, failure, actor, now)
-    elif facts.completed and instance.status != "completed":
+    if new and (waiting_rows.subscribes(facts) or waiting_rows.has_external_tasks(definition.meta, facts)):
+        _insert(instance)  # the new instance's row first: those rows refer to it
+    waiting_rows.sync_subscriptions(instance, facts, new)
+    waiting_rows.sync_external_tasks(instance, definition.meta, facts, new)
+    incident = _fail(instance, failure, actor, now) if failure is not None else None
+    # What this step knows to be open, so that the answer to the request need not read it back.
+    # A new instance has no incident but this step's; an older one may have earlier ones.
+    instance.derived = Derived(open_rows, ([incident] if incident else []) if new else None)
+    if failure is None and facts.completed and instance.status != "completed":
         instance.status = "completed"
         instance.ended_at = now
         history.record("instance.completed", actor, instance, data={"variables": instance.variables})
+    if new:
+        _insert(instance)
     db.session.flush()
+
+
+def _insert(instance: Instance) -> None:
+    """Write a new instance's row with one Core INSERT (the ORM's unit of work costs more than the step's
+    engine run), then attach the object as if loaded: later changes are guarded UPDATEs as usual.
+    Called before anything that refers to the row is flushed; a no-op once done."""
+    if not inspect(instance).transient:
+        return
+    db.session.connection().execute(_INSERT_INSTANCE, {key: getattr(instance, key) for key in _INSTANCE_KEYS})
+    make_transient_to_detached(instance)
+    db.session.add(instance)
 
 
 def _waiting_json(w: engine.WaitingEvent) -> dict[str, Any]:
@@ -136,9 +162,9 @@ def _waiting_json(w: engine.WaitingEvent) -> dict[str, Any]:
     return item
 
 
-def _fail(instance: Instance, failure: engine.StepFailed, actor: str, now: Any) -> None:
+def _fail(instance: Instance, failure: engine.StepFailed, actor: str, now: Any) -> Incident:
     instance.status = "failed"
-    db.session.flush()  # a new instance's row first: the ORM does not order inserts by foreign key
+    _insert(instance)  # a new instance's row first: the incident refers to it
     incident = Incident(instance_id=instance.id, process=instance.process, activity=failure.activity,
                         type=failure.kind, message=failure.message, created_at=now)
     db.session.add(incident)
@@ -147,10 +173,12 @@ def _fail(instance: Instance, failure: engine.StepFailed, actor: str, now: Any) 
                    data={"message": failure.message})
     history.record("incident.created", actor, instance, activity=failure.activity,
                    data={"incident_id": incident.id, "type": failure.kind, "message": failure.message})
+    return incident
 
 
 def _sync_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Facts, actor: str, now: Any,
-                new: bool = False) -> None:
+                new: bool = False) -> list[Task]:
+    """Create, complete and cancel task rows; returns the rows open after the step, oldest first."""
     rows = {} if new else {t.id: t for t in db.session.execute(
         select(Task).where(Task.instance_id == instance.id, Task.status == "open")).scalars()}
     open_ids = {item.id for item in facts.open_tasks}
@@ -167,6 +195,7 @@ def _sync_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Fa
             row.completed_at = now
             history.record("task.cancelled", actor, instance, activity=row.activity, task_id=row.id)
     failure: engine.StepFailed | None = None
+    still_open = [row for task_id, row in rows.items() if task_id in open_ids]
     for item in facts.open_tasks:
         if item.id in rows:
             continue
@@ -179,11 +208,13 @@ def _sync_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Fa
             continue
         db.session.add(row)
         db.session.add_all(candidates)
+        still_open.append(row)
         history.record("task.created", actor, instance, activity=item.activity, task_id=item.id,
                        data={"name": row.name, "assignee": row.assignee,
                              "candidate_groups": row.candidate_groups, "candidate_users": row.candidate_users})
     if failure is not None:
         raise failure
+    return sorted(still_open, key=lambda r: (r.created_at, r.id))  # as services/instances.py `open_tasks`
 
 
 def _sync_timers(instance: Instance, facts: engine.Facts, actor: str, new: bool = False) -> None:
@@ -208,77 +239,3 @@ def _sync_timers(instance: Instance, facts: engine.Facts, actor: str, new: bool 
             # Fired timers are marked by the timer service before this runs; what remains was
             # removed by the process itself (its activity finished, a boundary event was cancelled).
             row.state = "cancelled"
-
-
-def _sync_subscriptions(instance: Instance, facts: engine.Facts, new: bool = False) -> None:
-    """Subscription rows for the waiting message and signal catchers, and the correlation keys."""
-    wanted = {(w.type, w.name, w.id): w for w in facts.waiting if w.type in ("message", "signal") and w.name}
-    rows = {} if new else {(r.kind, r.name, r.task_id): r for r in db.session.execute(
-        select(Subscription).where(Subscription.instance_id == instance.id)).scalars()}
-    if new and wanted:
-        db.session.flush()  # the new instance's row first: the ORM does not order inserts by foreign key
-    for key, w in wanted.items():
-        if key not in rows:
-            db.session.add(Subscription(id=new_id(), instance_id=instance.id, process=instance.process, kind=w.type,
-                                        name=w.name, activity=w.activity, task_id=w.id,
-                                        business_key=instance.business_key))
-    for key, row in rows.items():
-        if key not in wanted:
-            db.session.delete(row)
-    if any(kind == "message" for kind, _, _ in wanted) or any(kind == "message" for kind, _, _ in rows):
-        _sync_correlation_keys(instance, any(kind == "message" for kind, _, _ in wanted), new)
-
-
-def correlation_value(value: Any) -> str | None:
-    """A variable as correlation key text (canonical JSON), or None when it cannot be one."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        text = json.dumps(value)
-    elif isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
-        text = str(int(value))
-    elif isinstance(value, float):
-        text = repr(value)
-    else:
-        return None
-    return text if len(text) <= 255 else None
-
-
-def _sync_correlation_keys(instance: Instance, waiting: bool, new: bool) -> None:
-    """One row per scalar variable while the instance waits for a message: correlation looks these up."""
-    wanted: dict[str, str] = {}
-    if waiting:
-        for name, value in (instance.variables or {}).items():
-            text = correlation_value(value)
-            if text is not None and len(name) <= 100:
-                wanted[name] = text
-    rows = {} if new else {r.name: r for r in db.session.execute(
-        select(CorrelationKey).where(CorrelationKey.instance_id == instance.id)).scalars()}
-    for name, text in wanted.items():
-        if name not in rows:
-            db.session.add(CorrelationKey(instance_id=instance.id, name=name, value=text))
-        elif rows[name].value != text:
-            rows[name].value = text
-    for name, row in rows.items():
-        if name not in wanted:
-            db.session.delete(row)
-
-
-def _sync_external_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Facts,
-                         new: bool = False) -> None:
-    """Rows for external service tasks waiting for a worker; finished ones are closed."""
-    if not definition.meta.get("external_tasks"):
-        return
-    rows = {} if new else {r.id: r for r in db.session.execute(
-        select(ExternalTask).where(ExternalTask.instance_id == instance.id, ExternalTask.state == "open")).scalars()}
-    now = utcnow()
-    ready = {item.id for item in facts.external_tasks}
-    if new and ready:
-        db.session.flush()  # the new instance's row first: the ORM does not order inserts by foreign key
-    for item in facts.external_tasks:
-        if item.id not in rows:
-            db.session.add(ExternalTask(id=item.id, instance_id=instance.id, process=instance.process,
-                                        business_key=instance.business_key, activity=item.activity,
-                                        topic=item.topic, state="open", created_at=now))
-    for task_id, row in rows.items():
-        if task_id not in ready:
-            row.state = "completed" if task_id in facts.finished else "cancelled"
-            row.completed_at = now

@@ -11,17 +11,19 @@ from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import Event, db, new_id
+from models import Event, db
 
-from ..db import WRITING
-from ..exceptions import Conflict, Unavailable
+from ..db import WRITING, write_queue
+from ..exceptions import BpmnServerError, Conflict, Unavailable
 
 F = TypeVar("F", bound=Callable[..., Any])
 _depth: contextvars.ContextVar[int] = contextvars.ContextVar("tx_depth", default=0)
 HISTORY_LOCK = 7312002  # PostgreSQL advisory lock id: one history writer at a time, in commit order
+_INSERT_EVENTS = insert(Event.__table__)
 
 
-def pending_events() -> list[Event]:
+def pending_events() -> list[dict[str, Any]]:
+    """The history rows of the current transaction, in order (services/history.py `record` adds them)."""
     return db.session.info.setdefault("pending_events", [])
 
 
@@ -36,13 +38,38 @@ def _flush_history() -> None:
     # One multi-row INSERT instead of one statement per event.
     db.session.flush()
     # Core, not the ORM's bulk path: the rows are plain dicts and nothing needs them back.
-    db.session.connection().execute(insert(Event.__table__), [_row(e) for e in events])
+    db.session.connection().execute(_INSERT_EVENTS, events)
 
 
-def _row(event: Event) -> dict[str, Any]:
-    return {"id": event.id or new_id(), "at": event.at, "type": event.type, "instance_id": event.instance_id,
-            "process": event.process, "version": event.version, "activity": event.activity,
-            "task_id": event.task_id, "actor": event.actor, "data": event.data or {}}
+def _run(fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    """Call `fn`, then write its history and commit; on any error roll everything back."""
+    try:
+        result = fn(*args, **kwargs)
+        _flush_history()
+        db.session.commit()
+        return result
+    except BaseException as exc:
+        db.session.rollback()
+        db.session.info.pop("pending_events", None)
+        mapped = _domain_error(exc)
+        if mapped is None:
+            raise
+        raise mapped from None
+
+
+def _domain_error(exc: BaseException) -> BpmnServerError | None:
+    """What a lost race or a busy database means to the caller (409 or 503); None: not one of those."""
+    if isinstance(exc, StaleDataError):
+        return Conflict("the instance was changed concurrently; reload and try again")
+    if isinstance(exc, IntegrityError):
+        return Conflict("a concurrent change made this one conflict; try again")
+    if isinstance(exc, OperationalError):
+        text = str(exc).lower()
+        if "deadlock" in text or "could not serialize" in text:
+            return Conflict("a concurrent change conflicted with this one; try again")
+        if "locked" in text:
+            return Unavailable("the database is busy; try again")
+    return None
 
 
 def transactional(fn: F) -> F:
@@ -50,48 +77,20 @@ def transactional(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        depth = _depth.get()
-        token = _depth.set(depth + 1)
-        writing = None
-        if depth == 0:
-            if db.session().in_transaction():
-                # End the request's read transaction (authentication, lookups) so that this service
-                # starts its own write transaction; nothing was written, so this commits nothing.
-                db.session.commit()
-            writing = WRITING.set(True)
+        if _depth.get() > 0:
+            return fn(*args, **kwargs)  # the outermost call commits
+        token = _depth.set(1)
+        writing = WRITING.set(True)
         try:
-            result = fn(*args, **kwargs)
-            if depth == 0:
-                _flush_history()
+            if db.session().in_transaction() and db.session.get_bind().dialect.name == "sqlite":
+                # End the request's read transaction (authentication, lookups) so that this service
+                # starts its own with the write lock (BEGIN IMMEDIATE); nothing was written, so this
+                # commits nothing. PostgreSQL reads committed data per statement: its read carries on.
                 db.session.commit()
-            return result
-        except StaleDataError:
-            if depth == 0:
-                db.session.rollback()
-                db.session.info.pop("pending_events", None)
-            raise Conflict("the instance was changed concurrently; reload and try again") from None
-        except IntegrityError:
-            if depth == 0:
-                db.session.rollback()
-                db.session.info.pop("pending_events", None)
-            raise Conflict("a concurrent change made this one conflict; try again") from None
-        except OperationalError as exc:
-            if depth == 0:
-                db.session.rollback()
-                db.session.info.pop("pending_events", None)
-            if "deadlock" in str(exc).lower() or "could not serialize" in str(exc).lower():
-                raise Conflict("a concurrent change conflicted with this one; try again") from None
-            if "locked" in str(exc).lower():
-                raise Unavailable("the database is busy; try again") from None
-            raise
-        except BaseException:
-            if depth == 0:
-                db.session.rollback()
-                db.session.info.pop("pending_events", None)
-            raise
+            with write_queue():
+                return _run(fn, args, kwargs)
         finally:
             _depth.reset(token)
-            if writing is not None:
-                WRITING.reset(writing)
+            WRITING.reset(writing)
 
     return wrapper  # type: ignore[return-value]

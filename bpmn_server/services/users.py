@@ -7,7 +7,7 @@ import hashlib
 import logging
 import secrets
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -55,8 +55,11 @@ def create_user(name: str, role: str, groups: list[str] | None = None, token: st
     return user, token
 
 
+_BY_TOKEN = select(User).where(User.token_hash == bindparam("token_hash"))  # built once: asked every request
+
+
 def authenticate(token: str) -> User | None:
-    user = db.session.execute(select(User).where(User.token_hash == hash_token(token))).scalar_one_or_none()
+    user = db.session.execute(_BY_TOKEN, {"token_hash": hash_token(token)}).scalar_one_or_none()
     if user is not None:
         _touch(user)
     return user
