@@ -115,6 +115,9 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
             failure: engine.StepFailed | None, new: bool = False) -> None:
     """Write state and derived rows. `new`: the instance has no rows yet, so nothing to reconcile."""
     now = utcnow()
+    # What the instance waited for before this step: timer and subscription rows exist only for those
+    # (steps write both together), so without any there is nothing of that kind to read back.
+    waited = set() if new else {w["type"] for w in instance.waiting or []}
     instance.state = engine.dump(wf)
     instance.variables = engine.plain(facts.variables)
     instance.waiting = [_waiting_json(w) for w in facts.waiting]
@@ -124,10 +127,10 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
         open_rows = _sync_tasks(instance, definition, facts, actor, now, new)
     except engine.StepFailed as exc:
         failure, open_rows = failure or exc, None
-    _sync_timers(instance, facts, actor, new)
+    _sync_timers(instance, facts, actor, "timer" not in waited)
     if new and (waiting_rows.subscribes(facts) or waiting_rows.has_external_tasks(definition.meta, facts)):
         _insert(instance)  # the new instance's row first: those rows refer to it
-    waiting_rows.sync_subscriptions(instance, facts, new)
+    waiting_rows.sync_subscriptions(instance, facts, not waited & {"message", "signal"})
     waiting_rows.sync_external_tasks(instance, definition.meta, facts, new)
     incident = _fail(instance, failure, actor, now) if failure is not None else None
     # What this step knows to be open, so that the answer to the request need not read it back.

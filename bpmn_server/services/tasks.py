@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models import Instance, Task, TaskCandidate, User, db, utcnow
 
@@ -152,12 +153,15 @@ def _refused(task: Task) -> Conflict:
 def _set_assignee(task: Task, expected: str | None, to: str | None) -> None:
     """Change the holder if it is still `expected` and the task still open; 409 otherwise."""
     held = Task.assignee.is_(None) if expected is None else Task.assignee == expected
+    claimed_at = utcnow() if to else None
     done = db.session.execute(update(Task).where(Task.id == task.id, Task.status == "open", held)
-                              .values(assignee=to, claimed_at=utcnow() if to else None)
+                              .values(assignee=to, claimed_at=claimed_at)
                               .execution_options(synchronize_session=False))
     if done.rowcount != 1:
         raise _refused(task)
-    db.session.refresh(task)
+    # The guarded UPDATE wrote exactly these: no need to read the row back.
+    set_committed_value(task, "assignee", to)
+    set_committed_value(task, "claimed_at", claimed_at)
 
 
 def _instance(instance_id: str) -> Instance:
