@@ -9,6 +9,9 @@ the others (copies of one state: starting 10,000 instances one by one is not wha
 timers are then made due at the same moment T0, and `--workers` processes each run
 `fire_due_timers()` (the clock's round, on the wall clock) until none is left.
 Rate: timers / (last fired_at - T0). Lag: fired_at - due_at of each timer, from the timers table.
+Beside it, the raw SpiffWorkflow rate in the same run (restore, fire, run, serialize: one core, in
+memory), and the CPU time the workers spent per timer (database server excluded), since the
+machine's load moves the absolute figures.
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ def prepare(url: str, count: int) -> None:
         db.engine.dispose()
 
 
-def worker(url: str, batch: int, ready: Any, go: Any) -> None:
+def worker(url: str, batch: int, ready: Any, go: Any, done: Any) -> None:
     from sqlalchemy import func, select
 
     from bpmn_server.services.timers import fire_due_timers
@@ -80,6 +83,7 @@ def worker(url: str, batch: int, ready: Any, go: Any) -> None:
         db.session.rollback()
         ready.put(os.getpid())
         go.wait()
+        cpu = time.process_time()
         while True:
             if fire_due_timers(batch=batch) == 0:
                 left = db.session.execute(select(func.count()).select_from(Timer)
@@ -88,7 +92,33 @@ def worker(url: str, batch: int, ready: Any, go: Any) -> None:
                 if not left:
                     break
                 time.sleep(0.01)
+        done.put(time.process_time() - cpu)
         db.engine.dispose()
+
+
+def raw_engine_rate(seconds: float) -> float:
+    """SpiffWorkflow alone, in memory, one core: restore a workflow waiting at the timer, fire, run, serialize."""
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+    from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+    from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
+
+    parser = CamundaParser()
+    parser.add_bpmn_str(DIAGRAM.replace(b"PT1H", b"'PT0.001S'"), "bench.bpmn")
+    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
+    wf = BpmnWorkflow(parser.get_spec("bench_timer"))
+    wf.do_engine_steps()
+    state = serializer.serialize_json(wf)
+    time.sleep(0.01)  # the timer is due
+    done, t0 = 0, time.perf_counter()
+    while time.perf_counter() < t0 + seconds:
+        wf = serializer.deserialize_json(state)
+        wf.refresh_waiting_tasks()
+        wf.do_engine_steps()
+        assert wf.is_completed()
+        serializer.serialize_json(wf)
+        done += 1
+    return done / (time.perf_counter() - t0)
 
 
 def run(url: str, count: int, workers: int, batch: int) -> dict[str, Any]:
@@ -98,8 +128,8 @@ def run(url: str, count: int, workers: int, batch: int) -> dict[str, Any]:
 
     prepare(url, count)
     ctx = mp.get_context("spawn")
-    ready, go = ctx.Queue(), ctx.Event()
-    procs = [ctx.Process(target=worker, args=(url, batch, ready, go)) for _ in range(workers)]
+    ready, go, done = ctx.Queue(), ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=worker, args=(url, batch, ready, go, done)) for _ in range(workers)]
     for p in procs:
         p.start()
     app = make_app(url)
@@ -111,6 +141,7 @@ def run(url: str, count: int, workers: int, batch: int) -> dict[str, Any]:
                            .values(due_at=t0))
         db.session.commit()
         go.set()
+        cpu = sum(done.get() for _ in procs)  # before join: a child exits once its queue is flushed
         for p in procs:
             p.join()
         rows = db.session.execute(select(Timer.fired_at, Timer.due_at).where(Timer.process == "bench_timer")).all()
@@ -122,7 +153,7 @@ def run(url: str, count: int, workers: int, batch: int) -> dict[str, Any]:
     assert fired_events == count, f"{fired_events} timer.fired events for {count} timers"
     elapsed = max(f for f, _ in rows) - t0
     return {"timers": count, "workers": workers, "elapsed_s": elapsed.total_seconds(),
-            "rate": count / elapsed.total_seconds(), "p50": statistics.median(lags),
+            "rate": count / elapsed.total_seconds(), "cpu_ms": cpu * 1000 / count, "p50": statistics.median(lags),
             "p99": lags[min(len(lags) - 1, int(len(lags) * 0.99))]}
 
 
@@ -135,11 +166,17 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        raw = raw_engine_rate(3.0)
         result = run(url, args.timers, args.workers, args.batch)
+        raw = (raw + raw_engine_rate(3.0)) / 2  # before and after: the load may change meanwhile
     kind = url.split(":", 1)[0].split("+", 1)[0]
-    print(f"{'database':<11}{'timers':>8}{'workers':>9}{'seconds':>9}{'timers/s':>10}{'lag p50':>11}{'lag p99':>11}")
+    print(f"raw SpiffWorkflow timer firings/s (restore, fire, run, serialize; one core): {raw:.0f}"
+          f" ({1000 / raw:.2f} ms each)")
+    print(f"{'database':<11}{'timers':>8}{'workers':>9}{'seconds':>9}{'timers/s':>10}{'x raw':>7}{'lag p50':>10}"
+          f"{'lag p99':>10}{'worker CPU ms/timer':>21}")
     print(f"{kind:<11}{result['timers']:>8}{result['workers']:>9}{result['elapsed_s']:>9.1f}{result['rate']:>10.0f}"
-          f"{result['p50'] / 1000:>10.1f}s{result['p99'] / 1000:>10.1f}s")
+          f"{result['rate'] / raw:>7.2f}{result['p50'] / 1000:>9.1f}s{result['p99'] / 1000:>9.1f}s"
+          f"{result['cpu_ms']:>21.2f}")
 
 
 if __name__ == "__main__":

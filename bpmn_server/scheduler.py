@@ -62,7 +62,7 @@ class Clock:
         return self.pid == os.getpid() and self.scheduler.running
 
     def stop(self) -> None:
-        """Stop polling and wait for a round in progress to finish (it commits timer by timer)."""
+        """Stop polling and wait for the chunk of timers in progress to finish (one transaction)."""
         if self.running():
             self.stopping.set()
             self.scheduler.shutdown(wait=True)
@@ -79,9 +79,11 @@ class Clock:
         logs.USER.set("system")
         with self.app.app_context():
             try:
-                # No `now`: each claim and each firing reads the wall clock, so lags are true.
+                # No `now`: each claim and each firing reads the wall clock, so lags are true. A full
+                # batch is followed at once by the next one; a stopping clock ends after its chunk
+                # (a few timers) and gives back the leases of the rest.
                 fire_due_timers(batch=self.app.config["TIMER_BATCH"],
-                                lease_seconds=self.app.config["TIMER_LEASE_SECONDS"])
+                                lease_seconds=self.app.config["TIMER_LEASE_SECONDS"], keep_going=self._going)
                 upcoming = next_due(utcnow())
             except Exception:  # noqa: BLE001 - the clock must keep ticking through a bad round
                 log.exception("timer poll failed")
@@ -95,6 +97,10 @@ class Clock:
                 self.scheduler.add_job(self.tick, "date", run_date=upcoming + dt.timedelta(milliseconds=5),
                                        id="soon", replace_existing=True)
 
+    def _going(self) -> bool:
+        """Asked before each chunk of a round: a long burst is a working clock, not a stuck one."""
+        self.last_tick = time.monotonic()
+        return not self.stopping.is_set()
 
     def prune(self) -> None:
         """The hourly history retention (services/retention.py), when BPMN_SERVER_HISTORY_RETENTION_DAYS is set."""

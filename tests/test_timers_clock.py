@@ -57,3 +57,17 @@ def test_a_tick_fires_what_is_due_and_wakes_up_for_what_comes_soon(clocked_app):
     due = min(dt.datetime.fromisoformat(t["due_at"].replace("Z", "+00:00")) for t in waiting_timers(api))
     assert abs(due - soon) < dt.timedelta(seconds=5)
     assert wake is not None and wake.next_run_time == due + dt.timedelta(milliseconds=5)
+
+
+def test_a_long_round_keeps_the_clock_healthy_and_a_stopping_one_ends_it(clocked_app):
+    import time
+
+    api = Api(clocked_app, ADMIN_TOKEN)
+    clock = clocked_app.extensions["bpmn_clock"]
+    started = time.monotonic() - 3600  # a round that started an hour ago, still firing
+    clock.last_tick = started
+    assert clock._going() is True  # asked before each chunk of the round: the clock is alive
+    assert clock.last_tick > started + 3000
+    assert api.get("/api/health").status_code == 200
+    clock.stopping.set()
+    assert clock._going() is False

@@ -5,6 +5,9 @@
 SQLite the claiming transaction holds the write lock), so any number of processes may run it at once:
 each timer is leased to one of them, and fired under its instance's lock only while still waiting
 and leased to that process. A lease that expires (its process crashed) is taken over.
+
+The clock fires its leased timers a chunk per transaction (one commit for many firings), each timer
+in a savepoint: one that fails is rolled back alone, with its history events, and tried again later.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import datetime as dt
 import logging
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +24,7 @@ from sqlalchemy import or_, select, update
 
 from models import Instance, Timer, db, utcnow
 
-from .. import engine
+from .. import engine, logs
 from ..db import is_postgres
 from ..exceptions import BpmnServerError, Conflict, NotFound
 from . import history, steps
@@ -29,6 +33,9 @@ from .tx import pending_events, transactional
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 5.0  # a timer whose firing failed is tried again after this long
+# Timers fired per transaction: one commit (and one history insert) for many firings, while the
+# instance locks held until that commit stay short.
+CHUNK = 20
 
 
 def owner_id() -> str:
@@ -52,12 +59,14 @@ def iso(value: dt.datetime) -> str:
 
 def _due(now: dt.datetime) -> Any:
     # Start timers have no instance. Suspended and failed instances keep their timers until resumed
-    # or retried; those of ended instances are claimed only to be discarded.
+    # or retried; those of ended instances are claimed only to be discarded. Soonest first, in the
+    # order of the (state, due_at) index: a tie-break on id would sort every timer due at the same
+    # moment (10,000 of them in a burst) on each claim, instead of reading the index up to the limit.
     return (select(Timer.id).outerjoin(Instance, Instance.id == Timer.instance_id)
             .where(Timer.state == "waiting", Timer.due_at <= now,
                    or_(Timer.instance_id.is_(None), Instance.status.not_in(("suspended", "failed"))),
                    or_(Timer.locked_until.is_(None), Timer.locked_until < now))
-            .order_by(Timer.due_at, Timer.id))
+            .order_by(Timer.due_at))
 
 
 @transactional
@@ -103,20 +112,9 @@ def fired_event(timer: Timer, actor: str, instance: Instance, now: dt.datetime, 
     events.insert(mark, events.pop())
 
 
-@transactional
-def fire(timer_id: str, actor: str = "system", owner: str | None = None, now: dt.datetime | None = None) -> Fired:
-    """Fire one timer now. With `owner` (the clock) only while that owner holds its lease; without
-    (a request) 409 unless it is waiting and its instance running."""
-    now = now or utcnow()
-    timer = db.session.get(Timer, timer_id)
-    if timer is None:
-        raise NotFound(f"no timer with id '{timer_id}'")
-    if timer.instance_id is None:
-        from . import timer_starts  # it builds on this module
-
-        return timer_starts.fire(timer, actor, owner, now)
-    instance = steps.lock(timer.instance_id)
-    db.session.refresh(timer)
+def _fire_locked(timer: Timer, instance: Instance, actor: str, owner: str | None, now: dt.datetime) -> Fired:
+    """Fire `timer` of `instance`, both read after the instance was locked in this transaction."""
+    logs.bind_instance(instance.id)
     if not may_fire(timer, owner):
         return Fired(False, instance.id)
     if instance.status != "running":
@@ -145,38 +143,127 @@ def fire(timer_id: str, actor: str = "system", owner: str | None = None, now: dt
     return Fired(True, instance.id)
 
 
+def _fire_start(timer: Timer, actor: str, owner: str | None, now: dt.datetime) -> Fired:
+    from . import timer_starts  # it builds on this module
+
+    return timer_starts.fire(timer, actor, owner, now)
+
+
+@transactional
+def fire(timer_id: str, actor: str = "system", owner: str | None = None, now: dt.datetime | None = None) -> Fired:
+    """Fire one timer now. With `owner` (the clock) only while that owner holds its lease; without
+    (a request) 409 unless it is waiting and its instance running."""
+    now = now or utcnow()
+    timer = db.session.get(Timer, timer_id)
+    if timer is None:
+        raise NotFound(f"no timer with id '{timer_id}'")
+    if timer.instance_id is None:
+        return _fire_start(timer, actor, owner, now)
+    instance = steps.lock(timer.instance_id)
+    db.session.refresh(timer)
+    return _fire_locked(timer, instance, actor, owner, now)
+
+
 def fire_now(timer_id: str, actor: str) -> Fired:
     """Fire a timer on request (admin, analyst); 409 if it is not waiting or its instance is not running."""
     return fire(timer_id, actor=actor)
 
 
+def _lock_chunk(ids: list[str]) -> tuple[dict[str, Timer], dict[str, Instance]]:
+    """Lock the instances of these timers (one statement, in id order: two clocks locking overlapping
+    chunks cannot deadlock), then read the timers: instance before timer, as every step does."""
+    q = (select(Instance).where(Instance.id.in_(select(Timer.instance_id).where(Timer.id.in_(ids))))
+         .order_by(Instance.id).execution_options(populate_existing=True))
+    if is_postgres():
+        q = q.with_for_update(of=Instance)
+    instances = {i.id: i for i in db.session.execute(q).scalars()}
+    timers = db.session.execute(select(Timer).where(Timer.id.in_(ids))
+                                .execution_options(populate_existing=True)).scalars()
+    return {t.id: t for t in timers}, instances
+
+
 @transactional
-def _back_off(timer_id: str, owner: str, until: dt.datetime) -> None:
-    db.session.execute(update(Timer).where(Timer.id == timer_id, Timer.locked_by == owner, Timer.state == "waiting")
+def _fire_chunk(ids: list[str], owner: str, now: dt.datetime | None) -> tuple[int, list[str]]:
+    """Fire leased timers in one transaction, each in a savepoint: a timer that fails is rolled back
+    alone (with its history events) and backed off, the others commit. Returns (fired, failed ids)."""
+    timers, instances = _lock_chunk(ids)
+    fired, failed = 0, []
+    for timer_id in ids:
+        timer = timers.get(timer_id)
+        if timer is None:
+            continue
+        mark = len(pending_events())
+        try:
+            with db.session.begin_nested():
+                at = now or utcnow()
+                if timer.instance_id is None:
+                    done = _fire_start(timer, "system", owner, at)
+                else:
+                    done = _fire_locked(timer, instance=instances[timer.instance_id], actor="system", owner=owner,
+                                        now=at)
+        except Exception as exc:  # noqa: BLE001 - one bad timer must not stop the others
+            del pending_events()[mark:]  # what the rolled-back step recorded never happened
+            _log_failure(timer_id, exc)
+            failed.append(timer_id)
+            continue
+        fired += done.fired
+    if failed:
+        _back_off(failed, owner, (now or utcnow()) + dt.timedelta(seconds=RETRY_SECONDS))
+    return fired, failed
+
+
+def _log_failure(timer_id: str, exc: Exception) -> None:
+    if isinstance(exc, BpmnServerError):
+        log.info("timer %s not fired (%s); retrying in %.0f s", timer_id, exc.detail, RETRY_SECONDS)
+    else:
+        log.error("timer %s failed to fire; retrying in %.0f s", timer_id, RETRY_SECONDS, exc_info=exc)
+
+
+@transactional
+def _back_off(timer_ids: list[str], owner: str, until: dt.datetime) -> None:
+    db.session.execute(update(Timer).where(Timer.id.in_(timer_ids), Timer.locked_by == owner,
+                                           Timer.state == "waiting")
                        .values(locked_until=until).execution_options(synchronize_session=False))
 
 
+def _fire_one_by_one(ids: list[str], owner: str, now: dt.datetime | None) -> int:
+    """The fallback when a chunk's transaction fails as a whole: each timer in its own transaction."""
+    fired = 0
+    for timer_id in ids:
+        try:
+            fired += 1 if fire(timer_id, owner=owner, now=now).fired else 0
+        except Exception as exc:  # noqa: BLE001 - one bad timer must not stop the others
+            _log_failure(timer_id, exc)
+            try:
+                _back_off([timer_id], owner, (now or utcnow()) + dt.timedelta(seconds=RETRY_SECONDS))
+            except Exception:  # noqa: BLE001 - the lease then simply runs out
+                log.warning("timer %s: could not shorten its lease", timer_id, exc_info=True)
+    return fired
+
+
 def fire_due_timers(now: dt.datetime | None = None, owner: str | None = None, batch: int = 100,
-                    lease_seconds: float = 60.0) -> int:
+                    lease_seconds: float = 60.0, chunk: int = CHUNK,
+                    keep_going: Callable[[], bool] | None = None) -> int:
     """Fire every timer due at `now` (default: the wall clock, read afresh for every claim and every
-    firing, so that lags are true); returns how many fired. Safe to run in many processes at once."""
+    firing, so that lags are true); returns how many fired. Safe to run in many processes at once.
+
+    Leases `batch` timers at a time and fires them `chunk` per transaction. `keep_going` (the clock
+    stopping) is asked before each chunk; the leases of what is left are then given back."""
     owner = owner or owner_id()
     total = 0
     while True:
-        at = now or utcnow()
-        ids = claim_due(at, owner, batch, lease_seconds)
-        for timer_id in ids:
+        # On SQLite, each of these transactions waits its turn in the writers' queue (sqlite_writers.py).
+        ids = claim_due(now or utcnow(), owner, batch, lease_seconds)
+        for start in range(0, len(ids), chunk):
+            part = ids[start:start + chunk]
+            if keep_going is not None and not keep_going():
+                release_leases(owner, ids[start:])
+                return total
             try:
-                total += 1 if fire(timer_id, owner=owner, now=now).fired else 0
-            except Exception as exc:  # noqa: BLE001 - one bad timer must not stop the others
-                if isinstance(exc, BpmnServerError):
-                    log.info("timer %s not fired (%s); retrying in %.0f s", timer_id, exc.detail, RETRY_SECONDS)
-                else:
-                    log.exception("timer %s failed to fire; retrying in %.0f s", timer_id, RETRY_SECONDS)
-                try:
-                    _back_off(timer_id, owner, (now or utcnow()) + dt.timedelta(seconds=RETRY_SECONDS))
-                except Exception:  # noqa: BLE001 - the lease then simply runs out
-                    log.warning("timer %s: could not shorten its lease", timer_id, exc_info=True)
+                total += _fire_chunk(part, owner, now)[0]
+            except Exception:  # noqa: BLE001 - e.g. the commit failed: retry each timer on its own
+                log.warning("a chunk of %d timers failed; firing them one by one", len(part), exc_info=True)
+                total += _fire_one_by_one(part, owner, now)
         if len(ids) < batch:
             return total
 
@@ -199,9 +286,11 @@ def list_timers(limit: int, after: str | None, due_before: dt.datetime | None = 
 
 
 @transactional
-def release_leases(owner: str) -> int:
-    """Give up the leases `owner` holds on waiting timers (a process shutting down), so that another
-    process's clock claims them at once instead of after the lease runs out. Returns how many."""
-    done = db.session.execute(update(Timer).where(Timer.locked_by == owner, Timer.state == "waiting")
-                              .values(locked_by=None, locked_until=None).execution_options(synchronize_session=False))
+def release_leases(owner: str, timer_ids: list[str] | None = None) -> int:
+    """Give up the leases `owner` holds on waiting timers (all, or these), so that another process's
+    clock claims them at once instead of after the lease runs out (a process stopping). Returns how many."""
+    q = update(Timer).where(Timer.locked_by == owner, Timer.state == "waiting")
+    if timer_ids is not None:
+        q = q.where(Timer.id.in_(timer_ids))
+    done = db.session.execute(q.values(locked_by=None, locked_until=None).execution_options(synchronize_session=False))
     return done.rowcount
