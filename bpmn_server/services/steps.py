@@ -121,6 +121,11 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
     instance.state = engine.dump(wf)
     instance.variables = engine.plain(facts.variables)
     instance.waiting = [_waiting_json(w) for w in facts.waiting]
+    # Set before the reads below autoflush the row, so that it is written once. A completed workflow
+    # has no open task, so deriving rows cannot fail it afterwards.
+    completing = failure is None and facts.completed and instance.status != "completed"
+    if completing:
+        instance.status, instance.ended_at = "completed", now
     for task_id, activity in facts.finished.items():
         history.record("activity.completed", actor, instance, activity=activity, task_id=task_id)
     try:
@@ -136,9 +141,7 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
     # What this step knows to be open, so that the answer to the request need not read it back.
     # A new instance has no incident but this step's; an older one may have earlier ones.
     instance.derived = Derived(open_rows, ([incident] if incident else []) if new else None)
-    if failure is None and facts.completed and instance.status != "completed":
-        instance.status = "completed"
-        instance.ended_at = now
+    if completing:
         history.record("instance.completed", actor, instance, data={"variables": instance.variables})
     if new:
         _insert(instance)
