@@ -25,7 +25,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
-                          config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+                          config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
+                                                app.config["STATEMENT_TIMEOUT"]))
+    if app.config.get("TRUSTED_PROXIES"):
+        # The client's address (for the bad-token throttle and logs) from the proxies' X-Forwarded-For.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],  # type: ignore[method-assign]
+                                x_proto=app.config["TRUSTED_PROXIES"])
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     set_limits(app.config["SCRIPT_TIME_LIMIT"], app.config["MAX_VARIABLES_BYTES"])
     db.init_app(app)

@@ -6,12 +6,14 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import g, request
+from flask import current_app, g, request
 
 from models import User
 
-from .exceptions import Forbidden, Unauthorized
+from .exceptions import Forbidden, TooManyRequests, Unauthorized
+from .jsonutil import iso
 from .services import users
+from .throttle import BadTokenThrottle
 
 # What each role may do (CONTRACT.md, Roles). Admin may do everything.
 PERMISSIONS: dict[str, set[str]] = {
@@ -36,6 +38,34 @@ PERMISSIONS: dict[str, set[str]] = {
 }
 
 
+def throttle() -> BadTokenThrottle:
+    """This process's bad-token counter (one per app)."""
+    found = current_app.extensions.get("bpmn_throttle")
+    if found is None:
+        found = current_app.extensions["bpmn_throttle"] = BadTokenThrottle(
+            current_app.config.get("AUTH_FAILURES_PER_MINUTE", 20))
+    return found
+
+
+def check_token(token: str) -> User:
+    """The user of a bearer token: 401 when unknown or expired, 429 when this address guessed too often."""
+    address = request.remote_addr or "-"
+    limiter = throttle()
+    wait = limiter.blocked_for(address, token)
+    if wait:
+        raise TooManyRequests("too many requests with bad tokens from this address; wait and try again",
+                              retry_after=wait)
+    user = users.authenticate(token)
+    if user is None:
+        limiter.failed(address)
+        raise Unauthorized("the token is not valid")
+    if users.expired(user):
+        limiter.failed(address)
+        raise Unauthorized(f"the token expired at {iso(user.token_expires_at)}; ask an admin for a new one")
+    limiter.succeeded(address, token)
+    return user
+
+
 def current_user() -> User:
     user = g.get("user")
     if user is None:
@@ -43,10 +73,7 @@ def current_user() -> User:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("send 'Authorization: Bearer TOKEN'")
-        user = users.authenticate(token.strip())
-        if user is None:
-            raise Unauthorized("the token is not valid")
-        g.user = user
+        g.user = user = check_token(token.strip())
     return user
 
 

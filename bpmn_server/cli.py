@@ -196,7 +196,7 @@ def users_create(name: str, role: str, groups: tuple[str, ...]) -> None:
     app = _app()
     with app.app_context():
         try:
-            _, token = create_user(name, role, list(groups))
+            _, token = create_user(name, role, list(groups), actor="cli")
         except BpmnServerError as exc:
             click.echo(f"error: {exc.detail}", err=True)
             sys.exit(1)

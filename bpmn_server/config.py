@@ -35,13 +35,25 @@ def from_env() -> dict[str, Any]:
         # database (or in <cwd>/var), shared by the processes of one host (web/secret.py).
         "SECRET_KEY": env("BPMN_SERVER_SECRET_KEY") or None,
         # Mark the session cookie Secure (only sent over HTTPS): turn on behind TLS.
+        # Longest a database statement may run before the request gives up with a 503 (PostgreSQL).
+        "STATEMENT_TIMEOUT": float(env("BPMN_SERVER_STATEMENT_TIMEOUT", "30")),
+        # Web pages: a session unused this long ends (the next page asks to log in again).
+        "SESSION_IDLE_MINUTES": float(env("BPMN_SERVER_SESSION_IDLE_MINUTES", "480")),
+        # Bad tokens from one address allowed per minute before it gets 429 (per server process).
+        "AUTH_FAILURES_PER_MINUTE": int(env("BPMN_SERVER_AUTH_FAILURES_PER_MINUTE", "20")),
+        # Reverse proxies in front of the server that set X-Forwarded-For (0: none; clients connect directly).
+        "TRUSTED_PROXIES": int(env("BPMN_SERVER_TRUSTED_PROXIES", "0")),
         "SESSION_COOKIE_SECURE": env("BPMN_SERVER_SECURE_COOKIE", "off").lower() in ("1", "on", "true", "yes"),
     }
 
 
-def engine_options(url: str) -> dict[str, Any]:
+def engine_options(url: str, statement_timeout: float = 30.0) -> dict[str, Any]:
     # hide_parameters: database errors end up in logs; their bound values (variables, token hashes) must not.
     if url.startswith("sqlite"):
         # One connection per thread; the lock wait is handled by busy_timeout (see db.py).
         return {"connect_args": {"timeout": 30, "check_same_thread": False}, "hide_parameters": True}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "hide_parameters": True}
+    # statement_timeout: a statement stuck behind a lock or a slow disk ends as a 503, not a hung worker.
+    # pool_timeout: a request waits this long for a connection, then 503 (dberrors.py).
+    options = f"-c statement_timeout={int(statement_timeout * 1000)}"
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "hide_parameters": True,
+            "pool_timeout": 10, "connect_args": {"options": options, "connect_timeout": 5}}

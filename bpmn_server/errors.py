@@ -10,7 +10,8 @@ from marshmallow import ValidationError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from .exceptions import BpmnServerError
+from .dberrors import unavailable
+from .exceptions import BpmnServerError, TooManyRequests, Unavailable
 from .jsonutil import dumps
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,10 @@ def _field_errors(messages: Any, prefix: str = "") -> list[dict[str, Any]]:
 def init_app(app: Flask) -> None:
     @app.errorhandler(BpmnServerError)
     def _domain(exc: BpmnServerError) -> Response:
-        return problem(exc.status, exc.title, exc.detail, exc.errors, **exc.extra)
+        resp = problem(exc.status, exc.title, exc.detail, exc.errors, **exc.extra)
+        if isinstance(exc, Unavailable | TooManyRequests):
+            resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
 
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError) -> Response:
@@ -73,5 +77,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
+        outage = unavailable(exc)
+        if outage is not None:
+            log.warning("database unavailable: %s", type(exc).__name__)
+            return _domain(outage)
         log.exception("unhandled error")
         return problem(500, "Internal error", "the server failed to handle the request; it has been logged")

@@ -58,6 +58,21 @@ class Invalid(BpmnServerError):
     title = "Unprocessable content"
 
 
+class TooManyRequests(BpmnServerError):
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str | None = None, retry_after: int = 60, **extra: Any):
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after
+
+
 class Unavailable(BpmnServerError):
+    """The server cannot serve this now (database down, busy or slow): the client should retry."""
+
     status = 503
     title = "Service unavailable"
+
+    def __init__(self, detail: str | None = None, retry_after: int = 5, **extra: Any):
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after

@@ -20,5 +20,7 @@ class User(db.Model):
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     token_created_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True, default=utcnow)
+    # Unset: the token does not expire. Past it, the token is refused with a 401 that says so.
+    token_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Written at most once a minute (services/users.py), not on every request.
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -27,7 +27,7 @@ def test_rotation_replaces_the_token(api):
     assert body["name"] == "bob" and body["token"] and body["token"] != bob.token and body["token_created_at"]
     assert whoami(bob) == 401  # the old token stops working at once
     assert whoami(Api(api.app, body["token"], "bob")) == 200
-    event = api.get("/api/history/events", query_string={"type": "user.token_rotated"}).get_json()["items"][0]
+    event = api.get("/api/history/events", query_string={"type": "token.rotated"}).get_json()["items"][0]
     assert event["actor"] == "admin" and event["data"] == {"user": "bob"}
     assert api.post("/api/users/nobody/tokens").status_code == 404
 
@@ -51,7 +51,7 @@ def test_revocation(api):
     assert r.get_json()["token_created_at"] is None
     assert whoami(bob) == 401
     assert users_by_name(api)["bob"]["token_created_at"] is None
-    event = api.get("/api/history/events", query_string={"type": "user.token_revoked"}).get_json()["items"][0]
+    event = api.get("/api/history/events", query_string={"type": "token.revoked"}).get_json()["items"][0]
     assert event["actor"] == "admin" and event["data"] == {"user": "bob"}
     # An admin issues a new one; revoking one's own token is allowed too.
     again = Api(api.app, api.post("/api/users/bob/tokens").get_json()["token"], "bob")

@@ -52,10 +52,25 @@ def _make_page(item: type[Schema]) -> type[Schema]:
 
 
 # Users
+_EXPIRES = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False,
+                                                                                      max=3650),
+                        metadata={"description": "the token expires after this many days (unset: never)"})
+
+
 class UserCreateSchema(Strict):
     name = fields.String(required=True, validate=validate.Length(1, 200))
     role = fields.String(required=True, validate=validate.OneOf(["admin", "analyst", "operator", "auditor"]))
     groups = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
+    expires_in_days = _EXPIRES
+
+
+class UserChangeSchema(Strict):
+    role = fields.String(validate=validate.OneOf(["admin", "analyst", "operator", "auditor"]))
+    groups = fields.List(fields.String(validate=validate.Length(1, 200)))
+
+
+class TokenRotateSchema(Strict):
+    expires_in_days = _EXPIRES
 
 
 class UserSchema(Schema):
@@ -66,6 +81,7 @@ class UserSchema(Schema):
     token_created_at = UTC(allow_none=True, metadata={"description": "when the current token was issued; "
                                                                       "null when revoked"})
     last_used_at = UTC(allow_none=True, metadata={"description": "last use of a token, to the minute"})
+    token_expires_at = UTC(allow_none=True, metadata={"description": "when the token stops working; null: never"})
 
 
 class UserTokenSchema(UserSchema):

@@ -9,7 +9,7 @@ from flask import Blueprint
 from ..auth import current_user
 from ..services import users
 from .base import route
-from .schemas import UserCreateSchema, UserSchema, UserTokenSchema, page_of
+from .schemas import TokenRotateSchema, UserChangeSchema, UserCreateSchema, UserSchema, UserTokenSchema, page_of
 
 bp = Blueprint("users", __name__, url_prefix="/api/users")
 
@@ -17,9 +17,10 @@ bp = Blueprint("users", __name__, url_prefix="/api/users")
 @route(bp, "", ["POST"], summary="Create a user; the token is shown once", permission="users.manage",
        body=UserCreateSchema, response=UserTokenSchema, status=201)
 def create_user(body: dict[str, Any]) -> Any:
-    user, token = users.create_user(body["name"], body["role"], body["groups"])
+    user, token = users.create_user(body["name"], body["role"], body["groups"], actor=current_user().name,
+                                    expires_in_days=body["expires_in_days"])
     return {"name": user.name, "role": user.role, "groups": user.groups, "created_at": user.created_at,
-            "token": token}
+            "token_expires_at": user.token_expires_at, "token": token}
 
 
 @route(bp, "", ["GET"], summary="List users", permission="users.read", response=page_of(UserSchema))
@@ -28,11 +29,19 @@ def list_users() -> Any:
 
 
 @route(bp, "/<name>/tokens", ["POST"], summary="Rotate the user's token: a new one, shown once; the old one "
-       "stops working at once (admins for anyone, users for themselves)", response=UserTokenSchema, status=201)
-def rotate_token(name: str) -> Any:
-    user, token = users.rotate_token(name, current_user())
+       "stops working at once (admins for anyone, users for themselves)", body=TokenRotateSchema,
+       response=UserTokenSchema, status=201)
+def rotate_token(name: str, body: dict[str, Any]) -> Any:
+    user, token = users.rotate_token(name, current_user(), expires_in_days=body.get("expires_in_days"))
     return {"name": user.name, "role": user.role, "groups": user.groups, "created_at": user.created_at,
-            "token_created_at": user.token_created_at, "last_used_at": user.last_used_at, "token": token}
+            "token_created_at": user.token_created_at, "last_used_at": user.last_used_at,
+            "token_expires_at": user.token_expires_at, "token": token}
+
+
+@route(bp, "/<name>", ["PATCH"], summary="Change a user's role or groups (recorded in history)",
+       permission="users.manage", body=UserChangeSchema, response=UserSchema)
+def change_user(name: str, body: dict[str, Any]) -> Any:
+    return users.change_user(name, current_user(), role=body.get("role"), groups=body.get("groups"))
 
 
 @route(bp, "/<name>/tokens", ["DELETE"], summary="Revoke the user's token: nothing authenticates as the user "

@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from models import User, db, utcnow
 
 from ..exceptions import Conflict, Forbidden, Invalid, NotFound
+from ..jsonutil import iso
 from . import history
 from .tx import transactional
 
@@ -29,6 +30,23 @@ def new_token() -> str:
     return "bps_" + secrets.token_urlsafe(32)
 
 
+MAX_EXPIRY_DAYS = 3650
+
+
+def _expiry(expires_in_days: float | None) -> dt.datetime | None:
+    """When a token made now expires (None: never)."""
+    if expires_in_days is None:
+        return None
+    if not 0 < expires_in_days <= MAX_EXPIRY_DAYS:
+        raise Invalid("the token's lifetime is not valid",
+                      errors=[{"field": "expires_in_days", "message": f"between 0 and {MAX_EXPIRY_DAYS} days"}])
+    return utcnow() + dt.timedelta(days=expires_in_days)
+
+
+def expired(user: User) -> bool:
+    return user.token_expires_at is not None and user.token_expires_at <= utcnow()
+
+
 def _check(name: str, role: str, groups: list[str]) -> None:
     problems = []
     if not name or len(name) > 200 or name != name.strip():
@@ -42,17 +60,44 @@ def _check(name: str, role: str, groups: list[str]) -> None:
 
 
 @transactional
-def create_user(name: str, role: str, groups: list[str] | None = None, token: str | None = None) -> tuple[User, str]:
-    """Create a user; returns it with its token (shown once, stored hashed)."""
+def create_user(name: str, role: str, groups: list[str] | None = None, token: str | None = None, *,
+                actor: str = "system", expires_in_days: float | None = None) -> tuple[User, str]:
+    """Create a user; returns it with its token (shown once, stored hashed). Recorded in history."""
     groups = sorted(set(groups or []))
     _check(name, role, groups)
+    expires_at = _expiry(expires_in_days)
     if db.session.execute(select(User.id).where(User.name == name)).first():
         raise Conflict(f"a user named '{name}' exists already")
     token = token or new_token()
-    user = User(name=name, role=role, groups=groups, token_hash=hash_token(token))
+    user = User(name=name, role=role, groups=groups, token_hash=hash_token(token), token_expires_at=expires_at)
     db.session.add(user)
     db.session.flush()
+    history.record("user.created", actor, data={"user": name, "role": role, "groups": groups,
+                                                "token_expires_at": iso(expires_at)})
     return user, token
+
+
+@transactional
+def change_user(name: str, actor: User, role: str | None = None, groups: list[str] | None = None) -> User:
+    """Change a user's role or groups (admins only); recorded in history with what changed."""
+    if actor.role != "admin":
+        raise Forbidden("only an admin may change users")
+    user = get_user(name)
+    new_role = role if role is not None else user.role
+    new_groups = sorted(set(groups)) if groups is not None else list(user.groups)
+    _check(name, new_role, new_groups)
+    if user.role == "admin" and new_role != "admin" and not db.session.execute(
+            select(User.id).where(User.role == "admin", User.token_hash.is_not(None), User.id != user.id)).first():
+        raise Conflict("this is the last admin with a token; make another user an admin first")
+    changes = {}
+    if new_role != user.role:
+        changes["role"] = {"from": user.role, "to": new_role}
+    if new_groups != sorted(user.groups):
+        changes["groups"] = {"from": sorted(user.groups), "to": new_groups}
+    if changes:
+        user.role, user.groups = new_role, new_groups
+        history.record("user.changed", actor.name, data={"user": name, **changes})
+    return user
 
 
 _BY_TOKEN = select(User).where(User.token_hash == bindparam("token_hash"))  # built once: asked every request
@@ -124,15 +169,20 @@ def _may_change_token(actor: User, name: str) -> None:
 
 
 @transactional
-def rotate_token(name: str, actor: User) -> tuple[User, str]:
+def rotate_token(name: str, actor: User, expires_in_days: float | None = None) -> tuple[User, str]:
     """Give the user a new token; the old one stops working at once. Admins for anyone, users for
     themselves. Returns the user and the token (shown once, stored hashed)."""
     _may_change_token(actor, name)
+    expires_at = _expiry(expires_in_days)
     user = get_user(name)
     token = new_token()
     user.token_hash = hash_token(token)
     user.token_created_at = utcnow()
-    history.record("user.token_rotated", actor.name, data={"user": name})
+    user.token_expires_at = expires_at
+    data = {"user": name}
+    if expires_at is not None:
+        data["token_expires_at"] = iso(expires_at)
+    history.record("token.rotated", actor.name, data=data)
     return user, token
 
 
@@ -146,5 +196,6 @@ def revoke_token(name: str, actor: User) -> User:
         raise Conflict("this is the last admin with a token; give another admin a token first")
     user.token_hash = None
     user.token_created_at = None
-    history.record("user.token_revoked", actor.name, data={"user": name})
+    user.token_expires_at = None
+    history.record("token.revoked", actor.name, data={"user": name})
     return user

@@ -9,17 +9,18 @@ permission table as the API (auth.PERMISSIONS via `allowed`).
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import g, redirect, render_template, request, session, url_for
+from flask import current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from models import User
 
-from ..auth import PERMISSIONS, allowed
-from ..exceptions import Forbidden, NotFound
+from ..auth import PERMISSIONS, allowed, check_token
+from ..exceptions import Forbidden, NotFound, TooManyRequests, Unauthorized
 from ..services import users
 from . import bp, csrf
 
@@ -37,11 +38,28 @@ def page_user() -> User | None:
             found = users.get_user(name)
         except NotFound:
             found = None
-        if found is not None and found.token_hash == digest:
+        if found is not None and found.token_hash == digest and not users.expired(found) and _active():
             user = found
             g.user = found  # what auth.current_user() returns for the rest of the request
     g.page_user = user
     return user
+
+
+def now_seconds() -> int:
+    """The clock of session idle times (tests replace it)."""
+    return int(time.time())
+
+
+def _active() -> bool:
+    """Is the session within its idle time? Each page view renews it (at most once a minute)."""
+    now = now_seconds()
+    seen = session.get("seen", now)
+    if now - seen > current_app.config.get("SESSION_IDLE_MINUTES", 480) * 60:
+        session.clear()
+        return False
+    if now - seen >= 60 or "seen" not in session:
+        session["seen"] = now
+    return True
 
 
 def may(permission: str) -> bool:
@@ -99,14 +117,19 @@ def login() -> Any:
     error = None
     if request.method == "POST":
         token = (request.form.get("token") or "").strip()
-        user = users.authenticate(token) if token else None
+        try:
+            user = check_token(token) if token else None
+        except (Unauthorized, TooManyRequests) as exc:
+            user, error = None, exc.detail
         if user is not None:
             session.clear()  # no state from before the login survives it (session fixation)
             session.permanent = True
             session["user"], session["token_hash"] = user.name, user.token_hash
+            session["seen"] = now_seconds()
             csrf.renew()
             return redirect(_local(request.args.get("next")) or url_for(HOME[user.role]), 303)
-        error = "That token is not valid. Use the token printed when your user was created."
+        if error is None or error == "the token is not valid":
+            error = "That token is not valid. Use the token printed when your user was created."
     status = 401 if error else 200
     return render_template("web/login.html", error=error, next=request.args.get("next")), status
 

@@ -12,8 +12,8 @@ import hmac
 
 from flask import Blueprint, g, request
 
+from ...auth import check_token
 from ...exceptions import Unauthorized
-from ...services import users
 
 
 def _basic(credentials: str) -> None:
@@ -24,7 +24,10 @@ def _basic(credentials: str) -> None:
     name, sep, token = decoded.partition(":")
     if not sep or not token:
         raise Unauthorized("send Basic credentials as your user name and your token as the password")
-    user = users.authenticate(token)
+    try:
+        user = check_token(token)  # expiry and the bad-token throttle, as for bearer tokens
+    except Unauthorized:
+        user = None
     # The name must match the token's owner: a token is not a password for someone else's name.
     if user is None or not hmac.compare_digest(user.name.encode(), name.encode()):
         raise Unauthorized("the user name and token do not match a user")
