@@ -18,6 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .api import register
     from .engine import set_limits
     from .jsonutil import OrjsonProvider
+    from .services import export_slots
 
     app = Flask(__name__)
     app.json = OrjsonProvider(app)
@@ -34,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                                 x_proto=app.config["TRUSTED_PROXIES"])
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     set_limits(app.config["SCRIPT_TIME_LIMIT"], app.config["MAX_VARIABLES_BYTES"])
+    export_slots.configure(app.config["EXPORT_CONCURRENCY"], app.config["EXPORT_PACE"])
     db.init_app(app)
     errors.init_app(app)
     observability.init_app(app)

@@ -160,3 +160,20 @@ def test_large_export_streams_with_flat_memory(app, api):
         assert size > 15 * 1024 * 1024
         assert peak - base < 40 * 1024 * 1024, f"{fmt}: RSS grew {(peak - base) / 1e6:.0f} MB for " \
                                                f"{size / 1e6:.0f} MB streamed in {took:.1f} s"
+
+
+def test_exports_beyond_the_process_limit_are_refused_until_one_ends(api, app):
+    from bpmn_server.services import export_slots
+    export_slots.configure(1, 0.0)
+    try:
+        first = api.client.get("/api/history/export?format=json", headers={"Authorization": f"Bearer {api.token}"},
+                               buffered=False)
+        assert first.status_code == 200
+        second = api.get("/api/history/export", query_string={"format": "csv"})
+        assert second.status_code == 429 and int(second.headers["Retry-After"]) > 0
+        assert "exports are running" in second.get_json()["detail"]
+        first.get_data()
+        first.close()
+        assert api.get("/api/history/export", query_string={"format": "csv"}).status_code == 200
+    finally:
+        export_slots.configure(2, 1.0)

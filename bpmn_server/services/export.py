@@ -19,7 +19,7 @@ from models import db
 
 from ..exceptions import BadRequest
 from ..jsonutil import dumps
-from . import history
+from . import export_slots, history
 
 BATCH = 1000
 FIELDS = ["id", "seq", "at", "type", "instance_id", "process", "version", "activity", "task_id", "actor", "data"]
@@ -56,8 +56,8 @@ def export(fmt: str, process: str | None = None, from_: dt.datetime | None = Non
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     name = f"history-{process}-{stamp}.{ext}" if process else f"history-{stamp}.{ext}"
     writer = {"json": _ndjson, "csv": _csv, "xes": _xes}[fmt]
-    return Download(_streamed(writer, {"process": process, "from_": from_, "to": to}), mimetype,
-                    re.sub(r"[^A-Za-z0-9._-]", "_", name))
+    body = export_slots.start(_streamed(writer, {"process": process, "from_": from_, "to": to}))
+    return Download(body, mimetype, re.sub(r"[^A-Za-z0-9._-]", "_", name))
 
 
 def _streamed(writer: Any, filters: dict[str, Any]) -> Iterator[bytes]:
