@@ -1,0 +1,129 @@
+"""String built-ins (DMN 1.5 10.3.4.3), with XPath regular expressions mapped onto Python's."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from .registry import builtin
+from .text import to_string
+
+
+def _str(v: Any) -> str:
+    if not isinstance(v, str):
+        raise TypeError("not a string")
+    return v
+
+
+def _int(v: Any) -> int:
+    if type(v) is not Decimal or v % 1:
+        raise TypeError("not an integer")
+    return int(v)
+
+
+def _regex(pattern: str, flags: Any) -> re.Pattern[str]:
+    f = 0
+    for ch in flags or "":
+        if ch not in "smixq":
+            raise ValueError("bad flag")
+        f |= {"s": re.S, "m": re.M, "i": re.I, "x": re.X, "q": 0}[ch]
+    if flags and "q" in flags:
+        pattern = re.escape(pattern)
+    # XPath's character class subtraction and \p{..} classes are rare; Python covers the common syntax.
+    return re.compile(pattern, f)
+
+
+@builtin("substring", "string,start position", "string,start position,length")
+def _substring(s: Any, start: Any, length: Any = None) -> Any:
+    s = _str(s)
+    st = _int(start)
+    n = len(s)
+    begin = st - 1 if st > 0 else n + st
+    if st == 0:
+        begin = 0
+    begin = max(begin, 0)
+    if length is None:
+        return s[begin:]
+    ln = _int(length) if length % 1 == 0 else int(length)
+    return s[begin:begin + max(ln, 0)]
+
+
+@builtin("string length", "string")
+def _length(s: Any) -> Any:
+    return Decimal(len(_str(s)))
+
+
+@builtin("upper case", "string")
+def _upper(s: Any) -> Any:
+    return _str(s).upper()
+
+
+@builtin("lower case", "string")
+def _lower(s: Any) -> Any:
+    return _str(s).lower()
+
+
+@builtin("substring before", "string,match")
+def _before(s: Any, m: Any) -> Any:
+    s, m = _str(s), _str(m)
+    i = s.find(m)
+    return "" if i < 0 else s[:i]
+
+
+@builtin("substring after", "string,match")
+def _after(s: Any, m: Any) -> Any:
+    s, m = _str(s), _str(m)
+    i = s.find(m)
+    return "" if i < 0 else s[i + len(m):]
+
+
+@builtin("replace", "input,pattern,replacement", "input,pattern,replacement,flags")
+def _replace(s: Any, pattern: Any, repl: Any, flags: Any = None) -> Any:
+    s, pattern, repl = _str(s), _str(pattern), _str(repl)
+    rx = _regex(pattern, flags)
+    if flags and "q" in flags:
+        py_repl = repl.replace("\\", "\\\\")
+    else:
+        py_repl = re.sub(r"\\\$|\$(\d+)|\\", lambda m: "$" if m.group(0) == "\\$" else (
+            "\\\\" if m.group(0) == "\\" else "\\g<" + m.group(1) + ">"), repl)
+    return rx.sub(py_repl, s)
+
+
+@builtin("contains", "string,match")
+def _contains(s: Any, m: Any) -> Any:
+    return _str(m) in _str(s)
+
+
+@builtin("starts with", "string,match")
+def _starts(s: Any, m: Any) -> Any:
+    return _str(s).startswith(_str(m))
+
+
+@builtin("ends with", "string,match")
+def _ends(s: Any, m: Any) -> Any:
+    return _str(s).endswith(_str(m))
+
+
+@builtin("matches", "input,pattern", "input,pattern,flags")
+def _matches(s: Any, pattern: Any, flags: Any = None) -> Any:
+    return _regex(_str(pattern), flags).search(_str(s)) is not None
+
+
+@builtin("split", "string,delimiter")
+def _split(s: Any, d: Any) -> Any:
+    return re.split(_str(d), _str(s))
+
+
+@builtin("string join", "list", "list,delimiter")
+def _join(lst: Any, d: Any = None) -> Any:
+    if not isinstance(lst, list) or (d is not None and not isinstance(d, str)):
+        return None
+    if any(x is not None and not isinstance(x, str) for x in lst):
+        return None
+    return (d or "").join(x for x in lst if x is not None)
+
+
+@builtin("string", "from")
+def _string(v: Any) -> Any:
+    return None if v is None else to_string(v)
