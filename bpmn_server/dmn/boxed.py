@@ -13,7 +13,7 @@ from bpmn_server.feel.registry import call_function
 from bpmn_server.feel.values import Function
 
 from . import typeref
-from .errors import DmnModelError
+from .errors import DecisionError, DmnModelError
 from .model import ItemDef
 from .table import AGGREGATIONS, HIT_POLICIES, Column, DecisionTable, Rule
 
@@ -42,6 +42,24 @@ EXPRESSIONS = ("literalExpression", "context", "invocation", "relation", "list",
                "decisionTable", "conditional", "filter", "for", "every", "some")
 
 
+class _Broken:
+    """An expression that did not compile, in a leniently loaded model: evaluating it is a decision error."""
+
+    is_any = False
+
+    def __init__(self, detail: str):
+        self.detail = detail
+
+    def evaluate_in(self, env: Any) -> Any:
+        raise DecisionError(self.detail)
+
+    def evaluate(self, context: Any = None) -> Any:
+        raise DecisionError(self.detail)
+
+    def matches_in(self, value: Any, env: Any) -> Any:
+        raise DecisionError(self.detail)
+
+
 _SNAKE = {"literalExpression": "literal_expression", "functionDefinition": "function_definition",
           "decisionTable": "decision_table"}
 
@@ -49,9 +67,10 @@ _SNAKE = {"literalExpression": "literal_expression", "functionDefinition": "func
 class Boxed:
     """Compiles the boxed expressions of one model; `names` are the model's names for the FEEL lexer."""
 
-    def __init__(self, names: tuple[str, ...], items: dict[str, ItemDef]):
+    def __init__(self, names: tuple[str, ...], items: dict[str, ItemDef], lenient: bool = False):
         self.names = names
         self.items = items
+        self.lenient = lenient  # the TCK's meaning: a broken expression makes its decision null, not the model
 
     def coerce(self, v: Any, type_ref: str | None) -> Any:
         return typeref.coerce(v, type_ref, self.items)
@@ -67,12 +86,16 @@ class Boxed:
         try:
             return compile_expression(text, self.names)
         except FeelError as exc:
+            if self.lenient:
+                return _Broken(exc.detail)
             raise self.fail(exc.detail, el) from None
 
     def tests(self, text: str, el: Any) -> Any:
         try:
             return compile_unary_tests(text.strip(), self.names)
         except FeelError as exc:
+            if self.lenient:
+                return _Broken(exc.detail)
             raise self.fail(exc.detail, el) from None
 
     def expression_of(self, parent: Any) -> Any:

@@ -68,10 +68,12 @@ def _names(root: Any) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def load(data: bytes) -> DmnModel:
+def load(data: bytes, lenient: bool = False) -> DmnModel:
+    """Compile a .dmn file. `lenient` (the TCK runner) turns an expression that does not compile into an error
+    of its decision at evaluation instead of refusing the model."""
     root = parse_xml(data)
     model = DmnModel(root.get("name") or "", root.get("namespace") or "")
-    boxed = Boxed(_names(root), model.items)
+    boxed = Boxed(_names(root), model.items, lenient)
     for el in kids(root, "itemDefinition"):
         model.items[el.get("name")] = _item(el, boxed)
     for el in kids(root):

@@ -26,6 +26,7 @@ class Parser:
         self.text = text
         self.toks: list[Token] = Lexer(text, names).tokens()
         self.i = 0
+        self.in_range_end = False  # `[1..2[`: a '[' after a range's end closes it, it is no filter
 
     # -- helpers
     @property
@@ -104,6 +105,8 @@ class Parser:
             if t.kind not in ("op", "kw"):
                 break
             bp = _BP.get(t.value, 0)
+            if t.value == "[" and self.in_range_end:
+                break
             if bp <= rbp:
                 break
             left = self.led(left)
@@ -148,26 +151,17 @@ class Parser:
                     self.fail("expected a string after '@'", s)
                 return ("at", p, s.value)
             if v == "(":
-                if self.at(")"):
-                    self.fail("expected an expression")
-                e = self.expr(0)
-                if self.at(".."):
-                    return self.range_rest(p, False, e)
-                self.expect(")")
-                return e
+                saved, self.in_range_end = self.in_range_end, False
+                try:
+                    return self._paren(p)
+                finally:
+                    self.in_range_end = saved
             if v == "[":
-                if self.at("]"):
-                    self.next()
-                    return ("list", p, [])
-                e = self.expr(0)
-                if self.at(".."):
-                    return self.range_rest(p, True, e)
-                items = [e]
-                while self.at(","):
-                    self.next()
-                    items.append(self.expr(0))
-                self.expect("]")
-                return ("list", p, items)
+                saved, self.in_range_end = self.in_range_end, False
+                try:
+                    return self._bracket(p)
+                finally:
+                    self.in_range_end = saved
             if v == "]":
                 return self.range_rest(p, False, self.expr(0))
             if v == "{":
@@ -179,6 +173,29 @@ class Parser:
         self.i -= 1
         self.fail("expected an expression")
         raise AssertionError
+
+    def _paren(self, p: int) -> Node:
+        if self.at(")"):
+            self.fail("expected an expression")
+        e = self.expr(0)
+        if self.at(".."):
+            return self.range_rest(p, False, e)
+        self.expect(")")
+        return e
+
+    def _bracket(self, p: int) -> Node:
+        if self.at("]"):
+            self.next()
+            return ("list", p, [])
+        e = self.expr(0)
+        if self.at(".."):
+            return self.range_rest(p, True, e)
+        items = [e]
+        while self.at(","):
+            self.next()
+            items.append(self.expr(0))
+        self.expect("]")
+        return ("list", p, items)
 
     def led(self, left: Node) -> Node:
         t = self.next()
@@ -250,7 +267,9 @@ class Parser:
 
     def range_rest(self, p: int, start_incl: bool, start: Node) -> Node:
         self.expect("..")
+        saved, self.in_range_end = self.in_range_end, True
         end = self.expr(0)
+        self.in_range_end = saved
         t = self.next()
         if t.value not in ("]", ")", "["):
             self.fail("expected ']', ')' or '[' to close the range", t)
