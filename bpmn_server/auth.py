@@ -17,6 +17,7 @@ from .services import users
 PERMISSIONS: dict[str, set[str]] = {
     "definitions.read": {"analyst", "auditor", "operator"},
     "definitions.deploy": {"analyst"},
+    "decisions.evaluate": {"analyst"},
     "instances.start": {"analyst", "operator"},
     "instances.read": {"analyst", "operator", "auditor"},
     "instances.manage": {"analyst"},
