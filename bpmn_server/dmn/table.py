@@ -110,7 +110,8 @@ class DecisionTable:
             rows, ids = [rows[i] for i in order], [ids[i] for i in order]
         results = [self._single(r) for r in rows]
         if hp == "COLLECT" and self.aggregation:
-            return self._aggregate(results), ids, rows
+            value = self._aggregate(results)
+            return value, ids, [{self.outputs[0].name: value}]
         if not rows and any(c.default for c in self.outputs):
             return [self._default(env)], [], []
         return results, ids, rows

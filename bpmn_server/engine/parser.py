@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.specs.defaults import ScriptTask
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import implicit, implicit_constructs, multiinstance, sandbox
+from . import decision_task, implicit, implicit_constructs, multiinstance, sandbox
 from .complex_gateway import ComplexJoin, ComplexJoinParser
 from .errors import BpmnInvalid, BpmnMalformed
 from .expressions import ExpressionError, translate_assignment, translate_expression, translate_timer
@@ -38,7 +38,6 @@ UNSUPPORTED = {
     "complexGateway": "complex gateways run as splits (one incoming, several outgoing flows) or as joins with an "
                       "activationCondition",
     "compensateEventDefinition": "compensation events are not supported",
-    "businessRuleTask": "business rule tasks (DMN) are not supported yet",
     "linkEventDefinition": "link events are not supported",
     "adHocSubProcess": "ad-hoc subprocesses are not supported (no completion condition fails at run time)",
     "complexBehaviorDefinition": "multi-instance complex behavior (events thrown per instance) is not supported",
@@ -54,7 +53,9 @@ class _CamundaScriptTaskParser(CamundaTaskParser, ScriptTaskParser):
 class _Parser(ServerParser):
     OVERRIDE_PARSER_CLASSES = {**ServerParser.OVERRIDE_PARSER_CLASSES,
                                full_tag("scriptTask"): (_CamundaScriptTaskParser, ScriptTask),
-                               full_tag("complexGateway"): (ComplexJoinParser, ComplexJoin)}
+                               full_tag("complexGateway"): (ComplexJoinParser, ComplexJoin),
+                               full_tag("businessRuleTask"): (decision_task.DecisionTaskParser,
+                                                              decision_task.DecisionTask)}
 
 
 @dataclass
@@ -132,6 +133,11 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
         name = _local(el.tag)
         if name in UNSUPPORTED and etree.QName(el.tag).namespace == BPMN and not implicit.complex_join_ok(el):
             errors.append(_err(el if el.get("id") else el.getparent(), UNSUPPORTED[name]))
+            continue
+        if name == "businessRuleTask" and etree.QName(el.tag).namespace == BPMN:
+            problem = decision_task.check(el)  # runs when it calls a deployed DMN decision
+            if problem:
+                errors.append(_err(el, problem))
             continue
         try:
             if name in ("conditionExpression", "completionCondition", "loopCardinality", "activationCondition") \

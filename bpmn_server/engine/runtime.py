@@ -127,6 +127,18 @@ def _sandbox_cause(exc: BaseException) -> BaseException | None:
     return None
 
 
+def _decision_cause(exc: BaseException) -> BaseException | None:
+    """A business rule task's own error (engine/decision_task.py) anywhere in the chain of causes."""
+    from .decision_task import DecisionTaskError
+
+    current: BaseException | None = exc
+    for _ in range(10):
+        if current is None or isinstance(current, DecisionTaskError):
+            return current
+        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
+    return None
+
+
 def _failure(exc: Exception) -> StepFailed:
     task = getattr(exc, "task", None)
     # WorkflowTaskException carries the task; a plain WorkflowException (e.g. "no conditions
@@ -134,6 +146,9 @@ def _failure(exc: Exception) -> StepFailed:
     spec = task.task_spec if task is not None else getattr(exc, "task_spec", None)
     activity = getattr(spec, "bpmn_id", None)
     inner = _sandbox_cause(exc)
+    decision = _decision_cause(exc)
+    if decision is not None:
+        return StepFailed(activity, "decision", str(decision))
     if isinstance(inner, sandbox.SandboxViolation):
         kind = "sandbox"
     elif isinstance(inner, sandbox.ScriptTimeout):
