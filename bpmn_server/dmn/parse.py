@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from lxml import etree
@@ -32,8 +33,16 @@ def parse_xml(data: bytes) -> Any:
 
 
 def is_dmn(data: bytes) -> bool:
-    head = data[:4096]
-    return b"omg.org/spec/DMN/" in head and b"definitions" in head
+    """Is the document's root a DMN <definitions> (BPMN files may declare DMN namespaces too)?"""
+    if b"omg.org/spec/DMN/" not in data[:8192]:
+        return False
+    try:
+        for _, el in etree.iterparse(io.BytesIO(data), events=("start",), resolve_entities=False, no_network=True,
+                                     load_dtd=False, huge_tree=False):
+            return local(el) == "definitions" and etree.QName(el).namespace in DMN_NAMESPACES
+    except etree.XMLSyntaxError:
+        return False
+    return False
 
 
 def _href(el: Any) -> str:
