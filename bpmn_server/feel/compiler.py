@@ -3,6 +3,7 @@ Nothing here runs Python source: each closure only calls the FEEL operators and 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -226,6 +227,11 @@ class _Compiler:
 
             def rng(env: Env) -> Any:
                 a, b = fa(env), fb(env)
+                if _is_date(a) and _is_date(b):  # `for d in date1..date2`: one item per day
+                    n = (b - a).days
+                    env.budget.size(abs(n) + 1)
+                    step = 1 if n >= 0 else -1
+                    return (a + dt.timedelta(days=i) for i in range(0, n + step, step))
                 if not (isinstance(a, Decimal) and isinstance(b, Decimal)) or a % 1 or b % 1:
                     return None
                 a, b = int(a), int(b)
@@ -240,9 +246,10 @@ class _Compiler:
             if isinstance(v, Range) and isinstance(v.start, Decimal) and isinstance(v.end, Decimal):
                 a = int(v.start) + (0 if v.start_included else 1)
                 b = int(v.end) - (0 if v.end_included else 1)
-                env.budget.size(abs(b - a) + 1)
-                step = 1 if b >= a else -1
-                return (Decimal(i) for i in range(a, b + step, step))
+                if b < a:
+                    return None
+                env.budget.size(b - a + 1)
+                return (Decimal(i) for i in range(a, b + 1))
             if v is None or isinstance(v, Range):
                 return None
             return v if isinstance(v, list) else [v]
@@ -402,6 +409,10 @@ class _Compiler:
         if unary:
             return lambda env, x: test_value(x, f(env.child({"?": x})))
         return lambda env, x: test_value(x, f(env))
+
+
+def _is_date(v: Any) -> bool:
+    return isinstance(v, dt.date) and not isinstance(v, dt.datetime)
 
 
 def _index(lst: list, r: Decimal) -> Any:

@@ -65,6 +65,8 @@ def _context_put(ctx: Any, key: Any, value: Any) -> Any:
 
 @builtin("context merge", "contexts")
 def _context_merge(contexts: Any) -> Any:
+    if isinstance(contexts, dict):
+        contexts = [contexts]
     if not isinstance(contexts, list) or not all(isinstance(c, dict) for c in contexts):
         return None
     out: dict[str, Any] = {}

@@ -20,6 +20,8 @@ def _scale(n: Any, scale: Any, rounding: str) -> Decimal | None:
     n, scale = _num(n), _num(scale)
     if scale % 1 or not -6111 <= scale <= 6176:
         return None
+    if n.as_tuple().exponent >= -int(scale):  # already at that scale or coarser: nothing to round
+        return n
     q = Decimal(1).scaleb(-int(scale))
     return n.quantize(q, rounding=rounding, context=decimal.Context(prec=100))
 
@@ -30,13 +32,13 @@ def _decimal(n: Any, scale: Any) -> Any:
 
 
 @builtin("floor", "n", "n,scale")
-def _floor(n: Any, scale: Any = Decimal(0)) -> Any:
-    return _scale(n, Decimal(0) if scale is None else scale, decimal.ROUND_FLOOR)
+def _floor(n: Any, *scale: Any) -> Any:
+    return _scale(n, scale[0] if scale else Decimal(0), decimal.ROUND_FLOOR)
 
 
 @builtin("ceiling", "n", "n,scale")
-def _ceiling(n: Any, scale: Any = Decimal(0)) -> Any:
-    return _scale(n, Decimal(0) if scale is None else scale, decimal.ROUND_CEILING)
+def _ceiling(n: Any, *scale: Any) -> Any:
+    return _scale(n, scale[0] if scale else Decimal(0), decimal.ROUND_CEILING)
 
 
 @builtin("round up", "n,scale")

@@ -11,6 +11,8 @@ from .text import to_string
 
 
 def _str(v: Any) -> str:
+    if isinstance(v, list) and len(v) == 1:  # a singleton list stands for its element (10.3.2.9.4)
+        v = v[0]
     if not isinstance(v, str):
         raise TypeError("not a string")
     return v
@@ -117,6 +119,8 @@ def _split(s: Any, d: Any) -> Any:
 
 @builtin("string join", "list", "list,delimiter")
 def _join(lst: Any, d: Any = None) -> Any:
+    if isinstance(lst, str):
+        lst = [lst]
     if not isinstance(lst, list) or (d is not None and not isinstance(d, str)):
         return None
     if any(x is not None and not isinstance(x, str) for x in lst):

@@ -3,6 +3,7 @@ caller knows (variables, built-in functions) are matched first, even with keywor
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ KEYWORDS = frozenset({"and", "or", "between", "instance", "of", "for", "in", "re
 BUILTIN_NAMES = ("date and time", "years and months duration", "days and time duration", "day of year",
                  "day of week", "month of year", "week of year", "overlaps before", "overlaps after")
 
+_NOT_NAME = frozenset("\u00a0\u2018\u2019\u201c\u201d")
 _PUNCT = ("**", "..", "<=", ">=", "!=", "->", "(", ")", "[", "]", "{", "}", ",", ":", "=", "<", ">", "+", "-",
           "*", "/", "?", "@", ".")
 _NUMBER = re.compile(r"(\d+(\.\d+)?|\.\d+)([eE][+-]?\d+)?")
@@ -28,11 +30,11 @@ class Token:
 
 
 def _name_start(ch: str) -> bool:
-    return ch.isalpha() or ch in "_?$"
+    return ch.isalpha() or ch in "_?$" or (ch > "\x7f" and not ch.isspace() and ch not in _NOT_NAME)
 
 
 def _name_part(ch: str) -> bool:
-    return ch.isalnum() or ch in "_$\u00b7" or "\u0300" <= ch <= "\u036f" or "\u203f" <= ch <= "\u2040"
+    return ch.isalnum() or ch in "_$" or (ch > "\x7f" and not ch.isspace() and ch not in _NOT_NAME)
 
 
 def _name_pattern(name: str) -> re.Pattern[str]:
@@ -40,11 +42,19 @@ def _name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(r"\s+".join(re.escape(w) for w in words))
 
 
+@functools.lru_cache(maxsize=256)
+def _specials(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One alternation of the names the word joining would not find, longest first, each ending a name."""
+    multi = sorted({n for n in (*BUILTIN_NAMES, *names) if _is_special(n)}, key=len, reverse=True)
+    if not multi:
+        return None
+    return re.compile("(?:" + "|".join(_name_pattern(n).pattern for n in multi) + r")(?![\w$])")
+
+
 class Lexer:
     def __init__(self, text: str, names: tuple[str, ...] = ()):
         self.text = text
-        multi = sorted({n for n in (*BUILTIN_NAMES, *names) if _is_special(n)}, key=len, reverse=True)
-        self.special = [(n, _name_pattern(n)) for n in multi]
+        self.special = _specials(names)
 
     def tokens(self) -> list[Token]:
         text, pos, out = self.text, 0, []
@@ -87,11 +97,10 @@ class Lexer:
 
     def _name(self, pos: int, out: list[Token]) -> int:
         text = self.text
-        for name, pattern in self.special:
-            m = pattern.match(text, pos)
-            if m and (m.end() >= len(text) or not _name_part(text[m.end()])):
-                out.append(Token("name", name, pos))
-                return m.end()
+        m = self.special.match(text, pos) if self.special else None
+        if m:
+            out.append(Token("name", " ".join(m.group(0).split()), pos))
+            return m.end()
         end = self._word_end(pos)
         word = text[pos:end]
         if word in KEYWORDS:
@@ -103,7 +112,7 @@ class Lexer:
             nxt = m.end() if m else end
             if nxt == end or nxt >= len(text) or not _name_start(text[nxt]) or text[nxt] == "?":
                 break
-            if any(p.match(text, nxt) for _, p in self.special):
+            if self.special and self.special.match(text, nxt):
                 break
             wend = self._word_end(nxt)
             w = text[nxt:wend]

@@ -213,7 +213,8 @@ class Parser:
             self.expect("and")
             return ("between", p, left, lo, self.expr(_BP["+"] - 1))
         if v == "in":
-            if self.at("(") and self._paren_tests_ahead():
+            if self.at("(") and (self._paren_tests_ahead() or (self.peek().kind == "op"
+                                                               and self.peek().value in COMPARE)):
                 self.next()
                 tests = self.positive_tests()
                 self.expect(")")
