@@ -194,7 +194,12 @@ class Boxed:
         c = self.compile(self.expression_of(kid(el, "if")))
         a = self.compile(self.expression_of(kid(el, "then")))
         b = self.compile(self.expression_of(kid(el, "else")))
-        return lambda env: a(env) if c(env) is True else b(env)
+        def run(env: Env) -> Any:
+            cond = c(env)
+            if cond is True:
+                return a(env)
+            return b(env) if cond is False or cond is None else None
+        return run
 
     def b_filter(self, el: Any) -> Fn:
         src = self.compile(self.expression_of(kid(el, "in")))
@@ -202,14 +207,17 @@ class Boxed:
 
         def run(env: Env) -> Any:
             lst = src(env)
-            if not isinstance(lst, list):
+            if lst is None:
                 return None
             out = []
-            for item in lst:
+            for item in lst if isinstance(lst, list) else [lst]:
                 scope = env.child(dict(item) if isinstance(item, dict) else {})
                 scope.vars["item"] = item
-                if match(scope) is True:
+                r = match(scope)
+                if r is True:
                     out.append(item)
+                elif r is not False and r is not None:
+                    return None  # a match that is not a boolean
             return out
         return run
 
@@ -239,6 +247,8 @@ class Boxed:
             if not isinstance(lst, list):
                 return None
             results = [body(env.child({var: x})) for x in lst]
+            if any(r is not None and not isinstance(r, bool) for r in results):
+                return None
             if every:
                 return all(r is True for r in results)
             return any(r is True for r in results)

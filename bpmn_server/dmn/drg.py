@@ -71,7 +71,7 @@ class Evaluation:
 
     def _service_function(self, name: str) -> Function:
         svc = self.model.services[name]
-        params = tuple(svc.input_decisions + svc.input_data)
+        params = tuple(svc.input_data + svc.input_decisions)
 
         def impl(*args: Any) -> Any:
             return self.service(name, dict(zip(params, args, strict=False)))

@@ -65,8 +65,7 @@ def _item_conforms(v: Any, item: ItemDef, items: dict[str, ItemDef]) -> bool:
     if item.components is not None:
         if not isinstance(v, dict):
             return False
-        return all(conforms(v.get(k), None, items) if c is None else _component(v.get(k), c, items)
-                   for k, c in item.components.items())
+        return all(k in v and (c is None or _component(v[k], c, items)) for k, c in item.components.items())
     if item.type_ref and not conforms(v, item.type_ref, items):
         return False
     if item.allowed is not None:

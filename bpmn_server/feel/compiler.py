@@ -312,9 +312,14 @@ class _Compiler:
         types = tuple(t for _, t in n[2])
         body = self.comp(n[3])
 
+        typed = any(t is not None for t in types)
+
         def make(env: Env) -> Function:
             def impl(*args: Any) -> Any:
                 env.budget.tick()
+                if typed and any(t is not None and a is not None and not instance_of(a, t)
+                                 for a, t in zip(args, types, strict=False)):
+                    return None  # an argument that does not conform to its declared type
                 return body(env.child(dict(zip(params, args, strict=False))))
             return Function("", params, impl, param_types=types)
         return make

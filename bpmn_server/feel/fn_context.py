@@ -81,7 +81,7 @@ def _not(v: Any) -> Any:
 
 
 @builtin("is", "value1,value2")
-def _is(a: Any, b: Any) -> Any:
+def _is(a: Any, b: Any = None) -> Any:
     if type(a) is not type(b):
         return False
     if isinstance(a, (dt.datetime, dt.time)) and a.tzinfo != b.tzinfo:

@@ -43,7 +43,7 @@ def _contains(lst: Any, e: Any) -> Any:
     return any(ops.equal(x, e) is True for x in _list(lst))
 
 
-@builtin("count", "list")
+@builtin("count", "list", varargs=True)
 def _count(*args: Any) -> Any:
     return Decimal(len(_items(args)))
 
@@ -64,35 +64,35 @@ def _extreme(args: tuple, sign: int) -> Any:
     return best
 
 
-@builtin("min", "list")
+@builtin("min", "list", varargs=True)
 def _min(*args: Any) -> Any:
     return _extreme(args, -1)
 
 
-@builtin("max", "list")
+@builtin("max", "list", varargs=True)
 def _max(*args: Any) -> Any:
     return _extreme(args, 1)
 
 
-@builtin("sum", "list")
+@builtin("sum", "list", varargs=True)
 def _sum(*args: Any) -> Any:
     lst = _nums(_items(args))
     return functools.reduce(DECIMAL.add, lst, Decimal(0)) if lst else None
 
 
-@builtin("product", "list")
+@builtin("product", "list", varargs=True)
 def _product(*args: Any) -> Any:
     lst = _nums(_items(args))
     return functools.reduce(DECIMAL.multiply, lst, Decimal(1)) if lst else None
 
 
-@builtin("mean", "list")
+@builtin("mean", "list", varargs=True)
 def _mean(*args: Any) -> Any:
     lst = _nums(_items(args))
     return DECIMAL.divide(functools.reduce(DECIMAL.add, lst), Decimal(len(lst))) if lst else None
 
 
-@builtin("median", "list")
+@builtin("median", "list", varargs=True)
 def _median(*args: Any) -> Any:
     lst = sorted(_nums(_items(args)))
     if not lst:
@@ -101,7 +101,7 @@ def _median(*args: Any) -> Any:
     return lst[n // 2] if n % 2 else DECIMAL.divide(DECIMAL.add(lst[n // 2 - 1], lst[n // 2]), Decimal(2))
 
 
-@builtin("stddev", "list")
+@builtin("stddev", "list", varargs=True)
 def _stddev(*args: Any) -> Any:
     lst = _nums(_items(args))
     if len(lst) < 2:
@@ -111,7 +111,7 @@ def _stddev(*args: Any) -> Any:
     return DECIMAL.sqrt(DECIMAL.divide(sq, Decimal(len(lst) - 1)))
 
 
-@builtin("mode", "list")
+@builtin("mode", "list", varargs=True)
 def _mode(*args: Any) -> Any:
     lst = _nums(_items(args))
     counts: dict[Decimal, int] = {}
@@ -137,10 +137,10 @@ def _any(args: tuple) -> Any:
     return False if all(x is False for x in lst) else None
 
 
-builtin("all", "list")(lambda *a: _all(a))
-builtin("and", "list")(lambda *a: _all(a))
-builtin("any", "list")(lambda *a: _any(a))
-builtin("or", "list")(lambda *a: _any(a))
+builtin("all", "list", varargs=True)(lambda *a: _all(a))
+builtin("and", "list", varargs=True)(lambda *a: _all(a))
+builtin("any", "list", varargs=True)(lambda *a: _any(a))
+builtin("or", "list", varargs=True)(lambda *a: _any(a))
 
 
 @builtin("sublist", "list,start position", "list,start position,length")
@@ -158,12 +158,12 @@ def _sublist(lst: Any, start: Any, length: Any = None) -> Any:
     return lst[begin:begin + ln]
 
 
-@builtin("append", "list,item")
+@builtin("append", "list,item", varargs=True)
 def _append(lst: Any, *items: Any) -> Any:
     return _list(lst) + list(items)
 
 
-@builtin("concatenate", "list")
+@builtin("concatenate", "list", varargs=True)
 def _concatenate(*lists: Any) -> Any:
     out: list[Any] = []
     for x in lists:
@@ -207,7 +207,7 @@ def _distinct(lst: list[Any]) -> list[Any]:
     return out
 
 
-@builtin("union", "list")
+@builtin("union", "list", varargs=True)
 def _union(*lists: Any) -> Any:
     return _distinct([x for lst in lists for x in _list(lst)])
 
@@ -249,10 +249,14 @@ def _sort(lst: Any, precedes: Any = None) -> Any:
 
 @builtin("list replace", "list,position,newItem", "list,match,newItem")
 def _list_replace(lst: Any, where: Any, item: Any) -> Any:
-    lst = list(_list(lst))
+    lst = list(lst) if isinstance(lst, list) else [lst]
     if isinstance(where, Function):
+        if len(where.params) != 2 and not where.variadic:
+            return None
         return [item if call_function(where, [x, item], None) is True else x for x in lst]
-    p = _pos(where)
+    if type(where) is not Decimal:
+        return None
+    p = int(where)
     if p == 0 or abs(p) > len(lst):
         return None
     lst[p - 1 if p > 0 else p] = item

@@ -84,6 +84,8 @@ def _duration(s: Any) -> Any:
 def _ym(a: Any, b: Any) -> Any:
     if not isinstance(a, dt.date) or not isinstance(b, dt.date):
         return None
+    if getattr(a, "tzinfo", None) is not None and getattr(b, "tzinfo", None) is not None:
+        a, b = a.astimezone(dt.UTC), b.astimezone(dt.UTC)
     if isinstance(a, dt.datetime) != isinstance(b, dt.datetime):
         a = a if isinstance(a, dt.datetime) else dt.datetime(a.year, a.month, a.day, tzinfo=getattr(b, "tzinfo", None))
         b = b if isinstance(b, dt.datetime) else dt.datetime(b.year, b.month, b.day, tzinfo=getattr(a, "tzinfo", None))

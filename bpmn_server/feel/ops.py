@@ -49,6 +49,11 @@ def _time_key(t: dt.time) -> Any:
     return (secs, t.microsecond)
 
 
+def _time_seconds(t: dt.time) -> dt.timedelta:
+    off = t.utcoffset() if t.tzinfo is not None else None
+    return dt.timedelta(hours=t.hour, minutes=t.minute, seconds=t.second, microseconds=t.microsecond) - (off or _ZERO)
+
+
 def _dt_comparable(a: dt.datetime, b: dt.datetime) -> bool:
     return (a.tzinfo is None) == (b.tzinfo is None)
 
@@ -138,19 +143,16 @@ def sub(a: Any, b: Any) -> Any:
         if ka == kb == "ymd":
             return YMDuration(a.months - b.months)
         if ka in ("dt", "date") and kb in ("dt", "date"):
+            if ka != kb and "dt" in (ka, kb):
+                return None  # a date and a date and time: no common time line
             a, b = _as_dt(a), _as_dt(b)
-            if a.tzinfo is None and b.tzinfo is not None:
-                a = a.replace(tzinfo=b.tzinfo)
-            elif b.tzinfo is None and a.tzinfo is not None:
-                b = b.replace(tzinfo=a.tzinfo)
+            if (a.tzinfo is None) != (b.tzinfo is None):
+                return None  # one local, one zoned: undefined
             return a - b
         if ka == kb == "time":
             if (a.tzinfo is None) != (b.tzinfo is None):
                 return None
-            ta, tb = _time_key(a), _time_key(b)
-            ta = ta if a.tzinfo else (a.hour * 3600 + a.minute * 60 + a.second, a.microsecond)
-            tb = tb if b.tzinfo else (b.hour * 3600 + b.minute * 60 + b.second, b.microsecond)
-            return dt.timedelta(seconds=ta[0] - tb[0], microseconds=ta[1] - tb[1])
+            return _time_seconds(a) - _time_seconds(b)
         if kb in ("dtd", "ymd") and ka in ("dt", "date", "time"):
             return _shift(a, b, -1)
     except (OverflowError, decimal.DecimalException):

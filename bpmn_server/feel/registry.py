@@ -12,10 +12,13 @@ from .values import Function
 
 BUILTINS: dict[str, Function] = {}
 _SIGNATURES: dict[str, list[tuple[str, ...]]] = {}
+_MAX_ARGS: dict[str, int] = {}
 
 
-def builtin(name: str, *signatures: tuple[str, ...] | str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register `impl` under a FEEL name with one or more parameter-name signatures (overloads)."""
+def builtin(name: str, *signatures: tuple[str, ...] | str, varargs: bool = False
+            ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register `impl` under a FEEL name with one or more parameter-name signatures (overloads);
+    `varargs`: it also takes any number of positional arguments (`min(1, 2, 3)`)."""
     sigs = [tuple(s.split(",")) if isinstance(s, str) else s for s in signatures]
     sigs = [tuple(p.strip() for p in s if p.strip()) for s in sigs]
 
@@ -23,6 +26,8 @@ def builtin(name: str, *signatures: tuple[str, ...] | str) -> Callable[[Callable
         longest = max(sigs, key=len) if sigs else ()
         BUILTINS[name] = Function(name, longest, impl, variadic=True)
         _SIGNATURES[name] = sigs
+        if not varargs:
+            _MAX_ARGS[name] = len(longest)
         return impl
     return register
 
@@ -46,6 +51,8 @@ def call_function(fn: Function, args: list[Any] | None, named: dict[str, Any] | 
         if args is None:
             return None
     if not fn.variadic and len(args) != len(fn.params):
+        return None
+    if fn.variadic and len(args) > _MAX_ARGS.get(fn.name, len(args)):
         return None
     try:
         return fn.impl(*args)
