@@ -390,7 +390,12 @@ class _Compiler:
         if node[0] == "ut_not":
             inner = self.tests(("ut_list", node[1], node[2]))
             return lambda env, x: _not(inner(env, x))
+        fast = _constant_tests(node[2])
+        if fast is not None:
+            return fast
         tests = [self.positive(t, True) for t in node[2]]
+        if len(tests) == 1:
+            return tests[0]
 
         def run(env: Env, x: Any) -> Any:
             result: Any = False
@@ -404,7 +409,28 @@ class _Compiler:
     def positive(self, node: tuple, unary: bool = False) -> Test:
         if node[0] == "ut_cmp":
             op, f = node[2], self.comp(node[3])
+            c = _literal(node[3])
+            if type(c) is Decimal and op in _CMP:  # `< 5`: compare numbers directly, the common case
+                check = _CMP[op]
+
+                def number(env: Env, x: Any) -> Any:
+                    if type(x) is Decimal:
+                        return check((x > c) - (x < c))
+                    return compare_op(op, x, c)
+                return number
             return lambda env, x: compare_op(op, x, f(env))
+        if node[2][0] == "range" and unary:
+            lo, hi = _literal(node[2][3]), _literal(node[2][4])
+            if type(lo) is Decimal and type(hi) is Decimal:
+                r = Range(lo, hi, node[2][2], node[2][5])
+                lo_ok = (lambda x: x >= lo) if r.start_included else (lambda x: x > lo)
+                hi_ok = (lambda x: x <= hi) if r.end_included else (lambda x: x < hi)
+
+                def between(env: Env, x: Any) -> Any:
+                    if type(x) is Decimal:
+                        return lo_ok(x) and hi_ok(x)
+                    return ops.in_range(x, r)
+                return between
         f, uses_input = self.comp(node[2]), node[3]
         if uses_input:
             def with_input(env: Env, x: Any) -> Any:
@@ -414,6 +440,35 @@ class _Compiler:
         if unary:
             return lambda env, x: test_value(x, f(env.child({"?": x})))
         return lambda env, x: test_value(x, f(env))
+
+
+_NO = object()
+
+
+def _literal(node: tuple) -> Any:
+    """The value of a literal number, string or boolean node (a negated number too), else _NO."""
+    if node[0] in ("num", "str", "bool"):
+        return node[2]
+    if node[0] == "neg" and node[2][0] == "num":
+        return -node[2][2]
+    return _NO
+
+
+def _constant_tests(tests: list[tuple]) -> Test | None:
+    """`"north", "south"`: a set lookup for strings (the most common input entry after comparisons)."""
+    values = [_literal(t[2]) for t in tests if t[0] == "ut_expr"]
+    if len(values) != len(tests) or not values or not all(isinstance(v, str) for v in values):
+        return None
+    members = frozenset(values)
+
+    def one_of(env: Env, x: Any) -> Any:
+        if isinstance(x, str):
+            return x in members
+        result: Any = False
+        for v in values:
+            result = _or(result, ops.equal(x, v))
+        return result
+    return one_of
 
 
 def _is_date(v: Any) -> bool:
