@@ -108,3 +108,42 @@ def test_business_rule_tasks_that_cannot_run_are_refused(api):
                             content_type="application/xml", headers=api._headers())
         assert r.status_code == 422, r.get_json()
         assert words in str(r.get_json()) and "decide" in str(r.get_json())
+
+
+FEEL_GATEWAY = '''<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="http://example.com/bpmn">
+  <bpmn:process id="feel_route" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="gw"/>
+    <bpmn:exclusiveGateway id="gw" default="small"/>
+    <bpmn:sequenceFlow id="big" sourceRef="gw" targetRef="big_task">
+      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">{condition}</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="small" sourceRef="gw" targetRef="small_task"/>
+    <bpmn:userTask id="big_task"/>
+    <bpmn:userTask id="small_task"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="big_task" targetRef="end"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="small_task" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+</bpmn:definitions>
+'''
+
+
+def test_feel_conditions_with_the_equals_prefix(api):
+    xml = FEEL_GATEWAY.replace("{condition}", '= amount &gt; 500 and customer.tier in ("gold", "silver")')
+    deploy(api, ("route.bpmn", xml.encode()))
+    big = api.start("feel_route", {"amount": 800, "customer": {"tier": "gold"}})
+    assert [t["activity"] for t in big["tasks"]] == ["big_task"]
+    small = api.start("feel_route", {"amount": 800, "customer": {"tier": "bronze"}})
+    assert [t["activity"] for t in small["tasks"]] == ["small_task"]
+    unknown = api.start("feel_route", {"customer": {"tier": "gold"}})  # null > 500 is null: not taken
+    assert [t["activity"] for t in unknown["tasks"]] == ["small_task"]
+
+
+def test_feel_syntax_error_in_a_condition_is_a_422_with_its_position(api):
+    body = deploy(api, ("route.bpmn", FEEL_GATEWAY.replace("{condition}", "= amount &gt; (5 +").encode()),
+                  expect=422)
+    [err] = body["errors"]
+    assert err["element"] == "big" and "line 1, column" in err["message"]

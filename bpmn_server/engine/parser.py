@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.specs.defaults import ScriptTask
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import decision_task, implicit, implicit_constructs, multiinstance, sandbox
+from . import decision_task, feel_conditions, implicit, implicit_constructs, multiinstance, sandbox
 from .complex_gateway import ComplexJoin, ComplexJoinParser
 from .errors import BpmnInvalid, BpmnMalformed
 from .expressions import ExpressionError, translate_assignment, translate_expression, translate_timer
@@ -140,7 +140,11 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
                 errors.append(_err(el, problem))
             continue
         try:
-            if name in ("conditionExpression", "completionCondition", "loopCardinality", "activationCondition") \
+            if name == "conditionExpression" and feel_conditions.is_feel(el.text, el.get("language")):
+                el.text, problem = feel_conditions.translate(el.text)
+                if problem:
+                    errors.append(_err(el.getparent(), problem))
+            elif name in ("conditionExpression", "completionCondition", "loopCardinality", "activationCondition") \
                     and el.text:
                 original = el.text.strip()
                 el.text = translate_expression(el.text)

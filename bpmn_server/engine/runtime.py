@@ -16,7 +16,7 @@ from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import sandbox, timers
+from . import feel_conditions, sandbox, timers
 from .errors import StepFailed
 
 SERIALIZER_VERSION = "spiff-3.2.0/1.5"
@@ -33,6 +33,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     time_limit = sandbox.DEFAULT_TIME_LIMIT
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: dict | None = None) -> Any:
+        if expression.startswith(feel_conditions.MARKER):  # a FEEL condition (engine/feel_conditions.py)
+            return feel_conditions.evaluate(expression, {**context, **(external_context or {})})
         namespace = dict(context)
         namespace.update(external_context or {})
         return sandbox.run(expression, namespace, "eval", self.time_limit)
