@@ -116,9 +116,18 @@ class _Compiler:
         name = n[2]
         builtin = BUILTINS.get(name)
 
+        parts = name.split(".") if "." in name else None
+
         def look(env: Env) -> Any:
             v = env.lookup(name)
             if v is MISSING:
+                if parts is not None:  # a known name with a dot ("Person.Gender") not in scope: a path
+                    v = env.lookup(parts[0].strip())
+                    if v is MISSING:
+                        return None
+                    for p in parts[1:]:
+                        v = properties.get(v, p.strip())
+                    return v
                 return builtin
             return v
         return look

@@ -24,15 +24,70 @@ def _int(v: Any) -> int:
     return int(v)
 
 
+_BLOCKS = {"IsBasicLatin": "\\x00-\\x7f", "IsLatin-1Supplement": "\\x80-\\xff", "L": "a-zA-Z\\u00c0-\\u024f",
+           "Lu": "A-Z\\u00c0-\\u00de", "Ll": "a-z\\u00df-\\u00ff", "N": "0-9", "Nd": "0-9",
+           "P": "!-/:-@\\[-`{-~", "Z": " \\u00a0\\u2000-\\u200a\\u2028\\u2029", "Zs": " \\u00a0"}
+_SUBTRACT = re.compile(r"\[([^\[\]]+)-\[([^\[\]]+)\]\]")
+
+
+def _translate(pattern: str, flags: str) -> str:
+    """XPath regular expressions (the flavour FEEL uses) as Python's: `.` never matches a line end, `x` drops
+    whitespace outside classes, `\\p{..}` blocks and class subtraction are spelled out, back-references inside a
+    class are errors."""
+    if "x" in flags:
+        out, in_class = [], False
+        for i, ch in enumerate(pattern):
+            if ch == "[" and (i == 0 or pattern[i - 1] != "\\"):
+                in_class = True
+            elif ch == "]" and in_class:
+                in_class = False
+            if ch.isspace() and not in_class:
+                continue
+            out.append(ch)
+        pattern = "".join(out)
+    pattern = _SUBTRACT.sub(lambda m: f"(?:(?![{m.group(2)}])[{m.group(1)}])", pattern)
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            if nxt in "pP" and pattern[i + 2:i + 3] == "{":
+                end = pattern.index("}", i)
+                block = _BLOCKS[pattern[i + 3:end].strip()]
+                if nxt == "P":
+                    out.append(f"[^{block}]")
+                else:
+                    out.append(block if in_class else f"[{block}]")
+                i = end + 1
+                continue
+            if in_class and nxt.isdigit():
+                raise ValueError("a back-reference inside a character class")
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class:
+            in_class = False
+        elif ch == "." and not in_class and "s" not in flags:
+            out.append("[^\\n\\r]")
+            i += 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 def _regex(pattern: str, flags: Any) -> re.Pattern[str]:
+    if flags is not None and not isinstance(flags, str):
+        raise TypeError("flags must be a string")
+    flags = flags or ""
     f = 0
-    for ch in flags or "":
+    for ch in flags:
         if ch not in "smixq":
             raise ValueError("bad flag")
-        f |= {"s": re.S, "m": re.M, "i": re.I, "x": re.X, "q": 0}[ch]
-    if flags and "q" in flags:
-        pattern = re.escape(pattern)
-    # XPath's character class subtraction and \p{..} classes are rare; Python covers the common syntax.
+        f |= {"s": re.S, "m": re.M, "i": re.I, "x": 0, "q": 0}[ch]
+    pattern = re.escape(pattern) if "q" in flags else _translate(pattern, flags)
     return re.compile(pattern, f)
 
 
