@@ -163,14 +163,30 @@ def _f_coincides(a: Any, b: Any) -> Any:
 @builtin("range", "from")
 def _range(text: Any) -> Any:
     from .api import compile_expression  # a range literal is parsed like any expression
+    from .parser import Parser
     if not isinstance(text, str):
         return None
+    node = Parser(text).expression()
+    if node[0] == "range" and not all(_literal_end(e) for e in (node[3], node[4])):
+        return None  # only literals (and temporal constructors of string literals) may bound it
     v = compile_expression(text).evaluate({})
     if not isinstance(v, Range):
         return None
     for x in (v.start, v.end):
         if x is not None and ops.compare(x, x) is None:
             return None
-    if (v.start is None and not v.start_unbounded) and (v.end is None and not v.end_unbounded):
+    if v.start is None or v.end is None or ops.compare(v.start, v.end) > 0:
         return None
     return v
+
+
+def _literal_end(node: tuple) -> bool:
+    kind = node[0]
+    if kind in ("num", "str", "at"):
+        return True
+    if kind == "neg":
+        return node[2][0] == "num"
+    if kind == "call" and node[2][0] == "name" and node[2][2] in ("date", "time", "date and time", "duration"):
+        style, args = node[3]
+        return style == "pos" and len(args) == 1 and args[0][0] == "str"
+    return False

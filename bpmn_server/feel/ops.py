@@ -143,9 +143,7 @@ def sub(a: Any, b: Any) -> Any:
         if ka == kb == "ymd":
             return YMDuration(a.months - b.months)
         if ka in ("dt", "date") and kb in ("dt", "date"):
-            if ka != kb and "dt" in (ka, kb):
-                return None  # a date and a date and time: no common time line
-            a, b = _as_dt(a), _as_dt(b)
+            a, b = _as_dt(a), _as_dt(b)  # a date is midnight UTC
             if (a.tzinfo is None) != (b.tzinfo is None):
                 return None  # one local, one zoned: undefined
             return a - b
