@@ -147,3 +147,12 @@ def test_feel_syntax_error_in_a_condition_is_a_422_with_its_position(api):
                   expect=422)
     [err] = body["errors"]
     assert err["element"] == "big" and "line 1, column" in err["message"]
+
+
+def test_zeebe_job_worker_business_rule_task_is_an_external_task(api):
+    _process(api, "job", "", '<zeebe:taskDefinition type="DMN"/>')
+    inst = api.start("job", {"amount": 5})
+    r = api.post("/api/external-tasks/fetch-and-lock",
+                 {"worker_id": "w", "topics": [{"name": "DMN", "lock_duration_ms": 30000}], "max_tasks": 1})
+    [task] = r.get_json()["items"]
+    assert task["instance_id"] == inst["id"] and task["activity"] == "decide"

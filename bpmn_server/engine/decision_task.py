@@ -50,8 +50,17 @@ def set_evaluator(fn: Evaluator) -> None:
     _EVALUATOR[:] = [fn]
 
 
+def job_type(el: Any) -> str | None:
+    """Camunda 8: a business rule task with `zeebe:taskDefinition type` is a job for a worker (an external task
+    of that topic), not a decision evaluated here."""
+    ext = el.find(f".//{{{ZEEBE}}}taskDefinition")
+    return ext.get("type") if ext is not None and ext.get("type") else None
+
+
 def check(el: Any) -> str | None:
     """Why this business rule task cannot run here (None: it can)."""
+    if job_type(el):
+        return None
     ext = el.find(f".//{{{ZEEBE}}}calledDecision")
     if ext is not None:
         if not ext.get("decisionId") or not ext.get("resultVariable"):
@@ -132,7 +141,11 @@ class DecisionTaskParser(CamundaTaskParser):
         ext = node.find(f".//{{{ZEEBE}}}calledDecision")
         return (ext.get("decisionId") if ext is not None else node.get(f"{{{CAMUNDA}}}decisionRef")) or ""
 
-    def create_task(self) -> DecisionTask:
+    def create_task(self) -> Any:
+        if job_type(self.node):
+            from .specs import ExternalTask  # late: specs imports the parser classes' modules
+
+            return ExternalTask(self.spec, self.bpmn_id, topic=job_type(self.node), **self.bpmn_attributes)
         problem = check(self.node)
         if problem:
             self.raise_validation_exception(problem)

@@ -12,7 +12,8 @@ MARKER = "#feel:"  # a Python comment: never valid Python on its own, so it cann
 
 
 def is_feel(text: str | None, language: str | None = None) -> bool:
-    return bool(text) and (text.lstrip().startswith("=") or (language or "").strip().lower() == "feel")
+    lang = (language or "").strip().lower()  # "feel", or a FEEL URI such as https://www.omg.org/spec/FEEL/...
+    return bool(text) and (text.lstrip().startswith("=") or lang == "feel" or lang.rstrip("/").endswith("/feel"))
 
 
 def translate(text: str) -> tuple[str, str | None]:

@@ -207,6 +207,8 @@ def _process_meta(proc: etree._Element) -> dict[str, Any]:
             meta["user_tasks"][el.get("id")] = _user_task_meta(el, lanes.get(el.get("id")))
         elif name in ("serviceTask", "sendTask") and el.get(f"{{{CAMUNDA}}}type") == "external":
             meta["external_tasks"][el.get("id")] = el.get(f"{{{CAMUNDA}}}topic")
+        elif name == "businessRuleTask" and decision_task.job_type(el):
+            meta["external_tasks"][el.get("id")] = decision_task.job_type(el)
     meta["message_starts"], meta["signal_starts"] = _event_starts(proc)
     return meta
 
