@@ -87,7 +87,7 @@ def _start_le_end(a: Range, b: Range) -> bool:
 
 
 def _overlaps_before(a: Range, b: Range) -> bool:
-    return _starts_before_start(a, b) and _start_le_end(b, a) and _ends_after_end(b, a)
+    return _starts_before_start(a, b) and _start_le_end(b, a) and not _ends_after_end(a, b)
 
 
 @builtin("overlaps", "range1,range2")

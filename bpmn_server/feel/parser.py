@@ -319,8 +319,13 @@ class Parser:
             k = self.next()
             if k.kind not in ("name", "str", "kw"):
                 self.fail("expected a context key", k)
+            key = k.value
+            if k.kind == "name" and not self.at(":"):  # a key with symbols in it: `{foo+bar: 1}`
+                while self.tok.kind in ("name", "op", "num") and not self.at(":") and self.tok.value not in ",{}[]()":
+                    self.next()
+                key = self.text[k.pos:self.tok.pos].strip()
             self.expect(":")
-            entries.append((k.value, self.expr(0)))
+            entries.append((key, self.expr(0)))
             if not self.at(","):
                 break
             self.next()
