@@ -62,6 +62,8 @@ def compare_op(op: str, a: Any, b: Any) -> bool | None:
 
 
 def unary_range(op: str, v: Any) -> Range:
+    if op in ("=", "!="):
+        return Range(v, v, op == "=", op == "=", op=op)
     if op in ("<", "<="):
         return Range(None, v, False, op == "<=", start_unbounded=True)
     return Range(v, None, op == ">=", False, end_unbounded=True)

@@ -249,11 +249,19 @@ def _sort(lst: Any, precedes: Any = None) -> Any:
 
 @builtin("list replace", "list,position,newItem", "list,match,newItem")
 def _list_replace(lst: Any, where: Any, item: Any) -> Any:
+    if lst is None:
+        return None
     lst = list(lst) if isinstance(lst, list) else [lst]
     if isinstance(where, Function):
         if len(where.params) != 2 and not where.variadic:
             return None
-        return [item if call_function(where, [x, item], None) is True else x for x in lst]
+        out = []
+        for x in lst:
+            hit = call_function(where, [x, item], None)
+            if not isinstance(hit, bool):
+                return None  # the match function must answer true or false
+            out.append(item if hit else x)
+        return out
     if type(where) is not Decimal:
         return None
     p = int(where)

@@ -89,7 +89,7 @@ def equal(a: Any, b: Any) -> bool | None:
             return False
         return a == b
     if ka == "range":
-        return (a.start_included == b.start_included and a.end_included == b.end_included
+        return (a.op == b.op and a.start_included == b.start_included and a.end_included == b.end_included
                 and a.start_unbounded == b.start_unbounded and a.end_unbounded == b.end_unbounded
                 and equal(a.start, b.start) is True and equal(a.end, b.end) is True)
     if ka == "other":
@@ -241,6 +241,9 @@ def _micros(d: dt.timedelta) -> Decimal:
 
 
 def in_range(value: Any, r: Range) -> bool | None:
+    if r.op == "!=":
+        eq = equal(value, r.start)
+        return None if eq is None else not eq
     if not r.start_unbounded:
         c = compare(value, r.start)
         if c is None:

@@ -166,7 +166,7 @@ class Parser:
                 return self.range_rest(p, False, self.expr(0))
             if v == "{":
                 return self.context(p)
-            if v in ("<", "<=", ">", ">="):  # a unary comparison used as a range: `x in < 5` or `[< 5]`
+            if v in COMPARE:  # a unary comparison used as a range: `x in < 5`, `(=10)`
                 return ("oprange", p, v, self.expr(_BP["="]))
             if v == "?":
                 return ("name", p, "?")

@@ -178,8 +178,7 @@ def add_months(value: dt.date, months: int) -> dt.date | None:
 def months_between(a: dt.date, b: dt.date) -> int:
     """Whole months from a to b, as `years and months duration(a, b)`."""
     months = (b.year - a.year) * 12 + b.month - a.month
-    a_rest = (a.day, a.time() if isinstance(a, dt.datetime) else dt.time())
-    b_rest = (b.day, b.time() if isinstance(b, dt.datetime) else dt.time())
+    a_rest, b_rest = a.day, b.day  # whole months by calendar date; the time of day does not count
     if months > 0 and b_rest < a_rest:
         months -= 1
     elif months < 0 and b_rest > a_rest:

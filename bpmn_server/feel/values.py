@@ -39,6 +39,7 @@ class Range:
     end_included: bool
     start_unbounded: bool = False
     end_unbounded: bool = False
+    op: str | None = None  # "=" or "!=": the unary tests `(=10)` and `(!=10)` used as values
 
 
 @dataclass(eq=False, slots=True)
