@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bpmn_server.feel import Budget, Env, FeelError, from_python
+from bpmn_server.feel.types import TYPE_RESOLVER
 from bpmn_server.feel.values import Function
 
+from . import typeref
 from .errors import DecisionError
 from .model import DmnModel
 
@@ -44,6 +46,7 @@ class Evaluation:
                                               bkm.type_ref)
         for svc in model.services.values():
             values[svc.name] = self._service_function(svc.name)
+        values[TYPE_RESOLVER] = lambda v, name: v is not None and typeref.conforms(v, name, model.items, values=False)
 
     def _scope(self, name: str) -> Env:
         d = self.model.decisions[name]

@@ -41,41 +41,39 @@ def normalize(type_ref: str | None, items: dict[str, ItemDef]) -> str | None:
     return _ALIASES.get(t, t)
 
 
-def conforms(v: Any, type_ref: str | None, items: dict[str, ItemDef]) -> bool:
+def conforms(v: Any, type_ref: str | None, items: dict[str, ItemDef], values: bool = True) -> bool:
+    """Does `v` conform to the type? `values`: allowed values count too (`instance of` ignores them)."""
     t = normalize(type_ref, items)
     if t is None or v is None:
         return True
     item = items.get(t)
     if item is not None:
-        return _item_conforms(v, item, items)
+        return _item_conforms(v, item, items, values)
     if t.startswith("list<") and t.endswith(">"):
-        return isinstance(v, list) and all(conforms(x, t[5:-1], items) for x in v)
+        return isinstance(v, list) and all(conforms(x, t[5:-1], items, values) for x in v)
     check = _BUILTIN.get(t)
     return True if check is None else check(v)
 
 
-def _item_conforms(v: Any, item: ItemDef, items: dict[str, ItemDef]) -> bool:
+def _item_conforms(v: Any, item: ItemDef, items: dict[str, ItemDef], values: bool = True) -> bool:
     if item.is_collection:
         if not isinstance(v, list):
             return False
         single = ItemDef(item.name, item.type_ref, False, item.components, item.allowed, item.function)
-        return all(x is None or _item_conforms(x, single, items) for x in v)
+        return all(x is None or _item_conforms(x, single, items, values) for x in v)
     if item.function:
         return isinstance(v, Function)
     if item.components is not None:
         if not isinstance(v, dict):
             return False
-        return all(k in v and (c is None or _component(v[k], c, items)) for k, c in item.components.items())
-    if item.type_ref and not conforms(v, item.type_ref, items):
+        return all(k in v and (c is None or v[k] is None or _item_conforms(v[k], c, items, values))
+                   for k, c in item.components.items())
+    if item.type_ref and not conforms(v, item.type_ref, items, values):
         return False
-    if item.allowed is not None:
+    if item.allowed is not None and values:
         from bpmn_server.feel import Env
         return item.allowed.matches_in(v, Env({})) is True
     return True
-
-
-def _component(v: Any, c: ItemDef, items: dict[str, ItemDef]) -> bool:
-    return v is None or _item_conforms(v, c, items)
 
 
 def is_collection(type_ref: str | None, items: dict[str, ItemDef]) -> bool:

@@ -12,7 +12,7 @@ from . import ops, properties, temporal
 from .builtins import BUILTINS, call_function
 from .errors import FeelError
 from .scope import MISSING, Env
-from .types import instance_of
+from .types import KNOWN_TYPES, TYPE_RESOLVER, instance_of
 from .values import Function, Range
 
 Fn = Callable[[Env], Any]
@@ -225,6 +225,12 @@ class _Compiler:
 
     def c_instof(self, n: tuple) -> Fn:
         fx, typ = self.comp(n[2]), n[3]
+        if len(typ) == 2 and typ[1] not in KNOWN_TYPES:  # a type the model defines (a DMN itemDefinition)
+            def custom(env: Env) -> Any:
+                resolver = env.lookup(TYPE_RESOLVER)
+                v = fx(env)
+                return resolver(v, typ[1]) if resolver is not MISSING else False
+            return custom
         return lambda env: instance_of(fx(env), typ)
 
     def c_if(self, n: tuple) -> Fn:

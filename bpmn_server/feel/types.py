@@ -8,6 +8,9 @@ from typing import Any
 
 from .values import Function, Range, YMDuration
 
+# A scope entry that answers `value instance of NAME` for the types a DMN model defines: (value, name) -> bool.
+TYPE_RESOLVER = "\x00types"
+
 _SIMPLE = {
     "number": lambda v: type(v) is Decimal,
     "string": lambda v: isinstance(v, str),
@@ -42,3 +45,6 @@ def instance_of(v: Any, typ: tuple) -> bool:
         return isinstance(v, Function) and len(v.params) == len(typ[2])
     check = _SIMPLE.get(name)
     return bool(check and check(v))
+
+
+KNOWN_TYPES = frozenset({*_SIMPLE, "Any", "Null"})
