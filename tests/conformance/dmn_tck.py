@@ -45,6 +45,15 @@ class Report:
     outcomes: list[Outcome] = field(default_factory=list)
     seconds: float = 0.0
 
+    def cases(self, level: str) -> tuple[int, int]:
+        """Test cases (a case passes when every result node of it does), as the TCK's published results count."""
+        by_case: dict[tuple[str, str], bool] = {}
+        for o in self.outcomes:
+            if o.level == level:
+                key = (o.folder, o.test.split("/")[0])
+                by_case[key] = by_case.get(key, True) and o.ok
+        return sum(by_case.values()), len(by_case)
+
     def count(self, **where: str) -> tuple[int, int]:
         sel = [o for o in self.outcomes if all(getattr(o, k) == v for k, v in where.items())]
         return sum(o.ok for o in sel), len(sel)
@@ -214,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"           FAIL {o.test}: {o.reason}")
     for level in sorted({o.level for o in report.outcomes}):
         ok, n = report.count(level=level)
-        print(f"{level}: {ok} of {n} ({100 * ok / max(n, 1):.1f}%)")
+        c_ok, c_n = report.cases(level)
+        print(f"{level}: {ok} of {n} results ({100 * ok / max(n, 1):.1f}%), {c_ok} of {c_n} test cases")
     ok, n = len([o for o in report.outcomes if o.ok]), len(report.outcomes)
     print(f"total: {ok} of {n} ({100 * ok / max(n, 1):.1f}%) in {report.seconds:.1f} s")
     return 0
