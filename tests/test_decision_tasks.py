@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.dmn.bpmn import rule_task_process
@@ -156,3 +158,15 @@ def test_zeebe_job_worker_business_rule_task_is_an_external_task(api):
                  {"worker_id": "w", "topics": [{"name": "DMN", "lock_duration_ms": 30000}], "max_tasks": 1})
     [task] = r.get_json()["items"]
     assert task["instance_id"] == inst["id"] and task["activity"] == "decide"
+
+
+def test_feel_timer_duration(api):
+    from tests.client import DIAGRAMS
+
+    xml = (DIAGRAMS / "timer_catch.bpmn").read_bytes().replace(b"${wait}", b'= duration("PT" + string(hours) + "H")')
+    deploy(api, ("timer.bpmn", xml))
+    inst = api.start("timer_catch", {"hours": 3})
+    [waiting] = [w for w in inst["waiting"] if w["type"] == "timer"]
+    started = dt.datetime.fromisoformat(inst["started_at"].replace("Z", "+00:00"))
+    due = dt.datetime.fromisoformat(waiting["due_at"].replace("Z", "+00:00"))
+    assert dt.timedelta(hours=2, minutes=59) < due - started < dt.timedelta(hours=3, minutes=1)

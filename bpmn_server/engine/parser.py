@@ -151,6 +151,10 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
                 problem = sandbox.check(el.text, "eval")
                 if problem:
                     errors.append(_err(el.getparent(), f"expression {original!r} does not compile: {problem}"))
+            elif name in ("timeDuration", "timeDate", "timeCycle") and feel_conditions.is_feel(el.text):
+                el.text, problem = feel_conditions.translate(el.text, value=True)
+                if problem:
+                    errors.append(_err(el.getparent().getparent(), problem))
             elif name in ("timeDuration", "timeDate", "timeCycle") and el.text:
                 original = el.text.strip()
                 el.text = translate_timer(el.text)

@@ -33,7 +33,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     time_limit = sandbox.DEFAULT_TIME_LIMIT
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: dict | None = None) -> Any:
-        if expression.startswith(feel_conditions.MARKER):  # a FEEL condition (engine/feel_conditions.py)
+        if feel_conditions.is_stored(expression):  # a FEEL condition (engine/feel_conditions.py)
             return feel_conditions.evaluate(expression, {**context, **(external_context or {})})
         namespace = dict(context)
         namespace.update(external_context or {})
