@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .values import YMDuration
 
+_DATE_TIME_START = re.compile(r"-?\d{4,9}-\d\d-\d\dT")
 _DATE = re.compile(r"(-?\d{4,9})-(\d\d)-(\d\d)$")
 _TIME = re.compile(r"(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d(?::\d\d)?|@[A-Za-z0-9_/+\-]+)?$")
 _DURATION = re.compile(r"(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d*)?)S)?)?$")
@@ -62,7 +63,7 @@ def parse_time(text: str) -> dt.time | None:
 
 
 def parse_datetime(text: str) -> dt.datetime | dt.date | None:
-    if "T" not in text:
+    if not _DATE_TIME_START.match(text):
         d = parse_date(text)
         return dt.datetime(d.year, d.month, d.day) if d else None
     ds, ts = text.split("T", 1)
@@ -99,7 +100,7 @@ def parse_temporal(text: str) -> Any:
     """What `@"..."` means: a duration, a date and time, a date or a time, judged by the string's form."""
     if text.startswith(("P", "-P")):
         return parse_duration(text)
-    if "T" in text:
+    if _DATE_TIME_START.match(text):
         return parse_datetime(text)
     if _DATE.match(text):
         return parse_date(text)
