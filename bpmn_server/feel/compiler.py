@@ -11,12 +11,13 @@ from typing import Any
 from . import ops, properties, temporal
 from .builtins import BUILTINS, call_function
 from .errors import FeelError
+from .logic import and3, compare_op, index_of, is_date, or3, unary_range
 from .scope import MISSING, Env
 from .types import KNOWN_TYPES, TYPE_RESOLVER, instance_of
+from .unary import Test, UnaryCompiler
 from .values import Function, Range
 
 Fn = Callable[[Env], Any]
-Test = Callable[[Env, Any], Any]
 
 
 def compile_node(node: tuple, text: str) -> Fn:
@@ -27,68 +28,7 @@ def compile_tests(node: tuple, text: str) -> Test:
     return _Compiler(text).tests(node)
 
 
-def _and(a: Any, b: Any) -> bool | None:
-    if a is False or b is False:
-        return False
-    if a is True and b is True:
-        return True
-    return None
-
-
-def _or(a: Any, b: Any) -> bool | None:
-    if a is True or b is True:
-        return True
-    if a is False and b is False:
-        return False
-    return None
-
-
-def _not(v: Any) -> bool | None:
-    return (not v) if isinstance(v, bool) else None
-
-
-_CMP = {
-    "<": lambda c: c < 0, "<=": lambda c: c <= 0, ">": lambda c: c > 0, ">=": lambda c: c >= 0,
-}
-
-
-def compare_op(op: str, a: Any, b: Any) -> bool | None:
-    if op == "=":
-        return ops.equal(a, b)
-    if op == "!=":
-        return _not(ops.equal(a, b))
-    c = ops.compare(a, b)
-    return None if c is None else _CMP[op](c)
-
-
-def unary_range(op: str, v: Any) -> Range:
-    if op in ("=", "!="):
-        return Range(v, v, op == "=", op == "=", op=op)
-    if op in ("<", "<="):
-        return Range(None, v, False, op == "<=", start_unbounded=True)
-    return Range(v, None, op == ">=", False, end_unbounded=True)
-
-
-def test_value(value: Any, r: Any, is_list_test: bool = True) -> bool | None:
-    """Does `value` satisfy a positive unary test whose expression evaluated to `r`?"""
-    if isinstance(r, Range):
-        return ops.in_range(value, r)
-    if isinstance(r, list) and is_list_test:
-        seen_null = False
-        for item in r:
-            res = ops.in_range(value, item) if isinstance(item, Range) else ops.equal(value, item)
-            if res is True:
-                return True
-            seen_null = seen_null or res is None
-        if isinstance(value, list) and ops.equal(value, r) is True:
-            return True
-        return None if seen_null and not r else False
-    if isinstance(r, bool) and not isinstance(value, bool):
-        return r
-    return ops.equal(value, r)
-
-
-class _Compiler:
+class _Compiler(UnaryCompiler):
     def __init__(self, text: str):
         self.text = text
 
@@ -188,7 +128,7 @@ class _Compiler:
             a = fa(env)
             if a is False:
                 return False
-            return _and(a if isinstance(a, bool) else None, fb(env))
+            return and3(a if isinstance(a, bool) else None, fb(env))
         return f
 
     def c_or(self, n: tuple) -> Fn:
@@ -198,7 +138,7 @@ class _Compiler:
             a = fa(env)
             if a is True:
                 return True
-            return _or(a if isinstance(a, bool) else None, fb(env))
+            return or3(a if isinstance(a, bool) else None, fb(env))
         return f
 
     def c_between(self, n: tuple) -> Fn:
@@ -206,7 +146,7 @@ class _Compiler:
 
         def f(env: Env) -> Any:
             x = fx(env)
-            return _and(compare_op(">=", x, flo(env)), compare_op("<=", x, fhi(env)))
+            return and3(compare_op(">=", x, flo(env)), compare_op("<=", x, fhi(env)))
         return f
 
     def c_in(self, n: tuple) -> Fn:
@@ -217,7 +157,7 @@ class _Compiler:
             x = fx(env)
             result: Any = False
             for t in tests:
-                result = _or(result, t(env, x))
+                result = or3(result, t(env, x))
                 if result is True:
                     return True
             return result
@@ -244,7 +184,7 @@ class _Compiler:
 
             def rng(env: Env) -> Any:
                 a, b = fa(env), fb(env)
-                if _is_date(a) and _is_date(b):  # `for d in date1..date2`: one item per day
+                if is_date(a) and is_date(b):  # `for d in date1..date2`: one item per day
                     n = (b - a).days
                     env.budget.size(abs(n) + 1)
                     step = 1 if n >= 0 else -1
@@ -387,7 +327,7 @@ class _Compiler:
                     scope.vars.setdefault("item", item)
                 r = ff(scope)
                 if isinstance(r, Decimal) and i == 0:
-                    return _index(lst, r)
+                    return index_of(lst, r)
                 if r is True:
                     out.append(item)
             return out
@@ -401,103 +341,3 @@ class _Compiler:
         return path
 
     # -- unary tests
-    def tests(self, node: tuple) -> Test:
-        if node[0] == "ut_any":
-            return lambda env, x: True
-        if node[0] == "ut_not":
-            inner = self.tests(("ut_list", node[1], node[2]))
-            return lambda env, x: _not(inner(env, x))
-        fast = _constant_tests(node[2])
-        if fast is not None:
-            return fast
-        tests = [self.positive(t, True) for t in node[2]]
-        if len(tests) == 1:
-            return tests[0]
-
-        def run(env: Env, x: Any) -> Any:
-            result: Any = False
-            for t in tests:
-                result = _or(result, t(env, x))
-                if result is True:
-                    return True
-            return result
-        return run
-
-    def positive(self, node: tuple, unary: bool = False) -> Test:
-        if node[0] == "ut_cmp":
-            op, f = node[2], self.comp(node[3])
-            c = _literal(node[3])
-            if type(c) is Decimal and op in _CMP:  # `< 5`: compare numbers directly, the common case
-                check = _CMP[op]
-
-                def number(env: Env, x: Any) -> Any:
-                    if type(x) is Decimal:
-                        return check((x > c) - (x < c))
-                    return compare_op(op, x, c)
-                return number
-            return lambda env, x: compare_op(op, x, f(env))
-        if node[2][0] == "range" and unary:
-            lo, hi = _literal(node[2][3]), _literal(node[2][4])
-            if type(lo) is Decimal and type(hi) is Decimal:
-                r = Range(lo, hi, node[2][2], node[2][5])
-                lo_ok = (lambda x: x >= lo) if r.start_included else (lambda x: x > lo)
-                hi_ok = (lambda x: x <= hi) if r.end_included else (lambda x: x < hi)
-
-                def between(env: Env, x: Any) -> Any:
-                    if type(x) is Decimal:
-                        return lo_ok(x) and hi_ok(x)
-                    return ops.in_range(x, r)
-                return between
-        f, uses_input = self.comp(node[2]), node[3]
-        if uses_input:
-            def with_input(env: Env, x: Any) -> Any:
-                r = f(env.child({"?": x}))
-                return r if isinstance(r, bool) else test_value(x, r)
-            return with_input
-        if unary:
-            return lambda env, x: test_value(x, f(env.child({"?": x})))
-        return lambda env, x: test_value(x, f(env))
-
-
-_NO = object()
-
-
-def _literal(node: tuple) -> Any:
-    """The value of a literal number, string or boolean node (a negated number too), else _NO."""
-    if node[0] in ("num", "str", "bool"):
-        return node[2]
-    if node[0] == "neg" and node[2][0] == "num":
-        return -node[2][2]
-    return _NO
-
-
-def _constant_tests(tests: list[tuple]) -> Test | None:
-    """`"north", "south"`: a set lookup for strings (the most common input entry after comparisons)."""
-    values = [_literal(t[2]) for t in tests if t[0] == "ut_expr"]
-    if len(values) != len(tests) or not values or not all(isinstance(v, str) for v in values):
-        return None
-    members = frozenset(values)
-
-    def one_of(env: Env, x: Any) -> Any:
-        if isinstance(x, str):
-            return x in members
-        result: Any = False
-        for v in values:
-            result = _or(result, ops.equal(x, v))
-        return result
-    return one_of
-
-
-def _is_date(v: Any) -> bool:
-    return isinstance(v, dt.date) and not isinstance(v, dt.datetime)
-
-
-def _index(lst: list, r: Decimal) -> Any:
-    if r % 1:
-        return None
-    i = int(r)
-    if i > 0 and i <= len(lst):
-        return lst[i - 1]
-    if i < 0 and -i <= len(lst):
-        return lst[i]
-    return None
