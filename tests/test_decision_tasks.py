@@ -170,3 +170,16 @@ def test_feel_timer_duration(api):
     started = dt.datetime.fromisoformat(inst["started_at"].replace("Z", "+00:00"))
     due = dt.datetime.fromisoformat(waiting["due_at"].replace("Z", "+00:00"))
     assert dt.timedelta(hours=2, minutes=59) < due - started < dt.timedelta(hours=3, minutes=1)
+
+
+def test_feel_assignee(api):
+    xml = rule_task_process("assign", 'camunda:decisionRef="approve" camunda:resultVariable="res" '
+                                      'camunda:mapDecisionResult="singleEntry"')
+    xml = xml.replace(b'<bpmn:userTask id="review" name="Review"/>',
+                      b'<bpmn:userTask id="review" name="Review" camunda:assignee="= lower case(owner)"/>')
+    deploy(api, ("approve.dmn", ONE_RULE), ("assign.bpmn", xml))
+    inst = api.start("assign", {"amount": 5, "owner": "ALICE"})
+    assert [t["assignee"] for t in inst["tasks"]] == ["alice"]
+    bad = xml.replace(b"= lower case(owner)", b"= lower case(owner")
+    body = deploy(api, ("bad.bpmn", bad.replace(b'id="assign"', b'id="assign2"')), expect=422)
+    assert "camunda:assignee" in body["errors"][0]["message"] and body["errors"][0]["element"] == "review"

@@ -134,6 +134,13 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
         if name in UNSUPPORTED and etree.QName(el.tag).namespace == BPMN and not implicit.complex_join_ok(el):
             errors.append(_err(el if el.get("id") else el.getparent(), UNSUPPORTED[name]))
             continue
+        if name == "userTask":
+            for attr_name in ("assignee", "candidateGroups", "candidateUsers", "dueDate", "priority"):
+                value = el.get(f"{{{CAMUNDA}}}{attr_name}")
+                if feel_conditions.is_feel(value):
+                    problem = feel_conditions.translate(value, value=True)[1]
+                    if problem:
+                        errors.append(_err(el, f"camunda:{attr_name}: {problem}"))
         if name == "businessRuleTask" and etree.QName(el.tag).namespace == BPMN:
             problem = decision_task.check(el)  # runs when it calls a deployed DMN decision
             if problem:
@@ -181,7 +188,10 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
 
 def _user_task_meta(el: etree._Element, lane: str | None) -> dict[str, Any]:
     def attr(name: str) -> str | None:
-        return translate_assignment(el.get(f"{{{CAMUNDA}}}{name}"))
+        value = el.get(f"{{{CAMUNDA}}}{name}")
+        if feel_conditions.is_feel(value):  # `= starter`: FEEL, checked in _translate
+            return feel_conditions.translate(value, value=True)[0]
+        return translate_assignment(value)
 
     return {
         "name": el.get("name") or el.get("id"),
