@@ -35,7 +35,7 @@ class Evaluation:
         self.model = model
         self.strict = strict
         self.memo: dict[str, Any] = dict(preset or {})
-        boxed = model.boxed  # type: ignore[attr-defined]
+        boxed = model.boxed
         values = {k: from_python(v) for k, v in variables.items()}
         for name, type_ref in model.inputs.items():
             if name in values:
@@ -64,7 +64,7 @@ class Evaluation:
             if d is None:
                 raise DecisionError(f"decision {name!r} does not exist", name)
             v = d.logic(self._scope(name)) if d.logic else None
-            v = self.model.boxed.coerce(v, d.type_ref)  # type: ignore[attr-defined]
+            v = self.model.boxed.coerce(v, d.type_ref)
         except DecisionError:
             if self.strict:
                 raise
@@ -105,7 +105,7 @@ def evaluate(model: DmnModel, key: str, variables: dict[str, Any], strict: bool 
         if strict:
             raise
         return DecisionResult(d.id, d.name, None)
-    value = model.boxed.coerce(value, d.type_ref)  # type: ignore[attr-defined]
+    value = model.boxed.coerce(value, d.type_ref)
     ev.memo[d.name] = value
     return DecisionResult(d.id, d.name, value, ids, rows, inputs)
 

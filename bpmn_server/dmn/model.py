@@ -60,6 +60,7 @@ class DmnModel:
     services: dict[str, Service] = field(default_factory=dict)
     items: dict[str, ItemDef] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)  # element id -> name
+    boxed: Any = None  # the model's compiler (boxed.Boxed): typeRef coercion and BKM functions at evaluation
 
     def decision(self, key: str) -> Decision | None:
         """By id (the deployment key) or by name."""

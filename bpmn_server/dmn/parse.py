@@ -122,7 +122,7 @@ def load(data: bytes, lenient: bool = False) -> DmnModel:
         elif kind == "import":
             raise DmnModelError("imported models are not supported", el.get("name") or "import", el.sourceline)
     _resolve(model)
-    model.boxed = boxed  # type: ignore[attr-defined]
+    model.boxed = boxed
     return model
 
 
