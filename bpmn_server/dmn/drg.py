@@ -84,9 +84,17 @@ class Evaluation:
         svc = self.model.services[name]
         variables = {k: args.get(k) for k in svc.input_data}
         preset = {k: args.get(k) for k in svc.input_decisions}
+        types = {**{k: self.model.inputs.get(k) for k in svc.input_data},
+                 **{k: self.model.decisions[k].type_ref for k in svc.input_decisions if k in self.model.decisions}}
+        for values in (variables, preset):
+            for k, v in values.items():
+                values[k] = typeref.coerce(v, types.get(k), self.model.items)
+                if v is not None and values[k] is None:
+                    return None  # an argument of the wrong type: the invocation fails
         inner = Evaluation(self.model, variables, self.strict, self.base.budget, preset)
         results = {o: inner.decision(o) for o in svc.outputs}
-        return next(iter(results.values())) if len(results) == 1 else results
+        value = next(iter(results.values())) if len(results) == 1 else results
+        return self.model.boxed.coerce(value, svc.type_ref)
 
 
 def evaluate(model: DmnModel, key: str, variables: dict[str, Any], strict: bool = True,

@@ -48,6 +48,7 @@ class Service:
     input_decisions: list[str]
     input_data: list[str]
     encapsulated: list[str]
+    type_ref: str | None = None
 
 
 @dataclass

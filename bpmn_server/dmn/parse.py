@@ -118,7 +118,7 @@ def load(data: bytes, lenient: bool = False) -> DmnModel:
             model.services[name] = Service(
                 eid or name, name, [_href(x) for x in kids(el, "outputDecision")],
                 [_href(x) for x in kids(el, "inputDecision")], [_href(x) for x in kids(el, "inputData")],
-                [_href(x) for x in kids(el, "encapsulatedDecision")])
+                [_href(x) for x in kids(el, "encapsulatedDecision")], type_ref)
         elif kind == "import":
             raise DmnModelError("imported models are not supported", el.get("name") or "import", el.sourceline)
     _resolve(model)

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.skipif(not dmn_tck.DEFAULT_CASES.is_dir(),
 
 # Raise these when the engine gets better; never lower them.
 LEVEL_2 = 126  # every result node of level 2 (116 upstream test cases)
-LEVEL_3 = 3165
+LEVEL_3 = 3167
 
 
 @pytest.fixture(scope="module")
