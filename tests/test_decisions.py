@@ -148,3 +148,41 @@ def test_runaway_for_loop_stops_with_a_clear_error(api):
     deploy(api, ("loop.dmn", literal("loop", "for i in 1..100000000 return for j in 1..100000000 return i * j")))
     body = evaluate(api, "loop", {}, expect=422)
     assert "exceeded" in body["detail"] or "beyond" in body["detail"]
+
+
+DRG = b'''<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" id="drg" name="drg" namespace="http://x">
+  <inputData id="i_income" name="Monthly Income"><variable name="Monthly Income" typeRef="number"/></inputData>
+  <businessKnowledgeModel id="bkm_rate" name="Rate">
+    <encapsulatedLogic><formalParameter name="score" typeRef="number"/>
+      <literalExpression><text>if score &gt; 700 then 0.03 else 0.07</text></literalExpression></encapsulatedLogic>
+  </businessKnowledgeModel>
+  <decision id="yearly" name="Yearly Income">
+    <variable name="Yearly Income" typeRef="number"/>
+    <informationRequirement><requiredInput href="#i_income"/></informationRequirement>
+    <literalExpression><text>Monthly Income * 12</text></literalExpression>
+  </decision>
+  <decision id="offer" name="Offer">
+    <informationRequirement><requiredDecision href="#yearly"/></informationRequirement>
+    <knowledgeRequirement><requiredKnowledge href="#bkm_rate"/></knowledgeRequirement>
+    <context>
+      <contextEntry><variable name="limit"/><literalExpression><text>Yearly Income * 0.5</text></literalExpression></contextEntry>
+      <contextEntry><variable name="rate"/><literalExpression><text>Rate(score)</text></literalExpression></contextEntry>
+    </context>
+  </decision>
+</definitions>
+'''
+
+
+def test_requirements_graph_with_a_business_knowledge_model(api):
+    body = deploy(api, ("drg.dmn", DRG))
+    assert sorted(d["key"] for d in body["decision_definitions"]) == ["offer", "yearly"]
+    out = evaluate(api, "offer", {"Monthly Income": 3000, "score": 720})
+    assert out["result"] == [{"Offer": {"limit": 18000, "rate": 0.03}}]
+    assert evaluate(api, "yearly", {"Monthly Income": 1000.5})["result"] == [{"Yearly Income": 12006}]
+
+
+def test_a_reference_to_a_missing_element_is_refused(api):
+    bad = DRG.replace(b'href="#yearly"', b'href="#nowhere"')
+    body = deploy(api, ("drg.dmn", bad), expect=422)
+    assert "nowhere" in body["detail"] and body["errors"][0]["element"] == "Offer"
