@@ -166,8 +166,10 @@ DRG = b'''<?xml version="1.0" encoding="UTF-8"?>
     <informationRequirement><requiredDecision href="#yearly"/></informationRequirement>
     <knowledgeRequirement><requiredKnowledge href="#bkm_rate"/></knowledgeRequirement>
     <context>
-      <contextEntry><variable name="limit"/><literalExpression><text>Yearly Income * 0.5</text></literalExpression></contextEntry>
-      <contextEntry><variable name="rate"/><literalExpression><text>Rate(score)</text></literalExpression></contextEntry>
+      <contextEntry><variable name="limit"/>
+        <literalExpression><text>Yearly Income * 0.5</text></literalExpression></contextEntry>
+      <contextEntry><variable name="rate"/>
+        <literalExpression><text>Rate(score)</text></literalExpression></contextEntry>
     </context>
   </decision>
 </definitions>
