@@ -19,6 +19,7 @@ from .throttle import BadTokenThrottle
 PERMISSIONS: dict[str, set[str]] = {
     "definitions.read": {"analyst", "auditor", "operator"},
     "definitions.deploy": {"analyst"},
+    "decisions.evaluate": {"analyst"},
     "instances.start": {"analyst", "operator"},
     "instances.read": {"analyst", "operator", "auditor"},
     "instances.manage": {"analyst"},

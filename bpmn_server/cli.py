@@ -36,7 +36,7 @@ def deploy_files(paths: list[Path], actor: str = "system", note: str | None = No
     lines = []
     for upload in uploads:
         result = deployments.deploy([upload], actor, note)
-        for d in result.definitions:
+        for d in [*result.definitions, *result.decisions]:
             lines.append(f"{upload.filename}: {d.key} v{d.version}{'' if result.created else ' (unchanged)'}")
     return lines
 
@@ -131,7 +131,7 @@ def serve(host: str, port: int, workers: int, threads: int, examples: bool) -> N
     if examples:
         folder = EXAMPLES if EXAMPLES.is_dir() else Path.cwd() / "processes"
         with app.app_context():
-            for line in deploy_files(sorted(folder.glob("*.bpmn")), note="examples"):
+            for line in deploy_files(sorted([*folder.glob("*.dmn"), *folder.glob("*.bpmn")]), note="examples"):
                 click.echo(f"deployed {line}")
     from gunicorn.app.base import BaseApplication
 

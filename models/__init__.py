@@ -1,6 +1,7 @@
 """SQLAlchemy models. Query rows (tasks, timers, events) are derived data; `Instance.state` is the truth."""
 
 from .base import db, new_id, utcnow
+from .decision import DecisionDefinition
 from .definition import Definition, Deployment
 from .event import Event
 from .external_task import ExternalTask
@@ -12,4 +13,5 @@ from .timer import Timer
 from .user import User
 
 __all__ = ["db", "new_id", "utcnow", "Definition", "Deployment", "Event", "Incident", "Instance",
-           "Task", "TaskCandidate", "Timer", "User", "Subscription", "CorrelationKey", "ExternalTask"]
+           "Task", "TaskCandidate", "Timer", "User", "Subscription", "CorrelationKey", "ExternalTask",
+           "DecisionDefinition"]

@@ -6,6 +6,7 @@ from flask import Flask
 
 from . import (
     camunda,
+    decisions,
     definitions,
     external_tasks,
     history,
@@ -22,7 +23,7 @@ from . import (
 
 def register(app: Flask) -> None:
     for module in (definitions, instances, tasks, timers, history, users, ops, metrics, incidents, messages,
-                   external_tasks, camunda):
+                   external_tasks, decisions, camunda):
         app.register_blueprint(module.bp)
     from .. import web  # the web pages under /ui: one more client of the services
 

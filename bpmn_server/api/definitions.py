@@ -38,6 +38,8 @@ def create_deployment() -> Any:
     data = {"id": result.deployment.id, "created_at": result.deployment.created_at,
             "created_by": result.deployment.created_by, "note": result.deployment.note,
             "definitions": result.definitions}
+    if result.decisions:  # .dmn files: their decisions, versioned like processes
+        data["decision_definitions"] = result.decisions
     return data, 201 if result.created else 200
 
 

@@ -104,6 +104,7 @@ class DeploymentSchema(Schema):
     created_by = fields.String()
     note = fields.String(allow_none=True)
     definitions = fields.List(fields.Nested(DefinitionSchema))
+    decision_definitions = fields.List(fields.Nested(DefinitionSchema))
 
 
 class DefinitionQuery(ListQuery):

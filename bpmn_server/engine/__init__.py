@@ -16,6 +16,8 @@ from . import facts as _facts
 from . import runtime as _runtime
 from . import sandbox
 from . import timers as _timers
+from .decision_task import DecisionCall, DecisionOutcome, DecisionTaskError
+from .decision_task import set_evaluator as set_decision_evaluator
 from .errors import BpmnInvalid, BpmnMalformed, StepFailed
 from .facts import Facts, OpenTask, WaitingEvent, plain
 from .parser import ParsedProcess, build_processes, parse_xml
@@ -25,7 +27,8 @@ Workflow = Any  # an opaque SpiffWorkflow BpmnWorkflow
 
 __all__ = ["BpmnInvalid", "BpmnMalformed", "StepFailed", "Facts", "OpenTask", "WaitingEvent", "ParsedProcess",
            "SERIALIZER_VERSION", "plain", "parse_definitions", "bundle", "start", "load", "dump", "run",
-           "derive", "complete_task", "fire_timer", "evaluate", "set_limits", "now_marker", "cancel"]
+           "derive", "complete_task", "fire_timer", "evaluate", "set_limits", "now_marker", "cancel",
+           "DecisionCall", "DecisionOutcome", "DecisionTaskError", "set_decision_evaluator"]
 
 
 def parse_definitions(data: bytes, filename: str, find_called: Callable[[str], bytes | None]) -> list[ParsedProcess]:

@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.specs.defaults import ScriptTask
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import implicit, implicit_constructs, multiinstance, sandbox
+from . import decision_task, feel_conditions, implicit, implicit_constructs, multiinstance, sandbox
 from .complex_gateway import ComplexJoin, ComplexJoinParser
 from .errors import BpmnInvalid, BpmnMalformed
 from .expressions import ExpressionError, translate_assignment, translate_expression, translate_timer
@@ -38,7 +38,6 @@ UNSUPPORTED = {
     "complexGateway": "complex gateways run as splits (one incoming, several outgoing flows) or as joins with an "
                       "activationCondition",
     "compensateEventDefinition": "compensation events are not supported",
-    "businessRuleTask": "business rule tasks (DMN) are not supported yet",
     "linkEventDefinition": "link events are not supported",
     "adHocSubProcess": "ad-hoc subprocesses are not supported (no completion condition fails at run time)",
     "complexBehaviorDefinition": "multi-instance complex behavior (events thrown per instance) is not supported",
@@ -54,7 +53,9 @@ class _CamundaScriptTaskParser(CamundaTaskParser, ScriptTaskParser):
 class _Parser(ServerParser):
     OVERRIDE_PARSER_CLASSES = {**ServerParser.OVERRIDE_PARSER_CLASSES,
                                full_tag("scriptTask"): (_CamundaScriptTaskParser, ScriptTask),
-                               full_tag("complexGateway"): (ComplexJoinParser, ComplexJoin)}
+                               full_tag("complexGateway"): (ComplexJoinParser, ComplexJoin),
+                               full_tag("businessRuleTask"): (decision_task.DecisionTaskParser,
+                                                              decision_task.DecisionTask)}
 
 
 @dataclass
@@ -133,14 +134,34 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
         if name in UNSUPPORTED and etree.QName(el.tag).namespace == BPMN and not implicit.complex_join_ok(el):
             errors.append(_err(el if el.get("id") else el.getparent(), UNSUPPORTED[name]))
             continue
+        if name == "userTask":
+            for attr_name in ("assignee", "candidateGroups", "candidateUsers", "dueDate", "priority"):
+                value = el.get(f"{{{CAMUNDA}}}{attr_name}")
+                if feel_conditions.is_feel(value):
+                    problem = feel_conditions.translate(value, value=True)[1]
+                    if problem:
+                        errors.append(_err(el, f"camunda:{attr_name}: {problem}"))
+        if name == "businessRuleTask" and etree.QName(el.tag).namespace == BPMN:
+            problem = decision_task.check(el)  # runs when it calls a deployed DMN decision
+            if problem:
+                errors.append(_err(el, problem))
+            continue
         try:
-            if name in ("conditionExpression", "completionCondition", "loopCardinality", "activationCondition") \
+            if name == "conditionExpression" and feel_conditions.is_feel(el.text, el.get("language")):
+                el.text, problem = feel_conditions.translate(el.text)
+                if problem:
+                    errors.append(_err(el.getparent(), problem))
+            elif name in ("conditionExpression", "completionCondition", "loopCardinality", "activationCondition") \
                     and el.text:
                 original = el.text.strip()
                 el.text = translate_expression(el.text)
                 problem = sandbox.check(el.text, "eval")
                 if problem:
                     errors.append(_err(el.getparent(), f"expression {original!r} does not compile: {problem}"))
+            elif name in ("timeDuration", "timeDate", "timeCycle") and feel_conditions.is_feel(el.text):
+                el.text, problem = feel_conditions.translate(el.text, value=True)
+                if problem:
+                    errors.append(_err(el.getparent().getparent(), problem))
             elif name in ("timeDuration", "timeDate", "timeCycle") and el.text:
                 original = el.text.strip()
                 el.text = translate_timer(el.text)
@@ -167,7 +188,10 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
 
 def _user_task_meta(el: etree._Element, lane: str | None) -> dict[str, Any]:
     def attr(name: str) -> str | None:
-        return translate_assignment(el.get(f"{{{CAMUNDA}}}{name}"))
+        value = el.get(f"{{{CAMUNDA}}}{name}")
+        if feel_conditions.is_feel(value):  # `= starter`: FEEL, checked in _translate
+            return feel_conditions.translate(value, value=True)[0]
+        return translate_assignment(value)
 
     return {
         "name": el.get("name") or el.get("id"),
@@ -197,6 +221,8 @@ def _process_meta(proc: etree._Element) -> dict[str, Any]:
             meta["user_tasks"][el.get("id")] = _user_task_meta(el, lanes.get(el.get("id")))
         elif name in ("serviceTask", "sendTask") and el.get(f"{{{CAMUNDA}}}type") == "external":
             meta["external_tasks"][el.get("id")] = el.get(f"{{{CAMUNDA}}}topic")
+        elif name == "businessRuleTask" and decision_task.job_type(el):
+            meta["external_tasks"][el.get("id")] = decision_task.job_type(el)
     meta["message_starts"], meta["signal_starts"] = _event_starts(proc)
     return meta
 

@@ -16,7 +16,7 @@ from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import sandbox, timers
+from . import feel_conditions, sandbox, timers
 from .errors import StepFailed
 
 SERIALIZER_VERSION = "spiff-3.2.0/1.5"
@@ -33,6 +33,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     time_limit = sandbox.DEFAULT_TIME_LIMIT
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: dict | None = None) -> Any:
+        if feel_conditions.is_stored(expression):  # a FEEL condition (engine/feel_conditions.py)
+            return feel_conditions.evaluate(expression, {**context, **(external_context or {})})
         namespace = dict(context)
         namespace.update(external_context or {})
         return sandbox.run(expression, namespace, "eval", self.time_limit)
@@ -127,6 +129,18 @@ def _sandbox_cause(exc: BaseException) -> BaseException | None:
     return None
 
 
+def _decision_cause(exc: BaseException) -> BaseException | None:
+    """A business rule task's own error (engine/decision_task.py) anywhere in the chain of causes."""
+    from .decision_task import DecisionTaskError
+
+    current: BaseException | None = exc
+    for _ in range(10):
+        if current is None or isinstance(current, DecisionTaskError):
+            return current
+        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
+    return None
+
+
 def _failure(exc: Exception) -> StepFailed:
     task = getattr(exc, "task", None)
     # WorkflowTaskException carries the task; a plain WorkflowException (e.g. "no conditions
@@ -134,6 +148,9 @@ def _failure(exc: Exception) -> StepFailed:
     spec = task.task_spec if task is not None else getattr(exc, "task_spec", None)
     activity = getattr(spec, "bpmn_id", None)
     inner = _sandbox_cause(exc)
+    decision = _decision_cause(exc)
+    if decision is not None:
+        return StepFailed(activity, "decision", str(decision))
     if isinstance(inner, sandbox.SandboxViolation):
         kind = "sandbox"
     elif isinstance(inner, sandbox.ScriptTimeout):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -14,7 +14,7 @@ from models import Definition, Deployment, db
 
 from .. import engine
 from ..exceptions import Invalid, NotFound
-from . import history
+from . import decisions, history
 from .pagination import Page, page
 from .tx import transactional
 
@@ -30,6 +30,7 @@ class DeployResult:
     deployment: Deployment
     definitions: list[Definition]
     created: bool
+    decisions: list[Any] = field(default_factory=list)  # DecisionDefinition rows (services/decisions.py)
 
 
 def latest(key: str) -> Definition | None:
@@ -47,6 +48,9 @@ def deploy(files: list[Upload], actor: str, note: str | None = None) -> DeployRe
     """Deploy files; a file identical to the latest version of its processes makes no new version."""
     if not files:
         raise Invalid("no file to deploy", errors=[{"field": "file", "message": "at least one .bpmn file"}])
+    dmn_files = [f for f in files if decisions.is_dmn(f.filename, f.data)]
+    files = [f for f in files if f not in dmn_files]
+    parsed_dmn = decisions.parse_uploads(dmn_files)
     parsed: list[tuple[Upload, list[engine.ParsedProcess], str]] = []
     errors: list[dict[str, Any]] = []
     # A call activity may call a process of another file of the same deployment, in any order.
@@ -88,8 +92,11 @@ def deploy(files: list[Upload], actor: str, note: str | None = None) -> DeployRe
                 unchanged.append(current)
             else:
                 changed.append((upload, proc, digest))
-    if not changed:
-        return DeployResult(db.session.get(Deployment, unchanged[0].deployment_id), unchanged, False)
+    dmn_changes = decisions.changes(parsed_dmn)
+    if not changed and not dmn_changes.changed:
+        first = unchanged[0] if unchanged else dmn_changes.unchanged[0]
+        return DeployResult(db.session.get(Deployment, first.deployment_id), unchanged, False,
+                            dmn_changes.unchanged)
 
     deployment = Deployment(created_by=actor, note=note)
     db.session.add(deployment)
@@ -104,13 +111,16 @@ def deploy(files: list[Upload], actor: str, note: str | None = None) -> DeployRe
         db.session.add(definition)
         made.append(definition)
     db.session.flush()
+    made_decisions = decisions.store(deployment, dmn_changes)
     history.record("deployment.created", actor, data={
         "deployment_id": deployment.id, "note": note,
-        "definitions": [{"id": d.id, "key": d.key, "version": d.version} for d in made]})
+        "definitions": [{"id": d.id, "key": d.key, "version": d.version} for d in made],
+        **({"decision_definitions": [{"id": d.id, "key": d.key, "version": d.version} for d in made_decisions]}
+           if made_decisions else {})})
     from .timer_starts import schedule  # timer start events: start timers of the new versions
 
     schedule(made, actor)
-    return DeployResult(deployment, made + unchanged, True)
+    return DeployResult(deployment, made + unchanged, True, made_decisions + dmn_changes.unchanged)
 
 
 def get_definition(definition_id: str) -> Definition:

@@ -27,7 +27,7 @@ from models import (
 from .. import engine, logs, observability
 from ..db import is_postgres
 from ..exceptions import Conflict, NotFound
-from . import history, waiting_rows
+from . import decision_tasks, history, waiting_rows
 from .assignment import task_row
 from .deployments import DefinitionInfo, info
 
@@ -95,9 +95,10 @@ def _run_and_persist(instance: Instance, definition: DefinitionInfo, wf: Any, ac
     failure: engine.StepFailed | None = None
     started = time.perf_counter()
     try:
-        if action is not None:
-            action(wf)
-        engine.run(wf)
+        with decision_tasks.stepping(instance, actor):  # business rule tasks record their events on it
+            if action is not None:
+                action(wf)
+            engine.run(wf)
     except engine.StepFailed as exc:
         failure = exc
     observability.observe_step(instance.process, time.perf_counter() - started)
