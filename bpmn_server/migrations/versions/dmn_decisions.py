@@ -12,7 +12,7 @@ from alembic import op
 import models.base
 
 revision = "7d3e5a1c9b20"
-down_revision = "319420a26461"
+down_revision = "faults_token_expiry"
 branch_labels = None
 depends_on = None
 
