@@ -11,7 +11,7 @@ from models import User
 
 from ..exceptions import BpmnServerError, Invalid
 from ..services import dashboard, deployments, instances
-from . import bp, diagram, forms, overlays
+from . import bp, diagram, forms, outcome, overlays
 from .session import page
 
 
@@ -89,5 +89,5 @@ def process_start(user: User, key: str) -> Response:
             raise
         flash(f"Could not start {key}: {exc.detail}", "error")
         return redirect(url_for("web.process_page", key=key), 303)
-    flash(f"Started {key} v{instance.version}.", "ok")
+    flash(*outcome.after_start(key, instance))
     return redirect(url_for("web.instance_page", instance_id=instance.id), 303)
