@@ -11,7 +11,7 @@ from models import User
 
 from ..exceptions import BpmnServerError, Invalid
 from ..services import dashboard, deployments, instances
-from . import bp, diagram, forms, outcome, overlays
+from . import bp, forms, outcome, overlays
 from .session import page
 
 
@@ -49,8 +49,7 @@ def process_page(user: User, key: str) -> str:
 @page("definitions.read")
 def definition_xml(user: User, definition_id: str) -> Response:
     definition = deployments.get_definition(definition_id)
-    body = diagram.definition_xml(definition.id, lambda: definition.xml)
-    return Response(body, mimetype="application/xml", headers={"Cache-Control": "private, max-age=3600"})
+    return Response(definition.xml, mimetype="application/xml", headers={"Cache-Control": "private, max-age=3600"})
 
 
 @bp.route("/deploy", methods=["GET", "POST"])
