@@ -86,17 +86,20 @@ def incidents(instance_id: str) -> list[Incident]:
 
 
 def list_instances(limit: int, after: str | None, process: str | None = None, status: str | None = None,
-                   business_key: str | None = None) -> Page:
+                   business_key: str | None = None, prefix: bool = False) -> Page:
+    """`prefix`: process and business key match what starts with the text (LIKE 'x%', which an
+    index serves; the pages' filters), otherwise exactly (the API's)."""
     q = select(Instance)
     if process:
-        q = q.where(Instance.process == process)
+        q = q.where(Instance.process.startswith(process, autoescape=True) if prefix else Instance.process == process)
     if status:
         if status not in STATUSES:
             raise Invalid(f"status must be one of {', '.join(STATUSES)}",
                           errors=[{"field": "status", "message": "unknown status"}])
         q = q.where(Instance.status == status)
     if business_key:
-        q = q.where(Instance.business_key == business_key)
+        q = q.where(Instance.business_key.startswith(business_key, autoescape=True) if prefix
+                    else Instance.business_key == business_key)
     return page(q, [Instance.started_at, Instance.id], [dt.datetime, str], limit, after, descending=True)
 
 

@@ -40,7 +40,7 @@ from . import (  # noqa: E402 - the views register themselves on `bp`
 
 _ = (views_audit, views_instances, views_processes, views_tasks)
 present.register(bp)
-bp.before_request(csrf.check)
+bp.before_request(session.guard_post)
 
 
 @bp.app_context_processor

@@ -1,7 +1,8 @@
 """Turn HTML form posts into the values the services take.
 
 A browser sends every input as text. The task form turns each field's text into the JSON type the
-API would receive (a number for `long`, true/false for `boolean`), and leaves text it cannot turn
+API would receive (a number for `long`, true/false for `boolean`; a required boolean is a Yes/No
+choice and is left out when neither is chosen), and leaves text it cannot turn
 into the type as it is, so that services/forms.py rejects it with the same message the API gives.
 """
 
@@ -26,8 +27,13 @@ def task_variables(form: dict[str, Any] | None, posted: MultiDict) -> dict[str, 
         name, kind = field["id"], field.get("type", "string")
         if field.get("readonly"):
             continue
+        if kind == "boolean" and field.get("required"):
+            # A Yes/No choice with no default: nothing chosen is not "no", the validator says "is required".
+            if posted.get(name) in ("true", "false"):
+                out[name] = posted.get(name) == "true"
+            continue
         if kind == "boolean":
-            out[name] = posted.get(name) == "true"  # an unchecked box is not sent at all: false
+            out[name] = posted.get(name) == "true"  # an optional box unchecked is not sent at all: false
             continue
         raw = posted.get(name)
         if raw is None or raw.strip() == "":

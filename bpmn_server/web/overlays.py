@@ -69,8 +69,7 @@ def for_definition(definition_id: str) -> dict[str, Any]:
 
 def for_errors(xml: bytes, errors: list[dict[str, Any]]) -> dict[str, Any] | None:
     """A rejected upload: its drawing with each problem next to its element (None if it cannot be drawn)."""
-    drawable = diagram.with_layout(xml)
-    if b"BPMNShape" not in drawable:
+    if not diagram.drawable(xml):
         return None
     markers: dict[str, set[str]] = defaultdict(set)
     badges = []
@@ -81,7 +80,7 @@ def for_errors(xml: bytes, errors: list[dict[str, Any]]) -> dict[str, Any] | Non
             line = f"line {error['line']}: " if error.get("line") else ""
             badges.append({"element": element, "kind": "error", "text": f"{line}{error.get('message')}",
                            "title": str(error.get("message"))})
-    return _block(markers, badges, xml=drawable.decode("utf-8", "replace"))
+    return _block(markers, badges, xml=xml.decode("utf-8", "replace"))
 
 
 def for_task(definition_id: str, task: Task) -> dict[str, Any]:

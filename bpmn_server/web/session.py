@@ -82,7 +82,7 @@ def page(permission: str | None = None) -> Callable[[Callable[..., Any]], Callab
             if user is None and request.method == "GET" and request.headers.get("Sec-Fetch-Site") == "cross-site":
                 return _bounce()
             if user is None:
-                target = request.full_path if request.method == "GET" else request.referrer
+                target = request.full_path if request.method == "GET" else _referrer()
                 return redirect(url_for("web.login", next=_local(target)), 303)
             if permission is not None and not allowed(user, permission):
                 raise Forbidden(f"the {user.role} role may not do this ({permission})")
@@ -100,6 +100,26 @@ def _bounce() -> Response:
     page_html = ('<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0">'
                  "<title>bpmn-server</title><p>Opening the page…</p>")
     return Response(page_html, mimetype="text/html", headers={"Cache-Control": "no-store"})
+
+
+def _referrer() -> str | None:
+    """The page a form was posted from, as a path on this server (None if it came from elsewhere)."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "") if parts.path else None
+
+
+def guard_post() -> Response | None:
+    """Before every page request. A form posted without a live login (the session expired, the
+    cookie was cleared, the token replaced) goes to the login page and from there back to the form
+    (static/app.js fills in what was typed): nothing ran, so nothing can be forged this way. A
+    logged-in post must carry the session's CSRF token (403)."""
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.endpoint not in ("web.login", "web.logout") \
+            and page_user() is None:
+        return redirect(url_for("web.login", next=_local(_referrer()), expired=1), 303)
+    csrf.check()
+    return None
 
 
 def _local(target: str | None) -> str | None:
@@ -131,7 +151,8 @@ def login() -> Any:
         if error is None or error == "the token is not valid":
             error = "That token is not valid. Use the token printed when your user was created."
     status = 401 if error else 200
-    return render_template("web/login.html", error=error, next=request.args.get("next")), status
+    return render_template("web/login.html", error=error, next=request.args.get("next"),
+                           expired=bool(request.args.get("expired"))), status
 
 
 @bp.route("/logout", methods=["POST"])

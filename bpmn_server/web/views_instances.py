@@ -18,7 +18,7 @@ from ..api.schemas import InstanceQuery
 from ..auth import allowed
 from ..exceptions import BpmnServerError, Forbidden, Invalid
 from ..services import dashboard, incidents, instances, migration, timers
-from . import bp, forms, overlays
+from . import bp, forms, outcome, overlays
 from .session import page
 
 STATUSES = instances.STATUSES
@@ -34,7 +34,7 @@ def _args(*names: str) -> dict[str, str]:
 def instance_list(user: User) -> str:
     query = InstanceQuery().load(_args("process", "status", "business_key", "after", "limit"))
     found = instances.list_instances(query["limit"], query["after"], query["process"], query["status"],
-                                     query["business_key"])
+                                     query["business_key"], prefix=True)
     return render_template("web/instances.html", items=found.items, next=found.next, statuses=STATUSES,
                            filters=_args("process", "status", "business_key"))
 
@@ -55,11 +55,12 @@ def instance_page(user: User, instance_id: str) -> str:
         drawing=overlays.for_instance(instance, open_tasks, all_incidents, completed))
 
 
-def _act(instance_id: str, done: str, action: Callable[[], Any]) -> Response:
-    """Run one service call; say what happened, or why not, on the instance page."""
+def _act(instance_id: str, done: str | Callable[[Any], tuple[str, str]], action: Callable[[], Any]) -> Response:
+    """Run one service call; say what happened (`done`, or `done(result)` for a message and its
+    category), or why not, on the instance page."""
     try:
-        action()
-        flash(done, "ok")
+        result = action()
+        flash(*((done, "ok") if isinstance(done, str) else done(result)))
     except Forbidden:
         raise
     except BpmnServerError as exc:
@@ -91,7 +92,7 @@ def instance_resume(user: User, instance_id: str) -> Response:
 @bp.route("/instances/<instance_id>/retry", methods=["POST"])
 @page("instances.manage")
 def instance_retry(user: User, instance_id: str) -> Response:
-    return _act(instance_id, "The failed step ran again.", lambda: incidents.retry(instance_id, user.name))
+    return _act(instance_id, outcome.after_retry, lambda: incidents.retry(instance_id, user.name))
 
 
 @bp.route("/instances/<instance_id>/variables", methods=["POST"])

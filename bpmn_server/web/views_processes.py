@@ -11,7 +11,7 @@ from models import User
 
 from ..exceptions import BpmnServerError, Invalid
 from ..services import dashboard, deployments, instances
-from . import bp, diagram, forms, overlays
+from . import bp, forms, outcome, overlays
 from .session import page
 
 
@@ -49,8 +49,7 @@ def process_page(user: User, key: str) -> str:
 @page("definitions.read")
 def definition_xml(user: User, definition_id: str) -> Response:
     definition = deployments.get_definition(definition_id)
-    body = diagram.definition_xml(definition.id, lambda: definition.xml)
-    return Response(body, mimetype="application/xml", headers={"Cache-Control": "private, max-age=3600"})
+    return Response(definition.xml, mimetype="application/xml", headers={"Cache-Control": "private, max-age=3600"})
 
 
 @bp.route("/deploy", methods=["GET", "POST"])
@@ -89,5 +88,5 @@ def process_start(user: User, key: str) -> Response:
             raise
         flash(f"Could not start {key}: {exc.detail}", "error")
         return redirect(url_for("web.process_page", key=key), 303)
-    flash(f"Started {key} v{instance.version}.", "ok")
+    flash(*outcome.after_start(key, instance))
     return redirect(url_for("web.instance_page", instance_id=instance.id), 303)

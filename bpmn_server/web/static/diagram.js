@@ -1,6 +1,7 @@
 /* Draw each [data-diagram] block with bpmn-js and put the server's overlays on it.
    The block's JSON (a <script type="application/json"> beside it) gives the XML or where to fetch it,
-   CSS markers per element and small badges (counts, problems). */
+   CSS markers per element and small badges (counts, problems). Files without a layout get one from
+   bpmn-auto-layout (static/vendor/bpmn-auto-layout, built from web/vendor-src). */
 (function () {
   "use strict";
   var POSITIONS = {
@@ -20,12 +21,18 @@
     var data = JSON.parse(document.getElementById(el.dataset.diagram).textContent);
     el.textContent = "";
     var viewer = new window.BpmnJS({ container: el });
+    el.bpmnViewer = viewer;  // for the browser tests: where each shape and flow was drawn
     var xml = data.xml ? Promise.resolve(data.xml) : fetch(data.xml_url, { credentials: "same-origin" })
       .then(function (r) {
         if (!r.ok) { throw new Error("the server answered " + r.status); }
         return r.text();
       });
-    xml.then(function (text) { return viewer.importXML(text); }).then(function () {
+    // A file without a layout (no BPMNDI shapes) is laid out here by bpmn-auto-layout, lanes included.
+    xml.then(function (text) {
+      if (/BPMNShape[\s>]/.test(text) || !window.BpmnAutoLayout) { return text; }
+      el.dataset.layout = "generated";
+      return window.BpmnAutoLayout.layout(text);
+    }).then(function (text) { return viewer.importXML(text); }).then(function () {
       var canvas = viewer.get("canvas");
       var overlays = viewer.get("overlays");
       var registry = viewer.get("elementRegistry");
