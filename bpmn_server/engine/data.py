@@ -2,14 +2,17 @@
 
 SpiffWorkflow keeps data per task: a task copies its parent's data when it becomes ready, and the
 instance's variables are the data of its live tasks (and of the last completed task of a branch that
-waits at a join), newest last. Two engine operations rebuild a task from its parent's copy, which is
-stale once a repair, a task result or a script result went into the live task itself:
+waits at a join), newest last. Several engine operations rebuild a task's data from its parent's copy,
+which is stale once a repair, a task result or a script result went into the live task itself:
 
+- a waiting event (timer, message, signal) re-inherits its parent's data each time the engine updates
+  it, until it fires (`TaskSpec._update` merges the parent's data over the task's own);
+- a join merges the data of the last task of each branch;
 - a migration resets every READY and WAITING task onto the new spec (`Task.reset_branch`), and
 - a cancel ends the workflow, whose data then come from its last completed task.
 
-`kept` and `cancel` make both keep the data as it was; `holders` names the tasks a repair must change
-so that a later join or reset cannot bring an old value back.
+A repair therefore changes every task in `holders` (the parents at the frontier included), so no later
+inheritance or join brings an old value back; `kept` (migration) and `cancel` keep the data as it was.
 """
 
 from __future__ import annotations
