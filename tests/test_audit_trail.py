@@ -133,3 +133,39 @@ def test_the_pages_send_the_reason_of_retry_and_migrate(app, api):
     reasons = [e["data"].get("reason") for e in api.history(inst["id"])
                if e["type"] in ("instance.migrated", "incident.resolved")]
     assert reasons == ["the script is fixed in v2", "runs on v2"]
+
+
+def test_camunda_delete_cancels_with_its_reason_or_a_default(api):
+    from tests.test_camunda_deploy import Camunda, _error
+
+    api.deploy("core_parallel_tasks.bpmn")
+    camunda = Camunda(api)
+    one, two = api.start("core_parallel_tasks"), api.start("core_parallel_tasks")
+    r = camunda.client.delete(f"/engine-rest/process-instance/{one['id']}", headers=camunda.headers)
+    assert r.status_code == 204
+    r = camunda.client.delete(f"/engine-rest/process-instance/{two['id']}",
+                              query_string={"deleteReason": "order withdrawn", "skipCustomListeners": "true"},
+                              headers=camunda.headers)
+    assert r.status_code == 204
+    for inst, reason in ((one, "deleted through the Camunda REST API (DELETE /process-instance/{id}), which sends "
+                                "no reason"), (two, "order withdrawn")):
+        assert api.instance(inst["id"])["status"] == "cancelled"
+        types = _types(api, inst["id"])
+        assert "instance.completed" not in types and types.count("task.cancelled") == 2
+        assert api.history(inst["id"])[-1]["data"] == {"reason": reason}
+        assert camunda.get(f"/process-instance/{inst['id']}").get_json()["ended"] is True
+    # An ended or unknown instance is gone, as in Camunda; failIfNotExists=false makes that a success.
+    again = camunda.client.delete(f"/engine-rest/process-instance/{one['id']}", headers=camunda.headers)
+    assert "does not exist" in _error(again, 404, "InvalidRequestException")
+    _error(camunda.client.delete("/engine-rest/process-instance/nope", headers=camunda.headers), 404,
+           "InvalidRequestException")
+    r = camunda.client.delete("/engine-rest/process-instance/nope", query_string={"failIfNotExists": "false"},
+                              headers=camunda.headers)
+    assert r.status_code == 204
+    three = api.start("core_parallel_tasks")
+    r = camunda.client.delete(f"/engine-rest/process-instance/{three['id']}",
+                              query_string={"skipSubprocesses": "true"}, headers=camunda.headers)
+    _error(r, 400, "InvalidRequestException")
+    operator = Camunda.user(api, "olga", "operator")
+    r = operator.client.delete(f"/engine-rest/process-instance/{three['id']}", headers=operator.headers)
+    assert r.status_code == 403 and api.instance(three["id"])["status"] == "running"
