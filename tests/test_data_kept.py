@@ -152,6 +152,17 @@ def test_a_message_keeps_the_repair(api):
     assert done["variables"] == {"amount": 350, "note": "corrected", "paid": 1, "booked": True}
 
 
+def test_a_signal_keeps_the_repair(api):
+    api.deploy("ex_signals.bpmn")
+    inst = api.start("ex_sig_boundary", {"amount": 320})
+    _repair(api, inst["id"])
+    assert api.post("/api/signals", {"name": "product-recall"}).get_json()["delivered"] == 1
+    after = api.instance(inst["id"])
+    assert [t["activity"] for t in after["tasks"]] == ["scrap"]
+    assert after["variables"] == {"amount": 350, "note": "corrected"}
+    assert api.complete(after["tasks"][0]["id"])["variables"] == {"amount": 350, "note": "corrected"}
+
+
 def test_an_external_task_keeps_the_repair(api):
     api.deploy("ex_external.bpmn")
     inst = api.start("ex_ext", {"amount": 320})

@@ -3,7 +3,8 @@
 Task rows are derived by `steps._sync_tasks` in the instance step; this module reads them and
 changes only who holds a task. Completing goes through the instance step like every other change.
 Each change of `assignee` is one guarded UPDATE (`WHERE status = 'open' AND assignee = <as read>`),
-so of two concurrent changes exactly one applies and the other gets 409.
+so of two concurrent changes exactly one applies and the other gets 409. The same statement refuses
+a task whose instance is suspended (409), as Camunda refuses to claim or assign a suspended task.
 """
 
 from __future__ import annotations
@@ -200,7 +201,9 @@ def claim(task_id: str, user: User) -> Task:
 
 @transactional
 def unclaim(task_id: str, user: User) -> Task:
-    """Give a task back to its candidates; only its holder (or an admin) may."""
+    """Give a task back (Camunda's unclaim: the assignee is cleared); only its holder (or an admin) may.
+    It goes back to its candidates; a task that had none (an assignee alone) is offered to every
+    operator, as Camunda's tasklist shows an unassigned task without candidates to everyone."""
     task = _workable(task_id, user)
     if task.status != "open":
         raise _refused(task)
