@@ -110,7 +110,7 @@ def test_failures_back_off_then_count_down_to_an_incident(api):
     assert "down for good" in incident["message"]
     assert [i["id"] for i in api.get("/api/incidents?open=true").get_json()["items"]] == [incident["id"]]
 
-    retried = api.post(f"/api/process-instances/{inst['id']}/retry").get_json()
+    retried = api.post(f"/api/process-instances/{inst['id']}/retry", {"reason": "repaired"}).get_json()
     assert all(i["resolved_at"] for i in retried["incidents"])
     [task] = _fetch(api, "w4")
     assert task["retries"] == 1
@@ -162,7 +162,7 @@ def test_uncaught_bpmn_error_parks_the_task_with_an_incident(api):
     assert now["status"] == "running" and now["waiting"][0]["activity"] == "charge"
     assert now["incidents"][0]["type"] == "bpmn-error" and "NO_SUCH_CODE" in now["incidents"][0]["message"]
     assert _fetch(api, "w1") == []
-    api.post(f"/api/process-instances/{inst['id']}/retry")
+    api.post(f"/api/process-instances/{inst['id']}/retry", {"reason": "repaired"})
     assert len(_fetch(api, "w1")) == 1
 
 

@@ -28,7 +28,7 @@ def test_failing_script_is_repaired_and_retried_to_completion(api):
     assert r.get_json()["status"] == "failed"
     assert r.get_json()["variables"]["count"] == 4
 
-    r = api.post(f"/api/process-instances/{inst['id']}/retry")
+    r = api.post(f"/api/process-instances/{inst['id']}/retry", {"reason": "repaired"})
     assert r.status_code == 200, r.get_json()
     retried = r.get_json()
     assert retried["status"] == "running"
@@ -59,7 +59,7 @@ def test_missing_variable_fails_again_until_repaired(api):
     assert inst["status"] == "failed"
     assert "count" in inst["incidents"][0]["message"] and "NameError" in inst["incidents"][0]["message"]
 
-    again = api.post(f"/api/process-instances/{inst['id']}/retry").get_json()
+    again = api.post(f"/api/process-instances/{inst['id']}/retry", {"reason": "repaired"}).get_json()
     assert again["status"] == "failed"
     assert [i["resolved_at"] is None for i in again["incidents"]] == [False, True]
     assert len(_incidents(api, open="true")) == 1
@@ -69,7 +69,7 @@ def test_missing_variable_fails_again_until_repaired(api):
     assert r.get_json()["variables"] == {"count": 5, "prepared": True}
     r = api.patch(f"/api/process-instances/{inst['id']}/variables", {"set": {"amount": 20}, "reason": "re-entered"})
     assert r.status_code == 200
-    fixed = api.post(f"/api/process-instances/{inst['id']}/retry").get_json()
+    fixed = api.post(f"/api/process-instances/{inst['id']}/retry", {"reason": "repaired"}).get_json()
     assert fixed["status"] == "running"
     assert fixed["variables"]["ratio"] == 4.0
     assert all(i["resolved_at"] for i in fixed["incidents"])
@@ -82,7 +82,7 @@ def test_gateway_without_matching_flow_in_a_subprocess(api):
     assert inst["incidents"][0]["activity"] == "route"
     assert inst["incidents"][0]["type"] == "gateway"
     api.patch(f"/api/process-instances/{inst['id']}/variables", {"set": {"amount": 500}, "reason": "typo"})
-    done = api.post(f"/api/process-instances/{inst['id']}/retry").get_json()
+    done = api.post(f"/api/process-instances/{inst['id']}/retry", {"reason": "repaired"}).get_json()
     assert done["status"] == "completed"
     assert done["variables"]["amount"] == 500
 
@@ -99,16 +99,16 @@ def test_repair_requests_that_make_no_sense(api):
     assert inst["status"] == "running"
     url = f"/api/process-instances/{inst['id']}"
     assert api.patch(f"{url}/variables", {"reason": "nothing"}).status_code == 422
-    assert api.patch(f"{url}/variables", {"set": {"a": 1}, "unset": ["a"]}).status_code == 422
-    assert api.patch(f"{url}/variables", {"set": {"a": {"typename": "x"}}}).status_code == 422
-    assert api.post(f"{url}/retry").status_code == 409
-    assert api.patch("/api/process-instances/nope/variables", {"set": {"a": 1}}).status_code == 404
+    assert api.patch(f"{url}/variables", {"set": {"a": 1}, "unset": ["a"], "reason": "r"}).status_code == 422
+    assert api.patch(f"{url}/variables", {"set": {"a": {"typename": "x"}}, "reason": "r"}).status_code == 422
+    assert api.post(f"{url}/retry", {"reason": "repaired"}).status_code == 409
+    assert api.patch("/api/process-instances/nope/variables", {"set": {"a": 1}, "reason": "r"}).status_code == 404
     # A running instance may be repaired too: the waiting user task sees the new value.
     fixed = api.patch(f"{url}/variables", {"set": {"note": "checked"}, "reason": "add note"}).get_json()
     assert fixed["variables"]["note"] == "checked"
     done = api.complete(inst["tasks"][0]["id"])
     assert done["variables"]["note"] == "checked"
-    assert api.patch(f"{url}/variables", {"set": {"a": 1}}).status_code == 409
+    assert api.patch(f"{url}/variables", {"set": {"a": 1}, "reason": "r"}).status_code == 409
 
 
 def test_incident_list_filters_and_roles(api):
@@ -128,9 +128,11 @@ def test_incident_list_filters_and_roles(api):
     analyst = api.as_user("anna", "analyst")
     assert operator.get("/api/incidents").status_code == 403
     assert auditor.get("/api/incidents").status_code == 200
-    assert auditor.post(f"/api/process-instances/{one['id']}/retry").status_code == 403
-    assert operator.patch(f"/api/process-instances/{one['id']}/variables", {"set": {"count": 1}}).status_code == 403
+    assert auditor.post(f"/api/process-instances/{one['id']}/retry", {"reason": "repaired"}).status_code == 403
+    repair = {"set": {"count": 1}, "reason": "fix"}
+    assert operator.patch(f"/api/process-instances/{one['id']}/variables", repair).status_code == 403
     r = analyst.patch(f"/api/process-instances/{one['id']}/variables", {"set": {"count": 1}, "reason": "fix"})
     assert r.status_code == 200
-    assert analyst.post(f"/api/process-instances/{one['id']}/retry").get_json()["status"] == "running"
+    retried = analyst.post(f"/api/process-instances/{one['id']}/retry", {"reason": "repaired"}).get_json()
+    assert retried["status"] == "running"
     assert [e["actor"] for e in api.history(one["id"]) if e["type"] == "incident.resolved"] == ["anna"]

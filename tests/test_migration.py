@@ -11,7 +11,7 @@ def _deploy_versions(api):
 
 
 def _migrate(api, instance_id, version, expect=200):
-    r = api.post(f"/api/process-instances/{instance_id}/migrate", {"version": version})
+    r = api.post(f"/api/process-instances/{instance_id}/migrate", {"version": version, "reason": "new version"})
     assert r.status_code == expect, r.get_json()
     return r.get_json()
 
@@ -42,7 +42,7 @@ def test_waiting_user_task_moves_to_its_renamed_counterpart(api):
 def test_refused_when_the_waiting_task_was_removed(api):
     _deploy_versions(api)
     inst = api.start("ex_migrate", version=1)
-    r = api.post(f"/api/process-instances/{inst['id']}/migrate", {"version": 3})
+    r = api.post(f"/api/process-instances/{inst['id']}/migrate", {"version": 3, "reason": "v3"})
     assert r.status_code == 422
     problem = r.get_json()
     assert [e["activity"] for e in problem["errors"]] == ["review"]
@@ -70,7 +70,8 @@ def test_migration_requests_that_are_refused(api):
     _migrate(api, inst["id"], 1, expect=409)
     _migrate(api, "nope", 2, expect=404)
     operator = api.as_user("otto", "operator")
-    assert operator.post(f"/api/process-instances/{inst['id']}/migrate", {"version": 2}).status_code == 403
+    r = operator.post(f"/api/process-instances/{inst['id']}/migrate", {"version": 2, "reason": "x"})
+    assert r.status_code == 403
     api.post(f"/api/process-instances/{inst['id']}/cancel", {"reason": "test"})
     _migrate(api, inst["id"], 2, expect=409)
 
@@ -83,7 +84,7 @@ def test_a_failed_instance_migrates_to_a_fixed_version_and_retries(api):
     api.deploy(broken.replace("ratio = amount / count", "ratio = amount / count if count else 0"))
     moved = _migrate(api, inst["id"], 2)
     assert moved["status"] == "failed" and moved["version"] == 2
-    fixed = api.post(f"/api/process-instances/{inst['id']}/retry").get_json()
+    fixed = api.post(f"/api/process-instances/{inst['id']}/retry", {"reason": "repaired"}).get_json()
     assert fixed["status"] == "running" and fixed["variables"]["ratio"] == 0
 
 

@@ -176,6 +176,6 @@ def test_a_repaired_incident_can_be_retried(api):
     assert "bits" in incident(inst)["message"]
     r = api.patch(f"/api/process-instances/{inst['id']}/variables", {"set": {"exponent": 3}, "reason": "typo"})
     assert r.status_code == 200, r.get_json()
-    done = api.post(f"/api/process-instances/{inst['id']}/retry").get_json()
+    done = api.post(f"/api/process-instances/{inst['id']}/retry", {"reason": "repaired"}).get_json()
     assert done["status"] == "running"
     assert done["variables"]["y"] == 1000

@@ -148,8 +148,9 @@ def test_claim_unclaim_and_the_assignee_alone_completes(api, people):
     assert bob.post(f"/api/tasks/{task_id}/claim").status_code == 409
     done = api.get(f"/api/tasks/{task_id}").get_json()
     assert done["status"] == "completed" and done["completed_by"] == "bob" and done["completed_at"]
-    # A task given by camunda:assignee has no candidates to return to.
-    assert alice.post(f"/api/tasks/{tasks['t_assignee']['id']}/unclaim").status_code == 409
+    # A task given by camunda:assignee alone has no candidates: given back, it is offered to every operator.
+    r = alice.post(f"/api/tasks/{tasks['t_assignee']['id']}/unclaim")
+    assert r.status_code == 200 and r.get_json()["assignee"] is None
     # An admin may complete a task someone else holds.
     users_task = tasks["t_users"]["id"]
     assert people["carol"].post(f"/api/tasks/{users_task}/claim").status_code == 200
@@ -174,9 +175,7 @@ def test_assign_by_admin_or_analyst_and_bulk_reassign(api, people):
     assert api.post(f"/api/tasks/{second['t_groups']['id']}/assign", {"user": "otto"}).status_code == 422
     assert api.post("/api/tasks/nope/assign", {"user": "bob"}).status_code == 404
     assert api.post(f"/api/tasks/{second['t_groups']['id']}/assign", {}).status_code == 400
-    # `null` gives a task back to its candidates, unless it has none.
-    r = api.post(f"/api/tasks/{first['t_assignee']['id']}/assign", {"user": None})
-    assert r.status_code == 422
+    # `null` gives a task back to its candidates (a task without any: see the end).
     r = api.post(f"/api/tasks/{first['t_users']['id']}/assign", {"user": "bob"})
     assert r.status_code == 200
     r = api.post(f"/api/tasks/{first['t_users']['id']}/assign", {"user": None})
@@ -198,6 +197,10 @@ def test_assign_by_admin_or_analyst_and_bulk_reassign(api, people):
     assert [(e["actor"], e["data"]["from"], e["data"]["to"]) for e in events][:3] == [
         ("ann", None, "dave"), ("admin", None, "bob"), ("admin", "bob", None)]
     assert sorted(e["task_id"] for e in events[3:]) == sorted(held)
+    # A task with no candidates (camunda:assignee alone) given back with `null` is offered to every operator.
+    r = api.post(f"/api/tasks/{first['t_assignee']['id']}/assign", {"user": None})
+    assert r.status_code == 200 and r.get_json()["assignee"] is None
+    assert first["t_assignee"]["id"] in {t["id"] for t in people["dave"].tasks()}
     assert all(e["actor"] == "ann" and e["data"]["to"] == "carol" for e in events[3:])
 
 

@@ -163,7 +163,7 @@ def test_analyst_repairs_a_failed_instance_from_its_page(app, api):
     r = pages.post(f"/ui/instances/{instance['id']}/variables", {"set": "{not json", "reason": "fix"})
     assert r.status_code == 303 and "not valid JSON" in pages.text(r.headers["Location"])
     pages.post(f"/ui/instances/{instance['id']}/variables", {"set": '{"count": 2}', "reason": "count was 0"})
-    pages.post(f"/ui/instances/{instance['id']}/retry")
+    pages.post(f"/ui/instances/{instance['id']}/retry", {"reason": "count repaired"})
     after = api.instance(instance["id"])
     assert after["status"] == "running" and after["variables"]["ratio"] == 5
     pages.post(f"/ui/instances/{instance['id']}/suspend")
@@ -190,7 +190,7 @@ def test_analyst_fires_a_timer_and_migrates(app, api):
     pages.post(f"/ui/timers/{timer_id}/fire", {"instance_id": instance["id"]})
     assert api.instance(instance["id"])["status"] == "completed"
     pages.get(f"/ui/instances/{moving['id']}")
-    r = pages.post(f"/ui/instances/{moving['id']}/migrate", {"version": "2"})
+    r = pages.post(f"/ui/instances/{moving['id']}/migrate", {"version": "2", "reason": "v2 renames the review"})
     assert "runs the other version" in pages.text(r.headers["Location"])
     assert api.instance(moving["id"])["version"] == 2
 

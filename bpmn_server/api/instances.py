@@ -54,7 +54,7 @@ def get_instance(instance_id: str) -> Any:
     return view(instances.get(instance_id))
 
 
-@route(bp, "/<instance_id>/cancel", ["POST"], summary="Cancel an instance", permission="instances.manage",
+@route(bp, "/<instance_id>/cancel", ["POST"], summary="Cancel an instance (reason)", permission="instances.manage",
        body=ReasonSchema, response=InstanceSchema)
 def cancel(instance_id: str, body: dict[str, Any]) -> Any:
     return view(instances.cancel(instance_id, current_user().name, body["reason"]))
@@ -85,14 +85,14 @@ def update_variables(instance_id: str, body: dict[str, Any]) -> Any:
                                            body["reason"]))
 
 
-@route(bp, "/<instance_id>/retry", ["POST"], summary="Run the failed step again after a repair",
-       permission="instances.manage", response=InstanceSchema)
-def retry(instance_id: str) -> Any:
-    return view(incidents.retry(instance_id, current_user().name))
+@route(bp, "/<instance_id>/retry", ["POST"], summary="Run the failed step again after a repair (reason)",
+       permission="instances.manage", body=ReasonSchema, response=InstanceSchema)
+def retry(instance_id: str, body: dict[str, Any]) -> Any:
+    return view(incidents.retry(instance_id, current_user().name, body["reason"]))
 
 
-@route(bp, "/<instance_id>/migrate", ["POST"], summary="Move the instance to another version of its process "
-       "(422 lists the activities that cannot be mapped)", permission="instances.manage", body=MigrateSchema,
-       response=InstanceSchema)
+@route(bp, "/<instance_id>/migrate", ["POST"], summary="Move the instance to another version of its process, "
+       "with a reason (422 lists the activities that cannot be mapped)", permission="instances.manage",
+       body=MigrateSchema, response=InstanceSchema)
 def migrate(instance_id: str, body: dict[str, Any]) -> Any:
-    return view(migration.migrate(instance_id, current_user().name, body["version"]))
+    return view(migration.migrate(instance_id, current_user().name, body["version"], body["reason"]))

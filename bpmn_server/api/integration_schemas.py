@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .schemas import UTC, Strict
+from .schemas import UTC, Reason, Strict
 
 
 # Repair, messages, signals, external tasks, migration
 class VariablesPatchSchema(Strict):
     set = fields.Dict(keys=fields.String(), load_default=dict)
     unset = fields.List(fields.String(validate=validate.Length(1, 255)), load_default=list)
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    reason = Reason()
 
 
 class MigrateSchema(Strict):
     version = fields.Integer(required=True, validate=validate.Range(min=1))
+    reason = Reason()
 
 
 class MessageSchema(Strict):

@@ -11,6 +11,7 @@ from flask import Flask
 
 from .. import __version__
 from .base import ROUTES
+from .schemas import Reason
 
 PROBLEM = {"description": "Problem details (RFC 9457)",
            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
@@ -64,5 +65,23 @@ def build_spec(app: Flask) -> dict[str, Any]:
             paths.setdefault(path, {})[method.lower()] = op
     for path, ops in paths.items():
         spec.path(path=path, operations=ops)
-    _cache["spec"] = spec.to_dict()
+    document = spec.to_dict()
+    _mark_reasons_required(document, prefixes)
+    _cache["spec"] = document
     return _cache["spec"]
+
+
+def _mark_reasons_required(document: dict[str, Any], prefixes: dict[str, str]) -> None:
+    """A `Reason` field loads as optional (the service answers a missing one with a 422 naming it), but
+    a client must send it: list it as required in the body's schema."""
+    for doc in ROUTES:
+        names = [name for name, field in (doc.body.fields.items() if doc.body is not None else [])
+                 if isinstance(field, Reason)]
+        if not names:
+            continue
+        for method in doc.methods:
+            op = document["paths"][_path(prefixes.get(doc.blueprint.name, "") + doc.rule)][method.lower()]
+            schema = op["requestBody"]["content"]["application/json"]["schema"]
+            if "$ref" in schema:
+                schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+            schema["required"] = sorted(set(schema.get("required", [])) | set(names))

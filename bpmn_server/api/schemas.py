@@ -207,8 +207,18 @@ class InstanceQuery(ListQuery):
     business_key = fields.String(load_default=None)
 
 
+class Reason(fields.String):
+    """Why an analyst changes an instance by hand (cancel, repair, retry, migrate). Required, but checked
+    by the service (services/reasons.py), so that a missing one is the same 422 naming `reason` for every
+    client; the OpenAPI document lists it as required (api/openapi.py)."""
+
+    def __init__(self) -> None:
+        super().__init__(load_default=None, allow_none=True, validate=validate.Length(max=2000),
+                         metadata={"description": "why (required, not blank); kept in the history event"})
+
+
 class ReasonSchema(Strict):
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    reason = Reason()
 
 
 class TaskQuery(ListQuery):

@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from . import data
 from .runtime import _failure, find_task
 from .specs import VARIABLES, ServerMessageEventDefinition
 
@@ -70,10 +71,13 @@ def deliver(wf: BpmnWorkflow, kind: str, name: str, variables: dict[str, Any]) -
 
 
 def set_variables(wf: BpmnWorkflow, values: dict[str, Any], unset: list[str]) -> None:
-    """Repair data: set and remove variables in every live task (failed ones included)."""
+    """Repair data: set and remove variables in every live task (failed ones included), and in the
+    last task of each branch waiting at a join (the join merges their data when it fires)."""
     for name in unset:
         wf.data.pop(name, None)
-    for task in wf.get_tasks(state=LIVE):
+    targets = {task.id: task for task in wf.get_tasks(state=LIVE)}
+    targets.update((task.id, task) for task in data.holders(wf))
+    for task in targets.values():
         for name in unset:
             task.data.pop(name, None)
         task.data.update(deepcopy(values))

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from . import timers
+from . import data, timers
 
 
 @dataclass
@@ -140,24 +140,8 @@ def _gateway_events(task: Any) -> list[WaitingEvent]:
 
 
 def variables_of(wf: BpmnWorkflow) -> dict[str, Any]:
-    """The instance's variables: the workflow data, overlaid by the data of its live tasks."""
-    if wf.is_completed():
-        merged = dict(wf.data)
-        end = wf.last_task
-        if end is not None:
-            merged.update(end.data)
-        return merged
-    merged: dict[str, Any] = dict(wf.data)
-    # Every unfinished task that holds data: the waiting ones, and after a failure the task that failed
-    # (ERROR, or still FUTURE when it failed while starting), so that a failed instance keeps its data.
-    live = [t for t in wf.get_tasks(state=TaskState.NOT_FINISHED_MASK | TaskState.ERROR) if t.data]
-    # A parallel branch that reached a join leaves its data on its last completed task (the waiting
-    # join holds none until it fires): take the completed tasks at the frontier too.
-    live += [t for t in wf.get_tasks(state=TaskState.COMPLETED)
-             if t.data and t.children and any(not c.has_state(TaskState.FINISHED_MASK) for c in t.children)]
-    for task in sorted(live, key=lambda t: t.last_state_change):
-        merged.update(task.data)
-    return merged
+    """The instance's variables: the workflow data, overlaid by the data of its live tasks (engine/data.py)."""
+    return data.merged(wf)
 
 
 def derive(wf: BpmnWorkflow, since: float = 0.0) -> Facts:

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from . import runtime
+from . import data, runtime
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 
@@ -87,14 +87,17 @@ def migrate(wf: BpmnWorkflow, bundle: runtime.Bundle) -> tuple[list[dict[str, An
         for task, spec in diff.alignment.items():
             if task.state & LIVE and spec is not None and _activity(task) != (spec.bpmn_id or spec.name):
                 renamed[_activity(task)] = spec.bpmn_id or spec.name
-    for sp_id, diff in subs.items():
-        sp = wf.subprocesses[sp_id]
-        if diff is None:
-            del wf.subprocesses[sp_id]  # finished, and gone from the new version
-            continue
-        migrate_workflow(diff, sp, bundle.subprocess_specs[sp.spec.name])
-        _prune(sp)
-    migrate_workflow(top, wf, bundle.spec)
-    _prune(wf)
+    # SpiffWorkflow resets each waiting task from its parent's copy of the data; `kept` gives it back its
+    # own (repairs, task and script results went there), so the instance's variables do not change.
+    with data.kept(wf):
+        for sp_id, diff in subs.items():
+            sp = wf.subprocesses[sp_id]
+            if diff is None:
+                del wf.subprocesses[sp_id]  # finished, and gone from the new version
+                continue
+            migrate_workflow(diff, sp, bundle.subprocess_specs[sp.spec.name])
+            _prune(sp)
+        migrate_workflow(top, wf, bundle.spec)
+        _prune(wf)
     wf.subprocess_specs = bundle.subprocess_specs
     return [], renamed

@@ -16,7 +16,7 @@ from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import feel_conditions, sandbox, timers
+from . import data, feel_conditions, sandbox, timers
 from .errors import StepFailed
 
 SERIALIZER_VERSION = "spiff-3.2.0/1.5"
@@ -208,4 +208,4 @@ def fire_timer(wf: BpmnWorkflow, task_id: str) -> bool:
 
 
 def cancel(wf: BpmnWorkflow) -> None:
-    wf.cancel()
+    data.cancel(wf)

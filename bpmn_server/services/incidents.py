@@ -17,7 +17,7 @@ from models import ExternalTask, Incident, Instance, db, utcnow
 
 from .. import engine
 from ..exceptions import Conflict, Invalid
-from . import history, steps
+from . import history, reasons, steps
 from .instances import check_variables
 from .pagination import Page, page
 from .tx import transactional
@@ -55,18 +55,21 @@ def raise_incident(instance: Instance, actor: str, activity: str | None, kind: s
     return incident
 
 
-def resolve(instance: Instance, incidents: list[Incident], actor: str, how: str) -> None:
+def resolve(instance: Instance, incidents: list[Incident], actor: str, how: str, reason: str | None = None) -> None:
     now = utcnow()
     for incident in incidents:
         incident.resolved_at = now
-        history.record("incident.resolved", actor, instance, activity=incident.activity,
-                       data={"incident_id": incident.id, "type": incident.type, "resolution": how})
+        data = {"incident_id": incident.id, "type": incident.type, "resolution": how}
+        if reason is not None:
+            data["reason"] = reason
+        history.record("incident.resolved", actor, instance, activity=incident.activity, data=data)
 
 
 @transactional
 def update_variables(instance_id: str, actor: str, values: dict[str, Any] | None, unset: list[str] | None,
                      reason: str | None) -> Instance:
-    """Repair data: set and remove variables of a running, failed or suspended instance."""
+    """Repair data: set and remove variables of a running, failed or suspended instance (a reason is
+    required; `variables.updated` keeps it)."""
     values = check_variables(values or {}, "set")
     unset = list(unset or [])
     if not values and not unset:
@@ -76,6 +79,7 @@ def update_variables(instance_id: str, actor: str, values: dict[str, Any] | None
     if both:
         raise Invalid("a variable cannot be both set and unset",
                       errors=[{"field": "unset", "message": f"also in set: {', '.join(both)}"}])
+    reason = reasons.required(reason, "change an instance's variables")
     instance = steps.lock(instance_id)
     steps.require_status(instance, "running", "failed", "suspended")
     steps.advance(instance, actor, lambda wf: engine.set_variables(wf, values, unset))
@@ -95,12 +99,14 @@ def _revive_external(instance: Instance) -> int:
 
 
 @transactional
-def retry(instance_id: str, actor: str) -> Instance:
+def retry(instance_id: str, actor: str, reason: str | None) -> Instance:
     """Run the failed step again after a repair, and resolve the incidents it had.
 
     A failed instance re-runs its failed tasks and goes on (running, completed, or failed again
     with a new incident). A running instance with parked external tasks makes them fetchable again.
+    The reason (required) is kept in each `incident.resolved` event.
     """
+    reason = reasons.required(reason, "retry an instance")
     instance = steps.lock(instance_id)
     before = open_incidents(instance.id)
     if instance.status == "failed":
@@ -114,5 +120,5 @@ def retry(instance_id: str, actor: str) -> Instance:
     else:
         raise Conflict(f"the instance is {instance.status} and has nothing to retry",
                        instance_status=instance.status)
-    resolve(instance, before, actor, how)
+    resolve(instance, before, actor, how, reason)
     return instance

@@ -11,7 +11,7 @@ from models import Incident, Instance, Task, db
 
 from .. import engine
 from ..exceptions import Invalid, NotFound
-from . import deployments, history, steps
+from . import deployments, history, reasons, steps
 from .pagination import Page, page
 from .tx import transactional
 
@@ -105,11 +105,15 @@ def list_instances(limit: int, after: str | None, process: str | None = None, st
 
 @transactional
 def cancel(instance_id: str, actor: str, reason: str | None) -> Instance:
+    """End an instance by hand: its open tasks are cancelled (`task.cancelled` each), then one
+    `instance.cancelled` with the reason; never `instance.completed`. Its variables stay as they were."""
+    reason = reasons.required(reason, "cancel an instance")
     instance = steps.lock(instance_id)
     steps.require_status(instance, "running", "suspended", "failed")
-    steps.advance(instance, actor, engine.cancel)
+    # Marked before the step, so that the step does not take the ended workflow for a completion.
     instance.status = "cancelled"
-    instance.ended_at = instance.ended_at or dt.datetime.now(dt.UTC)
+    instance.ended_at = dt.datetime.now(dt.UTC)
+    steps.advance(instance, actor, engine.cancel)
     history.record("instance.cancelled", actor, instance, data={"reason": reason})
     return instance
 

@@ -14,13 +14,15 @@ from models import Instance, Task, db
 
 from .. import engine
 from ..exceptions import Conflict, Invalid
-from . import deployments, history, steps
+from . import deployments, history, reasons, steps
 from .tx import pending_events, transactional
 
 
 @transactional
-def migrate(instance_id: str, actor: str, version: int) -> Instance:
-    """Move a running, suspended or failed instance to `version`; 422 listing what cannot be mapped."""
+def migrate(instance_id: str, actor: str, version: int, reason: str | None) -> Instance:
+    """Move a running, suspended or failed instance to `version`; 422 listing what cannot be mapped.
+    The reason (required) is kept in `instance.migrated`; the instance's variables do not change."""
+    reason = reasons.required(reason, "migrate an instance")
     instance = steps.lock(instance_id)
     steps.require_status(instance, "running", "suspended", "failed")
     target = deployments.resolve(instance.process, version)
@@ -41,7 +43,7 @@ def migrate(instance_id: str, actor: str, version: int) -> Instance:
     history.record("instance.migrated", actor, instance,
                    data={"from_version": old["version"], "to_version": target.version,
                          "from_definition_id": old["definition_id"], "to_definition_id": target.id,
-                         "renamed": renamed})
+                         "renamed": renamed, "reason": reason})
     events = pending_events()
     events.insert(mark, events.pop())
     return instance

@@ -124,7 +124,8 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
     instance.waiting = [_waiting_json(w) for w in facts.waiting]
     # Set before the reads below autoflush the row, so that it is written once. A completed workflow
     # has no open task, so deriving rows cannot fail it afterwards.
-    completing = failure is None and facts.completed and instance.status != "completed"
+    # A cancel ends the workflow too; the cancel service marks the instance first, so it is no completion.
+    completing = failure is None and facts.completed and instance.status not in ("completed", "cancelled")
     if completing:
         instance.status, instance.ended_at = "completed", now
     for task_id, activity in facts.finished.items():

@@ -3,7 +3,8 @@
 Task rows are derived by `steps._sync_tasks` in the instance step; this module reads them and
 changes only who holds a task. Completing goes through the instance step like every other change.
 Each change of `assignee` is one guarded UPDATE (`WHERE status = 'open' AND assignee = <as read>`),
-so of two concurrent changes exactly one applies and the other gets 409.
+so of two concurrent changes exactly one applies and the other gets 409. The same statement refuses
+a task whose instance is suspended (409), as Camunda refuses to claim or assign a suspended task.
 """
 
 from __future__ import annotations
@@ -143,25 +144,40 @@ def _workable(task_id: str, user: User) -> Task:
     raise Forbidden("you are not a candidate for this task")
 
 
-def _refused(task: Task) -> Conflict:
+def _refused(task: Task, expected: Any = ...) -> Conflict:
+    """Why a change of the holder did not apply: the task ended, someone else holds it, or its instance
+    is suspended (`expected`: the holder the change was made against, when that still holds)."""
     db.session.refresh(task)
     if task.status != "open":
         return Conflict(f"the task is {task.status}", task_status=task.status)
+    if expected is not ... and task.assignee == expected and _suspended(task.instance_id):
+        return Conflict("the instance of this task is suspended: its tasks cannot be claimed, given back or "
+                        "assigned until an analyst resumes it", instance_status="suspended")
     return Conflict(f"the task is claimed by {task.assignee}", assignee=task.assignee)
 
 
-def _set_assignee(task: Task, expected: str | None, to: str | None) -> None:
-    """Change the holder if it is still `expected` and the task still open; 409 otherwise."""
+def _suspended(instance_id: str) -> bool:
+    return db.session.execute(select(Instance.status).where(Instance.id == instance_id)).scalar() == "suspended"
+
+
+def _set_assignee(task: Task, expected: str | None, to: str | None, offer_to_all: bool = False) -> None:
+    """Change the holder if it is still `expected`, the task still open and its instance not suspended
+    (Camunda refuses to claim or assign a suspended task too); 409 otherwise. `offer_to_all`: the task
+    had no candidates, so it goes back to every operator."""
     held = Task.assignee.is_(None) if expected is None else Task.assignee == expected
+    # In the same statement, so that a concurrent suspend either comes first (409) or after the change.
+    active = ~select(Instance.id).where(Instance.id == Task.instance_id, Instance.status == "suspended").exists()
     claimed_at = utcnow() if to else None
-    done = db.session.execute(update(Task).where(Task.id == task.id, Task.status == "open", held)
-                              .values(assignee=to, claimed_at=claimed_at)
-                              .execution_options(synchronize_session=False))
+    values: dict[str, Any] = {"assignee": to, "claimed_at": claimed_at}
+    if offer_to_all:
+        values["open_to_all"] = True
+    done = db.session.execute(update(Task).where(Task.id == task.id, Task.status == "open", held, active)
+                              .values(**values).execution_options(synchronize_session=False))
     if done.rowcount != 1:
-        raise _refused(task)
+        raise _refused(task, expected)
     # The guarded UPDATE wrote exactly these: no need to read the row back.
-    set_committed_value(task, "assignee", to)
-    set_committed_value(task, "claimed_at", claimed_at)
+    for key, value in values.items():
+        set_committed_value(task, key, value)
 
 
 def _instance(instance_id: str) -> Instance:
@@ -185,7 +201,9 @@ def claim(task_id: str, user: User) -> Task:
 
 @transactional
 def unclaim(task_id: str, user: User) -> Task:
-    """Give a task back to its candidates; only its holder (or an admin) may."""
+    """Give a task back (Camunda's unclaim: the assignee is cleared); only its holder (or an admin) may.
+    It goes back to its candidates; a task that had none (an assignee alone) is offered to every
+    operator, as Camunda's tasklist shows an unassigned task without candidates to everyone."""
     task = _workable(task_id, user)
     if task.status != "open":
         raise _refused(task)
@@ -193,16 +211,23 @@ def unclaim(task_id: str, user: User) -> Task:
         return task
     if task.assignee != user.name and user.role != "admin":
         raise _refused(task)
-    if not _has_candidates(task):
-        raise Conflict("the task has no candidates to give it back to; ask an admin or analyst to assign it")
-    _set_assignee(task, task.assignee, None)
+    previous = task.assignee
+    offer_to_all = not _has_candidates(task)
+    _set_assignee(task, previous, None, offer_to_all)
     history.record("task.unclaimed", user.name, _instance(task.instance_id), activity=task.activity,
-                   task_id=task.id)
+                   task_id=task.id, data={"from": previous, **_offered_to(task)})
     return task
 
 
 def _has_candidates(task: Task) -> bool:
     return bool(task.open_to_all or task.candidate_groups or task.candidate_users)
+
+
+def _offered_to(task: Task) -> dict[str, Any]:
+    """Whom a task with no holder is offered to, for the history."""
+    if task.open_to_all:
+        return {"offered_to": "every operator"}
+    return {"candidate_groups": task.candidate_groups or [], "candidate_users": task.candidate_users or []}
 
 
 def _worker(name: str, field: str) -> User:
@@ -221,13 +246,10 @@ def assign(task_id: str, actor: User, to: str | None) -> Task:
         raise _refused(task)
     if to is not None:
         _worker(to, "user")
-    elif not _has_candidates(task):
-        raise Invalid("the task has no candidates to give it back to; assign it to a user",
-                      errors=[{"field": "user", "message": "a user is needed: the task has no candidates"}])
     previous = task.assignee
     if previous == to:
         return task
-    _set_assignee(task, previous, to)
+    _set_assignee(task, previous, to, to is None and not _has_candidates(task))
     history.record("task.assigned", actor.name, _instance(task.instance_id), activity=task.activity,
                    task_id=task.id, data={"from": previous, "to": to})
     return task

@@ -73,7 +73,7 @@ def _act(instance_id: str, done: str | Callable[[Any], tuple[str, str]], action:
 @bp.route("/instances/<instance_id>/cancel", methods=["POST"])
 @page("instances.manage")
 def instance_cancel(user: User, instance_id: str) -> Response:
-    reason = request.form.get("reason", "").strip() or None
+    reason = request.form.get("reason", "")
     return _act(instance_id, "The instance is cancelled.", lambda: instances.cancel(instance_id, user.name, reason))
 
 
@@ -92,7 +92,8 @@ def instance_resume(user: User, instance_id: str) -> Response:
 @bp.route("/instances/<instance_id>/retry", methods=["POST"])
 @page("instances.manage")
 def instance_retry(user: User, instance_id: str) -> Response:
-    return _act(instance_id, outcome.after_retry, lambda: incidents.retry(instance_id, user.name))
+    reason = request.form.get("reason", "")
+    return _act(instance_id, outcome.after_retry, lambda: incidents.retry(instance_id, user.name, reason))
 
 
 @bp.route("/instances/<instance_id>/variables", methods=["POST"])
@@ -101,7 +102,7 @@ def instance_variables(user: User, instance_id: str) -> Response:
     def repair() -> Any:
         values = forms.json_object(request.form.get("set", ""), "set")
         unset = forms.names(request.form.get("unset", ""))
-        reason = request.form.get("reason", "").strip() or None
+        reason = request.form.get("reason", "")
         return incidents.update_variables(instance_id, user.name, values, unset, reason)
 
     return _act(instance_id, "The variables are updated.", repair)
@@ -114,7 +115,7 @@ def instance_migrate(user: User, instance_id: str) -> Response:
         raw = request.form.get("version", "")
         if not raw.isdigit():
             raise Invalid("choose a version", errors=[{"field": "version", "message": "a version number"}])
-        return migration.migrate(instance_id, user.name, int(raw))
+        return migration.migrate(instance_id, user.name, int(raw), request.form.get("reason", ""))
 
     return _act(instance_id, "The instance runs the other version now.", move)
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from models import User
+from models import Task, User
 
 from ..exceptions import Conflict, Invalid
 from ..services import instances, tasks
@@ -42,6 +42,18 @@ def task_list(user: User) -> str:
                            deadlines=overlays.deadlines(items), ageing=overlays.ageing_class)
 
 
+def who_may_take(task: Task) -> str:
+    """Who can take the task, in words: its holder, its candidates, or every operator."""
+    names = [f"group {g}" for g in task.candidate_groups or []] + list(task.candidate_users or [])
+    offered = ", ".join(names) or ("every operator" if task.open_to_all or not task.assignee else "")
+    if not task.assignee:
+        return offered or "every operator"
+    if not offered:
+        # Given back, a task without candidates is offered to every operator (as Camunda's unclaim leaves it).
+        return f"only {task.assignee} (assigned); given back, every operator"
+    return f"{task.assignee} (assigned); given back, {offered}"
+
+
 def _task_page(user: User, task_id: str, errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
                problem: str | None = None, status: int = 200) -> Any:
     task = tasks.get(task_id, user)
@@ -51,6 +63,7 @@ def _task_page(user: User, task_id: str, errors: dict[str, str] | None = None, v
     deadline = overlays.deadlines([task]).get(task.id)
     page_html = render_template(
         "web/task.html", task=task, instance=instance, holder=holder, can_work=can_work, deadline=deadline,
+        takers=who_may_take(task),
         fields=(task.form or {}).get("fields") or [], errors=errors or {}, values=values or {}, problem=problem,
         drawing=overlays.for_task(instance.definition_id, task), ageing=overlays.ageing_class)
     return page_html, status
@@ -77,8 +90,8 @@ def task_claim(user: User, task_id: str) -> Response:
 @page("tasks.work")
 def task_unclaim(user: User, task_id: str) -> Response:
     try:
-        tasks.unclaim(task_id, user)
-        flash("The task is back with its group.", "ok")
+        task = tasks.unclaim(task_id, user)
+        flash(f"You gave the task back: {who_may_take(task)} can take it now.", "ok")
     except Conflict as exc:
         flash(f"Could not give the task back: {exc.detail}", "error")
     return redirect(url_for("web.task_page", task_id=task_id), 303)

@@ -60,6 +60,8 @@ def _task_id() -> str:
 def _claim_errors(exc: Exception) -> tuple[int, str, str] | None:
     if isinstance(exc, NotFound):
         return 500, "NullValueException", f"Cannot find task with id {_task_id()}: task is null"
+    if isinstance(exc, Conflict) and exc.extra.get("instance_status") == "suspended":
+        return 500, "SuspendedEntityInteractionException", f"Task '{_task_id()}' is suspended."
     if isinstance(exc, Conflict):
         holder = exc.extra.get("assignee")
         return 500, "TaskAlreadyClaimedException", (
