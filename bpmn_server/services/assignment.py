@@ -141,4 +141,6 @@ def task_row(instance: Instance, meta: dict[str, Any], item: engine.OpenTask,
                priority=priority, form=spec.get("form"), created_at=now)
     candidates = [TaskCandidate(task_id=item.id, kind="group", value=g[:200]) for g in groups]
     candidates += [TaskCandidate(task_id=item.id, kind="user", value=u[:200]) for u in users]
+    if row.assignee:  # it holds the task from the start (services/visibility.py)
+        candidates.append(TaskCandidate(task_id=item.id, kind="holder", value=row.assignee))
     return row, candidates

@@ -83,7 +83,7 @@ def process_start(user: User, key: str) -> Response:
     try:
         variables = forms.json_object(request.form.get("variables", ""), "variables")
         business_key = request.form.get("business_key", "").strip() or None
-        instance = instances.start(key, user.name, variables, None, business_key)
+        instance = instances.start(key, user.name, variables, None, business_key, user=user)
     except BpmnServerError as exc:
         if exc.status >= 500 or exc.status == 403:
             raise
