@@ -51,8 +51,13 @@ class TaskCandidate(db.Model):
     they say which instances an operator may read (services/visibility.py)."""
 
     __tablename__ = "task_candidates"
-    __table_args__ = (Index("ix_task_candidates_lookup", "kind", "value", "task_id"),)
+    __table_args__ = (
+        Index("ix_task_candidates_lookup", "kind", "value", "task_id"),
+        # The instances offered to or held by a user or group, read from the index alone.
+        Index("ix_task_candidates_instance", "kind", "value", "instance_id"),
+    )
 
     task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # group | user | holder
+    instance_id: Mapped[str] = mapped_column(String(36))  # the task's, so that no join to tasks is needed
     value: Mapped[str] = mapped_column(String(200), primary_key=True)

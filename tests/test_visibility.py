@@ -214,3 +214,39 @@ def test_group_tasks_page_holds_the_unclaimed_tasks_when_most_are_claimed(api, c
         assert "No open tasks" not in page and "Next page" not in page
     mine = Pages(api.app, bob.token).text("/ui/tasks?view=mine")
     assert "Next page" in mine  # he holds 54: a second page
+
+
+def test_the_migration_fills_in_starters_and_holders_of_existing_data(api, people):
+    """Data written before the visibility revision: starters read from the stored XML, holders from the
+    task rows and the claim and assignment events."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import select, update
+
+    from bpmn_server import db as dbmod
+    from models import Definition, db
+
+    api.deploy(STARTERS, REVIEW)
+    inst = api.start("vis_review")["id"]
+    task = api.instance(inst)["tasks"][0]["id"]
+    for to in ("oscar", "rita"):  # oscar held it before
+        assert people["ana"].post(f"/api/tasks/{task}/assign", {"user": to}).status_code == 200
+
+    def alembic(conn: object) -> Config:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(dbmod.MIGRATIONS))
+        cfg.attributes["connection"] = conn
+        return cfg
+
+    with api.app.app_context():
+        with db.engine.begin() as conn:
+            command.downgrade(alembic(conn), "319420a26461")
+            for def_id, meta in conn.execute(select(Definition.id, Definition.meta)).all():
+                conn.execute(update(Definition).where(Definition.id == def_id)
+                             .values(meta={k: v for k, v in meta.items() if k != "starters"}))
+        dbmod.upgrade()
+        db.session.remove()
+    assert inst in ids(people["oscar"]) and inst in ids(people["rita"])
+    found = api.get("/api/process-definitions", query_string={"key": "vis_starters"}).get_json()["items"][0]
+    assert (found["candidate_starter_groups"], found["candidate_starter_users"]) == (["clerks", "leads"], ["sam"])
+    assert Camunda(api).get("/process-definition", startableBy="oscar").get_json()[0]["key"] == "vis_review"

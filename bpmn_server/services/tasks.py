@@ -187,7 +187,7 @@ def claim(task_id: str, user: User) -> Task:
     if task.status != "open" or task.assignee is not None:
         raise _refused(task)
     _set_assignee(task, None, user.name)
-    visibility.record_holders([(task.id, user.name)])
+    visibility.record_holders([(task.id, task.instance_id, user.name)])
     history.record("task.claimed", user.name, _instance(task.instance_id), activity=task.activity, task_id=task.id)
     return task
 
@@ -238,7 +238,7 @@ def assign(task_id: str, actor: User, to: str | None) -> Task:
         return task
     _set_assignee(task, previous, to)
     if to is not None:
-        visibility.record_holders([(task.id, to)])
+        visibility.record_holders([(task.id, task.instance_id, to)])
     history.record("task.assigned", actor.name, _instance(task.instance_id), activity=task.activity,
                    task_id=task.id, data={"from": previous, "to": to})
     return task
@@ -254,7 +254,7 @@ def reassign_all(actor: User, from_user: str, to_user: str) -> int:
                                .values(assignee=to_user, claimed_at=utcnow())
                                .returning(Task.id, Task.instance_id, Task.activity)
                                .execution_options(synchronize_session=False)).all()
-    visibility.record_holders([(row.id, to_user) for row in moved])
+    visibility.record_holders([(row.id, row.instance_id, to_user) for row in moved])
     instances: dict[str, Instance] = {}
     for task_id, instance_id, activity in sorted(moved, key=lambda r: (r.instance_id, r.id)):
         if instance_id not in instances:
@@ -292,7 +292,7 @@ def complete(task_id: str, user: User, variables: dict[str, Any] | None) -> Inst
     steps.advance(instance, user.name, run)
     if task.status == "completed":
         if task.assignee != user.name:  # a holder already since the claim
-            visibility.record_holders([(task.id, user.name)])
+            visibility.record_holders([(task.id, task.instance_id, user.name)])
         # The event goes before the events of the step it caused (activity.completed, the next tasks).
         history.record("task.completed", user.name, instance, activity=task.activity, task_id=task.id,
                        data={"variables": variables}, at=task.completed_at)

@@ -3,8 +3,8 @@ started, those with a task offered to them (by name, by group, or open to every 
 them (now or before: `holder` rows stay after the task ends), and those of definitions that name them
 among their candidate starters.
 
-Every clause is answered by an index: task candidates by (kind, value, task_id), tasks by
-(open_to_all, instance_id) and by id, starters by (kind, value, definition_id). A list builds each set
+Every clause is answered by an index alone: task candidates by (kind, value, instance_id), tasks by
+(open_to_all, instance_id), starters by (kind, value, definition_id). A list builds each set
 once per query (`IN (SELECT ...)`), never per row; one instance is checked with probes scoped to it.
 """
 
@@ -46,7 +46,7 @@ def instance_clause(user: User) -> Any:
     """SQL for "the user may read this instance", for lists of instances (true for readers of all)."""
     if sees_all(user):
         return true()
-    offered = select(Task.instance_id).where(Task.id.in_(select(TaskCandidate.task_id).where(_my_tasks(user))))
+    offered = select(TaskCandidate.instance_id).where(_my_tasks(user))
     open_to_all = select(Task.instance_id).where(Task.open_to_all == true())
     starts = select(DefinitionStarter.definition_id).where(_my_starts(user))
     return or_(Instance.started_by == user.name, Instance.id.in_(offered), Instance.id.in_(open_to_all),
@@ -56,8 +56,7 @@ def instance_clause(user: User) -> Any:
 def may_read(user: User, instance: Instance) -> bool:
     if sees_all(user) or instance.started_by == user.name:
         return True
-    offered = (select(TaskCandidate.task_id).join(Task, Task.id == TaskCandidate.task_id)
-               .where(Task.instance_id == instance.id, _my_tasks(user)))
+    offered = select(TaskCandidate.task_id).where(TaskCandidate.instance_id == instance.id, _my_tasks(user))
     open_to_all = select(Task.id).where(Task.instance_id == instance.id, Task.open_to_all == true())
     starts = select(DefinitionStarter.value).where(DefinitionStarter.definition_id == instance.definition_id,
                                                    _my_starts(user))
@@ -72,10 +71,11 @@ def check(user: User | None, instance: Instance) -> Instance:
     return instance
 
 
-def record_holders(pairs: list[tuple[str, str]]) -> None:
-    """Remember that these users held these tasks ((task id, user name) pairs); known pairs are kept."""
-    if not pairs:
+def record_holders(held: list[tuple[str, str, str]]) -> None:
+    """Remember that users held tasks ((task id, its instance id, user name)); known ones are kept."""
+    if not held:
         return
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    rows = [{"task_id": task_id, "kind": "holder", "value": name[:200]} for task_id, name in dict.fromkeys(pairs)]
+    rows = [{"task_id": task_id, "instance_id": instance_id, "kind": "holder", "value": name[:200]}
+            for task_id, instance_id, name in dict.fromkeys(held)]
     db.session.execute(dialect.insert(TaskCandidate.__table__).values(rows).on_conflict_do_nothing())

@@ -5,7 +5,8 @@ Revises: 319420a26461
 Create Date: 2026-12-03 10:30:00
 
 Adds `definition_starters` (from `camunda:candidateStarterGroups` / `candidateStarterUsers`), the index
-`ix_tasks_open_to_all_instance`, and `holder` rows in `task_candidates` (who held or completed a task).
+`ix_tasks_open_to_all_instance`, the task's `instance_id` on `task_candidates` (index
+`ix_task_candidates_instance`), and `holder` rows in `task_candidates` (who held or completed a task).
 Existing data is filled in: starters read from the stored XML of every definition (also into its `meta`),
 holders from the tasks' assignees and completers and from the claim and assignment events.
 """
@@ -63,17 +64,18 @@ def _backfill_starters(conn: sa.Connection) -> None:
 
 
 def _backfill_holders(conn: sa.Connection) -> None:
-    tasks = sa.table("tasks", sa.column("id", sa.String), sa.column("assignee", sa.String),
-                     sa.column("completed_by", sa.String))
+    tasks = sa.table("tasks", sa.column("id", sa.String), sa.column("instance_id", sa.String),
+                     sa.column("assignee", sa.String), sa.column("completed_by", sa.String))
     events = sa.table("events", sa.column("type", sa.String), sa.column("task_id", sa.String),
                       sa.column("actor", sa.String), sa.column("data", sa.JSON))
-    candidates = sa.table("task_candidates", sa.column("task_id", sa.String), sa.column("kind", sa.String),
-                          sa.column("value", sa.String))
+    candidates = sa.table("task_candidates", sa.column("task_id", sa.String), sa.column("instance_id", sa.String),
+                          sa.column("kind", sa.String), sa.column("value", sa.String))
     held: set[tuple[str, str]] = set()
-    for task_id, assignee, completed_by in conn.execute(sa.select(tasks.c.id, tasks.c.assignee,
-                                                                  tasks.c.completed_by)):
-        held.update((task_id, name) for name in (assignee, completed_by) if name)
-    known = set(conn.execute(sa.select(tasks.c.id)).scalars())
+    known: dict[str, str] = {}
+    for task_id, instance_id, assignee, completed_by in conn.execute(
+            sa.select(tasks.c.id, tasks.c.instance_id, tasks.c.assignee, tasks.c.completed_by)):
+        known[task_id] = instance_id
+        held.update((task_id, name[:200]) for name in (assignee, completed_by) if name)
     q = sa.select(events.c.type, events.c.task_id, events.c.actor, events.c.data).where(
         events.c.type.in_(["task.claimed", "task.assigned", "task.completed"]))
     for type_, task_id, actor, data in conn.execute(q):
@@ -82,7 +84,7 @@ def _backfill_holders(conn: sa.Connection) -> None:
         name = (data or {}).get("to") if type_ == "task.assigned" else actor
         if isinstance(name, str) and name:
             held.add((task_id, name[:200]))
-    rows = [{"task_id": t, "kind": "holder", "value": v} for t, v in sorted(held)]
+    rows = [{"task_id": t, "instance_id": known[t], "kind": "holder", "value": v} for t, v in sorted(held)]
     for start in range(0, len(rows), BATCH):
         conn.execute(candidates.insert(), rows[start:start + BATCH])
 
@@ -100,6 +102,13 @@ def upgrade() -> None:
         batch_op.create_index('ix_definition_starters_lookup', ['kind', 'value', 'definition_id'], unique=False)
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.create_index('ix_tasks_open_to_all_instance', ['open_to_all', 'instance_id'], unique=False)
+    with op.batch_alter_table('task_candidates', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('instance_id', sa.String(length=36), nullable=True))
+    op.execute("UPDATE task_candidates SET instance_id = "
+               "(SELECT tasks.instance_id FROM tasks WHERE tasks.id = task_candidates.task_id)")
+    with op.batch_alter_table('task_candidates', schema=None) as batch_op:
+        batch_op.alter_column('instance_id', existing_type=sa.String(length=36), nullable=False)
+        batch_op.create_index('ix_task_candidates_instance', ['kind', 'value', 'instance_id'], unique=False)
     conn = op.get_bind()
     _backfill_starters(conn)
     _backfill_holders(conn)
@@ -107,6 +116,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DELETE FROM task_candidates WHERE kind = 'holder'")
+    with op.batch_alter_table('task_candidates', schema=None) as batch_op:
+        batch_op.drop_index('ix_task_candidates_instance')
+        batch_op.drop_column('instance_id')
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.drop_index('ix_tasks_open_to_all_instance')
     with op.batch_alter_table('definition_starters', schema=None) as batch_op:
