@@ -65,6 +65,8 @@ def test_an_operator_reads_only_the_instances_they_started_or_were_offered_a_tas
     # Its task is unknown to him too (a task of an instance he reads but is not offered: 403).
     task = api.instance(theirs)["tasks"][0]["id"]
     assert oscar.get(f"/api/tasks/{task}").status_code == 404
+    assert oscar.post(f"/api/tasks/{task}/claim").status_code == 404
+    assert oscar.post(f"/api/tasks/{task}/complete", {"variables": {}}).status_code == 404
     assert oscar.get(f"/api/tasks/{api.instance(his)['tasks'][0]['id']}").status_code == 403
     # History is for analysts and auditors only; they read every instance's.
     assert oscar.get(f"/api/process-instances/{his}/history").status_code == 403
@@ -137,6 +139,11 @@ def test_candidate_starters_are_shown_enforced_and_widen_what_operators_read(api
     assert camunda.post(f"/process-definition/{found['id']}/start", {}).status_code == 403
     assert Pages(api.app, oscar.token).post("/ui/processes/vis_starters/start", {}).status_code == 403
     assert Pages(api.app, sam.token).post("/ui/processes/vis_starters/start", {}).status_code == 303
+    # The process page says who may start it, and offers the start form to them only.
+    page = Pages(api.app, oscar.token).text("/ui/processes/vis_starters")
+    assert "Started by the groups clerks, leads and the users sam" in page and "Start an instance" not in page
+    assert "Start an instance" in Pages(api.app, sam.token).text("/ui/processes/vis_starters")
+    assert "Start an instance" in Pages(api.app, oscar.token).text("/ui/processes/vis_review")
 
     # A starter reads every instance of the process; others only their own.
     started = {by_clara, by_sam, by_ana}

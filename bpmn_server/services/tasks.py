@@ -143,8 +143,9 @@ def get(task_id: str, user: User | None = None) -> Task:
 
 
 def _workable(task_id: str, user: User) -> Task:
-    """The task if the user may work it at all (403 otherwise); who holds it is checked by the caller."""
-    task = get(task_id)
+    """The task if the user may work it at all (403 otherwise, 404 in an instance they may not read); who
+    holds it is checked by the caller."""
+    task = get(task_id, user)
     if user.role == "admin" or (user.role == "operator" and (offered(user, task) or task.assignee == user.name)):
         return task
     raise Forbidden("you are not a candidate for this task")
