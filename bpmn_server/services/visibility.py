@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from models import DefinitionStarter, Instance, Task, TaskCandidate, User, db
 
+from ..db import is_postgres
 from ..exceptions import NotFound
 
 READ_ALL = ("admin", "analyst", "auditor")
@@ -75,7 +76,7 @@ def record_holders(held: list[tuple[str, str, str]]) -> None:
     """Remember that users held tasks ((task id, its instance id, user name)); known ones are kept."""
     if not held:
         return
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if is_postgres() else sqlite
     rows = [{"task_id": task_id, "instance_id": instance_id, "kind": "holder", "value": name[:200]}
             for task_id, instance_id, name in dict.fromkeys(held)]
     db.session.execute(dialect.insert(TaskCandidate.__table__).values(rows).on_conflict_do_nothing())
