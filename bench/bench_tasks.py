@@ -12,7 +12,8 @@
 2. List: 100,000 open tasks inserted in bulk through the models (20 groups, some open to all, some
    claimed), then a server on that database, and the p50 of `GET /api/tasks` over HTTP (one keep-alive
    connection, one request at a time) for an operator in one group: first page, a deep page by cursor,
-   a group filter, an operator whose group is rare, and an admin. The database given (default: a fresh
+   a group filter, Group tasks (unclaimed only), an operator whose group is rare, and an admin; and the
+   p50 of an operator's instance list (the instances they may read). The database given (default: a fresh
    SQLite file) is emptied first.
 """
 
@@ -152,7 +153,11 @@ def _fill(total: int, groups: int) -> None:
                           "open_to_all": open_to_all, "due_at": due, "due_sort": due or FAR_FUTURE,
                           "priority": 50, "form": None, "created_at": now - dt.timedelta(seconds=total - n)})
             if group:
-                cands.append({"task_id": task_id, "kind": "group", "value": group})
+                cands.append({"task_id": task_id, "instance_id": instances[n % len(instances)], "kind": "group",
+                              "value": group})
+            if assignee:  # who holds a task (services/visibility.py)
+                cands.append({"task_id": task_id, "instance_id": instances[n % len(instances)], "kind": "holder",
+                              "value": assignee})
         # Core inserts of the models' tables: executemany, without the ORM's per-row bookkeeping.
         conn = db.session.connection()
         conn.execute(insert(Task.__table__), tasks)
@@ -187,6 +192,9 @@ def bench_list(database_url: str | None, total: int, runs: int) -> list[Figure]:
         queries = [("operator in g07 (~5% of tasks), first page", clerk, "limit=50"),
                    ("same operator, candidate_group=g07", clerk, "limit=50&candidate_group=g07"),
                    ("same operator, assignee=me (holds none)", clerk, "limit=50&assignee=me"),
+                   ("same operator, Group tasks (unassigned=true)", clerk, "limit=50&unassigned=true"),
+                   ("admin, Group tasks of g07 (unassigned=true&candidate_group=g07)", TOKEN,
+                    "limit=50&unassigned=true&candidate_group=g07"),
                    ("operator whose group has no task (open-to-all only)", rare, "limit=50"),
                    ("admin, everything", TOKEN, "limit=50")]
         if first["next"]:  # a small --tasks may leave no page after the first 500
@@ -196,9 +204,17 @@ def bench_list(database_url: str | None, total: int, runs: int) -> list[Figure]:
             ms, body = p50_get(srv.base, f"/api/tasks?{query}", token, runs)
             results.append((ms, what))
             note(f"  GET /api/tasks, {label}, {total:,} open: {what}: p50 {ms:.1f} ms, {len(body['items'])} items")
+        # The instance list of an operator: the instances they may read (services/visibility.py).
+        seen = []
+        for what, token in (("operator in g07", clerk), ("operator whose group has no task", rare)):
+            ms, body = p50_get(srv.base, "/api/process-instances?limit=50", token, runs)
+            seen.append(ms)
+            note(f"  GET /api/process-instances, {label}, 1,000 instances: {what}: p50 {ms:.1f} ms, "
+                 f"{len(body['items'])} items")
     worst, what = max(results)
     return [Figure(f"task list p50 over HTTP, {label}, {total:,} open tasks (worst of {len(results)} queries)",
-                   f"{worst:.1f} ms", "<= 20 ms", "", worst <= 20)]
+                   f"{worst:.1f} ms", "<= 20 ms", "", worst <= 20),
+            Figure(f"operator's instance list p50 over HTTP, {label}, {total:,} open tasks", f"{max(seen):.1f} ms")]
 
 
 def main() -> None:

@@ -7,11 +7,12 @@ from .event import Event
 from .external_task import ExternalTask
 from .incident import Incident
 from .instance import Instance
+from .starter import DefinitionStarter
 from .subscription import CorrelationKey, Subscription
 from .task import Task, TaskCandidate
 from .timer import Timer
 from .user import User
 
 __all__ = ["db", "new_id", "utcnow", "Definition", "Deployment", "Event", "Incident", "Instance",
-           "Task", "TaskCandidate", "Timer", "User", "Subscription", "CorrelationKey", "ExternalTask",
-           "DecisionDefinition"]
+           "Task", "TaskCandidate", "DefinitionStarter", "Timer", "User", "Subscription", "CorrelationKey",
+           "ExternalTask", "DecisionDefinition"]

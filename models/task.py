@@ -19,6 +19,8 @@ class Task(db.Model):
         Index("ix_tasks_assignee_status_due", "assignee", "status", "due_sort", "created_at", "id"),
         Index("ix_tasks_process_status_due", "process", "status", "due_sort", "created_at", "id"),
         Index("ix_tasks_instance_status", "instance_id", "status"),
+        # Which instances have a task open to every operator (an operator's instance list).
+        Index("ix_tasks_open_to_all_instance", "open_to_all", "instance_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -44,11 +46,18 @@ class Task(db.Model):
 
 
 class TaskCandidate(db.Model):
-    """One candidate group or user of an open task: the task list query joins on this index."""
+    """One candidate group or user of a task (the task list query joins on this index), or one user
+    who held it (`holder`: assigned, claimed or completed it), kept after the task ends: together
+    they say which instances an operator may read (services/visibility.py)."""
 
     __tablename__ = "task_candidates"
-    __table_args__ = (Index("ix_task_candidates_lookup", "kind", "value", "task_id"),)
+    __table_args__ = (
+        Index("ix_task_candidates_lookup", "kind", "value", "task_id"),
+        # The instances offered to or held by a user or group, read from the index alone.
+        Index("ix_task_candidates_instance", "kind", "value", "instance_id"),
+    )
 
     task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # group | user
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # group | user | holder
+    instance_id: Mapped[str] = mapped_column(String(36))  # the task's, so that no join to tasks is needed
     value: Mapped[str] = mapped_column(String(200), primary_key=True)

@@ -37,21 +37,22 @@ def view(instance: Any) -> dict[str, Any]:
 @route(bp, "", ["POST"], summary="Start a process instance", permission="instances.start", body=StartSchema,
        response=InstanceSchema, status=201)
 def start(body: dict[str, Any]) -> Any:
-    return view(instances.start(body["process"], current_user().name, body["variables"], body["version"],
-                                body["business_key"]))
+    user = current_user()
+    return view(instances.start(body["process"], user.name, body["variables"], body["version"],
+                                body["business_key"], user=user))
 
 
 @route(bp, "", ["GET"], summary="List process instances (newest first)", permission="instances.read",
        query=InstanceQuery, response=page_of(InstanceSummarySchema))
 def list_instances(query: dict[str, Any]) -> Any:
     return instances.list_instances(query["limit"], query["after"], query["process"], query["status"],
-                                    query["business_key"])
+                                    query["business_key"], viewer=current_user())
 
 
 @route(bp, "/<instance_id>", ["GET"], summary="Get a process instance", permission="instances.read",
        response=InstanceSchema)
 def get_instance(instance_id: str) -> Any:
-    return view(instances.get(instance_id))
+    return view(instances.get(instance_id, current_user()))
 
 
 @route(bp, "/<instance_id>/cancel", ["POST"], summary="Cancel an instance (reason)", permission="instances.manage",
@@ -75,7 +76,7 @@ def resume(instance_id: str) -> Any:
 @route(bp, "/<instance_id>/history", ["GET"], summary="The instance's events, oldest first",
        permission="history.read", query=ListQuery, response=page_of(EventSchema))
 def timeline(instance_id: str, query: dict[str, Any]) -> Any:
-    return instances.timeline(instance_id, query["limit"], query["after"])
+    return instances.timeline(instance_id, query["limit"], query["after"], current_user())
 
 
 @route(bp, "/<instance_id>/variables", ["PATCH"], summary="Repair an instance's variables (set, unset, reason)",

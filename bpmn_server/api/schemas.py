@@ -89,6 +89,10 @@ class UserTokenSchema(UserSchema):
 
 
 # Definitions
+def _starters(definition: Any, kind: str) -> list[str]:
+    return list(((definition.meta or {}).get("starters") or {}).get(kind) or [])
+
+
 class DefinitionSchema(Schema):
     id = fields.String()
     key = fields.String()
@@ -96,6 +100,9 @@ class DefinitionSchema(Schema):
     version = fields.Integer()
     deployment_id = fields.String()
     created_at = UTC()
+    # camunda:candidateStarterGroups / candidateStarterUsers (empty: anyone with a starting role)
+    candidate_starter_groups = fields.Function(lambda d: _starters(d, "groups"))
+    candidate_starter_users = fields.Function(lambda d: _starters(d, "users"))
 
 
 class DeploymentSchema(Schema):
@@ -223,6 +230,7 @@ class ReasonSchema(Strict):
 
 class TaskQuery(ListQuery):
     assignee = fields.String(load_default=None)
+    unassigned = fields.Boolean(load_default=None)
     candidate_group = fields.String(load_default=None)
     process = fields.String(load_default=None)
     instance = fields.String(load_default=None)

@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.specs.defaults import ScriptTask
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import decision_task, feel_conditions, implicit, implicit_constructs, multiinstance, sandbox
+from . import decision_task, feel_conditions, implicit, implicit_constructs, multiinstance, sandbox, starters
 from .complex_gateway import ComplexJoin, ComplexJoinParser
 from .errors import BpmnInvalid, BpmnMalformed
 from .expressions import ExpressionError, translate_assignment, translate_expression, translate_timer
@@ -224,6 +224,7 @@ def _process_meta(proc: etree._Element) -> dict[str, Any]:
         elif name == "businessRuleTask" and decision_task.job_type(el):
             meta["external_tasks"][el.get("id")] = decision_task.job_type(el)
     meta["message_starts"], meta["signal_starts"] = _event_starts(proc)
+    meta["starters"] = starters.declared(proc)
     return meta
 
 
@@ -288,6 +289,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
                       for p in others)
         if not others:
             errors.append({"line": root.sourceline, "element": None, "message": "the file has no process"})
+    errors.extend(e for p in processes for e in starters.problems(p))
     if errors:
         raise BpmnInvalid("the diagram cannot be executed", errors=errors)
 

@@ -139,6 +139,9 @@ def task_row(instance: Instance, meta: dict[str, Any], item: engine.OpenTask,
                assignee=assignee[:200] if assignee else None, candidate_groups=groups, candidate_users=users,
                open_to_all=not (groups or users or assignee), due_at=due_at, due_sort=due_at or FAR_FUTURE,
                priority=priority, form=spec.get("form"), created_at=now)
-    candidates = [TaskCandidate(task_id=item.id, kind="group", value=g[:200]) for g in groups]
-    candidates += [TaskCandidate(task_id=item.id, kind="user", value=u[:200]) for u in users]
+    named = [("group", g) for g in groups] + [("user", u) for u in users]
+    if row.assignee:  # it holds the task from the start (services/visibility.py)
+        named.append(("holder", row.assignee))
+    candidates = [TaskCandidate(task_id=item.id, instance_id=instance.id, kind=kind, value=value[:200])
+                  for kind, value in named]
     return row, candidates

@@ -14,7 +14,7 @@ from models import Definition, Deployment, db
 
 from .. import engine
 from ..exceptions import Invalid, NotFound
-from . import decisions, history
+from . import decisions, history, starters
 from .pagination import Page, page
 from .tx import transactional
 
@@ -112,6 +112,7 @@ def deploy(files: list[Upload], actor: str, note: str | None = None) -> DeployRe
         made.append(definition)
     db.session.flush()
     made_decisions = decisions.store(deployment, dmn_changes)
+    starters.record(made)
     history.record("deployment.created", actor, data={
         "deployment_id": deployment.id, "note": note,
         "definitions": [{"id": d.id, "key": d.key, "version": d.version} for d in made],
@@ -130,8 +131,12 @@ def get_definition(definition_id: str) -> Definition:
     return found
 
 
-def list_definitions(key: str | None, latest_only: bool, limit: int, after: str | None) -> Page:
+def list_definitions(key: str | None, latest_only: bool, limit: int, after: str | None,
+                     startable_by: str | None = None) -> Page:
+    """Definitions, newest first; `startable_by`: only those the user of that name may start."""
     q = select(Definition)
+    if startable_by is not None:
+        q = q.where(starters.startable_clause(startable_by))
     if key:
         q = q.where(Definition.key == key)
     if latest_only:

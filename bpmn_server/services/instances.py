@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from models import Incident, Instance, Task, db
+from models import Incident, Instance, Task, User, db
 
 from .. import engine
 from ..exceptions import Invalid, NotFound
-from . import deployments, history, reasons, steps
+from . import deployments, history, reasons, starters, steps, visibility
 from .pagination import Page, page
 from .tx import transactional
 
@@ -43,27 +43,33 @@ def _wide_integers(value: Any, path: str) -> list[str]:
 
 @transactional
 def start(process: str, actor: str, variables: dict[str, Any] | None = None, version: int | None = None,
-          business_key: str | None = None) -> Instance:
-    """Start an instance of the latest (or a given) version and run it until every token waits."""
+          business_key: str | None = None, user: User | None = None) -> Instance:
+    """Start an instance of the latest (or a given) version and run it until every token waits.
+    `user`: the person starting it, held to the process's candidate starters (403)."""
     variables = check_variables(variables or {})
-    definition = deployments.resolve(process, version)
-    return steps.begin(deployments.info(definition.id), variables, actor, business_key)
+    definition = deployments.info(deployments.resolve(process, version).id)
+    if user is not None:
+        starters.require(user, definition.key, definition.meta)
+    return steps.begin(definition, variables, actor, business_key)
 
 
 @transactional
 def start_definition(definition_id: str, actor: str, variables: dict[str, Any] | None = None,
-                     business_key: str | None = None) -> Instance:
+                     business_key: str | None = None, user: User | None = None) -> Instance:
     """Start an instance of one definition, by its id (404 if unknown); as `start` otherwise."""
     variables = check_variables(variables or {})
-    definition = deployments.get_definition(definition_id)
-    return steps.begin(deployments.info(definition.id), variables, actor, business_key)
+    definition = deployments.info(deployments.get_definition(definition_id).id)
+    if user is not None:
+        starters.require(user, definition.key, definition.meta)
+    return steps.begin(definition, variables, actor, business_key)
 
 
-def get(instance_id: str) -> Instance:
+def get(instance_id: str, viewer: User | None = None) -> Instance:
+    """An instance; 404 if unknown, or if `viewer` may not read it (services/visibility.py)."""
     found = db.session.get(Instance, instance_id)
     if found is None:
         raise NotFound(f"no process instance with id '{instance_id}'")
-    return found
+    return visibility.check(viewer, found)
 
 
 def tasks_and_incidents(instance: Instance) -> tuple[list[Task], list[Incident]]:
@@ -86,10 +92,13 @@ def incidents(instance_id: str) -> list[Incident]:
 
 
 def list_instances(limit: int, after: str | None, process: str | None = None, status: str | None = None,
-                   business_key: str | None = None, prefix: bool = False) -> Page:
-    """`prefix`: process and business key match what starts with the text (LIKE 'x%', which an
-    index serves; the pages' filters), otherwise exactly (the API's)."""
+                   business_key: str | None = None, prefix: bool = False, viewer: User | None = None) -> Page:
+    """Instances newest first. `prefix`: process and business key match what starts with the text (LIKE
+    'x%', which an index serves; the pages' filters), otherwise exactly (the API's). `viewer`: only those
+    that user may read."""
     q = select(Instance)
+    if viewer is not None and not visibility.sees_all(viewer):
+        q = q.where(visibility.instance_clause(viewer))
     if process:
         q = q.where(Instance.process.startswith(process, autoescape=True) if prefix else Instance.process == process)
     if status:
@@ -138,6 +147,6 @@ def resume(instance_id: str, actor: str) -> Instance:
     return instance
 
 
-def timeline(instance_id: str, limit: int, after: str | None) -> Page:
-    get(instance_id)
+def timeline(instance_id: str, limit: int, after: str | None, viewer: User | None = None) -> Page:
+    get(instance_id, viewer)
     return history.list_events(limit, after, instance=instance_id)

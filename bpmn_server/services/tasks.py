@@ -20,7 +20,7 @@ from models import Instance, Task, TaskCandidate, User, db, utcnow
 
 from .. import engine
 from ..exceptions import Conflict, Forbidden, Invalid, NotFound
-from . import forms, history, steps
+from . import forms, history, steps, visibility
 from .instances import check_variables
 from .pagination import Page, page
 from .tx import pending_events, transactional
@@ -70,8 +70,11 @@ def _operator_clause(user: User) -> Any:
 
 def list_tasks(user: User, limit: int, after: str | None, assignee: str | None = None,
                candidate_group: str | None = None, process: str | None = None, instance: str | None = None,
-               status: str | None = "open", due_before: dt.datetime | None = None) -> Page:
-    """Tasks oldest due first (no due date last), then oldest created; operators see what they may act on."""
+               status: str | None = "open", due_before: dt.datetime | None = None,
+               unassigned: bool | None = None) -> Page:
+    """Tasks oldest due first (no due date last), then oldest created; operators see what they may act on.
+    `unassigned`: only tasks nobody holds (True) or only held ones (False), filtered in the query so that
+    a page is full whenever more rows match (the pages' "Group tasks")."""
     q = select(Task)
     if status:
         if status not in STATUSES:
@@ -91,6 +94,8 @@ def list_tasks(user: User, limit: int, after: str | None, assignee: str | None =
         q = q.where(Task.instance_id == instance)
     if due_before:
         q = q.where(Task.due_at < due_before)
+    if unassigned is not None:
+        q = q.where(Task.assignee.is_(None) if unassigned else Task.assignee.is_not(None))
     return page(q, [Task.due_sort, Task.created_at, Task.id], [dt.datetime, dt.datetime, str], limit, after,
                 descending=False)
 
@@ -127,18 +132,21 @@ def query(user: User, first: int, count: int, *, task_id: str | None = None, ins
 
 
 def get(task_id: str, user: User | None = None) -> Task:
-    """A task; 404 if unknown, 403 if `user` may not see it."""
+    """A task; 404 if unknown or in an instance `user` may not read, 403 if `user` may not see it."""
     task = db.session.get(Task, task_id)
     if task is None:
         raise NotFound(f"no task with id '{task_id}'")
     if user is not None and not may_see(user, task):
+        if not visibility.may_read(user, _instance(task.instance_id)):
+            raise NotFound(f"no task with id '{task_id}'")
         raise Forbidden("you are not a candidate for this task")
     return task
 
 
 def _workable(task_id: str, user: User) -> Task:
-    """The task if the user may work it at all (403 otherwise); who holds it is checked by the caller."""
-    task = get(task_id)
+    """The task if the user may work it at all (403 otherwise, 404 in an instance they may not read); who
+    holds it is checked by the caller."""
+    task = get(task_id, user)
     if user.role == "admin" or (user.role == "operator" and (offered(user, task) or task.assignee == user.name)):
         return task
     raise Forbidden("you are not a candidate for this task")
@@ -183,7 +191,8 @@ def _set_assignee(task: Task, expected: str | None, to: str | None, offer_to_all
 def _instance(instance_id: str) -> Instance:
     """The instance for a history event, without its (large) serialized state."""
     return db.session.execute(select(Instance).where(Instance.id == instance_id).options(
-        load_only(Instance.id, Instance.process, Instance.version))).scalar_one()
+        load_only(Instance.id, Instance.process, Instance.version, Instance.started_by,
+                  Instance.definition_id))).scalar_one()
 
 
 @transactional
@@ -195,6 +204,7 @@ def claim(task_id: str, user: User) -> Task:
     if task.status != "open" or task.assignee is not None:
         raise _refused(task)
     _set_assignee(task, None, user.name)
+    visibility.record_holders([(task.id, task.instance_id, user.name)])
     history.record("task.claimed", user.name, _instance(task.instance_id), activity=task.activity, task_id=task.id)
     return task
 
@@ -250,6 +260,8 @@ def assign(task_id: str, actor: User, to: str | None) -> Task:
     if previous == to:
         return task
     _set_assignee(task, previous, to, to is None and not _has_candidates(task))
+    if to is not None:
+        visibility.record_holders([(task.id, task.instance_id, to)])
     history.record("task.assigned", actor.name, _instance(task.instance_id), activity=task.activity,
                    task_id=task.id, data={"from": previous, "to": to})
     return task
@@ -265,6 +277,7 @@ def reassign_all(actor: User, from_user: str, to_user: str) -> int:
                                .values(assignee=to_user, claimed_at=utcnow())
                                .returning(Task.id, Task.instance_id, Task.activity)
                                .execution_options(synchronize_session=False)).all()
+    visibility.record_holders([(row.id, row.instance_id, to_user) for row in moved])
     instances: dict[str, Instance] = {}
     for task_id, instance_id, activity in sorted(moved, key=lambda r: (r.instance_id, r.id)):
         if instance_id not in instances:
@@ -301,6 +314,8 @@ def complete(task_id: str, user: User, variables: dict[str, Any] | None) -> Inst
     mark = len(pending_events())
     steps.advance(instance, user.name, run)
     if task.status == "completed":
+        if task.assignee != user.name:  # a holder already since the claim
+            visibility.record_holders([(task.id, task.instance_id, user.name)])
         # The event goes before the events of the step it caused (activity.completed, the next tasks).
         history.record("task.completed", user.name, instance, activity=task.activity, task_id=task.id,
                        data={"variables": variables}, at=task.completed_at)

@@ -34,7 +34,7 @@ def _args(*names: str) -> dict[str, str]:
 def instance_list(user: User) -> str:
     query = InstanceQuery().load(_args("process", "status", "business_key", "after", "limit"))
     found = instances.list_instances(query["limit"], query["after"], query["process"], query["status"],
-                                     query["business_key"], prefix=True)
+                                     query["business_key"], prefix=True, viewer=user)
     return render_template("web/instances.html", items=found.items, next=found.next, statuses=STATUSES,
                            filters=_args("process", "status", "business_key"))
 
@@ -42,7 +42,7 @@ def instance_list(user: User) -> str:
 @bp.route("/instances/<instance_id>")
 @page("instances.read")
 def instance_page(user: User, instance_id: str) -> str:
-    instance = instances.get(instance_id)
+    instance = instances.get(instance_id, user)
     open_tasks = instances.open_tasks(instance_id)
     all_incidents = instances.incidents(instance_id)
     completed = dashboard.completed_activities(instance_id)

@@ -10,7 +10,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from models import User
 
 from ..exceptions import BpmnServerError, Invalid
-from ..services import dashboard, deployments, instances
+from ..services import dashboard, deployments, instances, starters
 from . import bp, forms, outcome, overlays
 from .session import page
 
@@ -42,7 +42,9 @@ def process_page(user: User, key: str) -> str:
     if len(shown) == 2 and shown[0].id == shown[1].id:
         shown = shown[1:]
     panels = [{"version": v, "diagram": overlays.for_definition(v.id)} for v in shown]
-    return render_template("web/process.html", key=key, versions=versions, panels=panels, latest=versions[0])
+    meta = deployments.info(versions[0].id).meta  # who may start the latest version
+    return render_template("web/process.html", key=key, versions=versions, panels=panels, latest=versions[0],
+                           starters=starters.of(meta), may_start=starters.may_start(user, meta))
 
 
 @bp.route("/definitions/<definition_id>/xml")
@@ -82,7 +84,7 @@ def process_start(user: User, key: str) -> Response:
     try:
         variables = forms.json_object(request.form.get("variables", ""), "variables")
         business_key = request.form.get("business_key", "").strip() or None
-        instance = instances.start(key, user.name, variables, None, business_key)
+        instance = instances.start(key, user.name, variables, None, business_key, user=user)
     except BpmnServerError as exc:
         if exc.status >= 500 or exc.status == 403:
             raise

@@ -32,12 +32,12 @@ def task_list(user: User) -> str:
         view = tabs[0][0]
     group = request.args.get("group") or None
     after = request.args.get("after") or None
+    # "Group tasks" is work to pick up: offered to me and held by nobody (what I hold is under "My tasks"),
+    # filtered in the query so that each page is full while more remain.
     found = tasks.list_tasks(user, PAGE_SIZE, after, assignee="me" if view == "mine" else None,
-                             candidate_group=group if view != "mine" else None)
+                             candidate_group=group if view != "mine" else None,
+                             unassigned=True if view == "group" else None)
     items = found.items
-    if view == "group":
-        # Work to pick up: what is offered to me and not yet held (what I hold is under "My tasks").
-        items = [t for t in items if t.assignee is None]
     return render_template("web/tasks.html", tabs=tabs, view=view, group=group, items=items, next=found.next,
                            deadlines=overlays.deadlines(items), ageing=overlays.ageing_class)
 

@@ -26,6 +26,7 @@ def definition_dto(definition: Any) -> dict[str, Any]:
 class DefinitionQuery(ListQuery):
     key = fields.String(load_default=None)
     latest_version = fields.String(data_key="latestVersion", load_default=None)
+    startable_by = fields.String(data_key="startableBy", load_default=None)
 
 
 class StartBody(Lenient):
@@ -51,13 +52,15 @@ def _start_arguments(body: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     return from_typed(body["variables"]), body["business_key"]
 
 
-@endpoint("/process-definition", ["GET"], summary="list process definitions, newest first (key, latestVersion)",
+@endpoint("/process-definition", ["GET"], summary="list process definitions, newest first (key, latestVersion, "
+          "startableBy: the definitions that user may start, by their candidate starters)",
           permission="definitions.read", query=DefinitionQuery)
 def process_definition_list(query: dict[str, Any]) -> Any:
     first, count = window(query)
     if count == 0:
         return []
-    found = deployments.list_definitions(query["key"], boolean(query["latest_version"]), first + count, None)
+    found = deployments.list_definitions(query["key"], boolean(query["latest_version"]), first + count, None,
+                                         startable_by=query["startable_by"])
     return [definition_dto(d) for d in found.items[first:]]
 
 
@@ -81,7 +84,8 @@ def process_definition_by_key(key: str) -> Any:
           errors=_start_errors)
 def process_definition_start_by_key(key: str, body: dict[str, Any]) -> Any:
     variables, business_key = _start_arguments(body)
-    instance = instances.start(key, current_user().name, variables, None, business_key)
+    user = current_user()
+    instance = instances.start(key, user.name, variables, None, business_key, user=user)
     return instance_dto(instance, body["with_variables"])
 
 
@@ -89,5 +93,6 @@ def process_definition_start_by_key(key: str, body: dict[str, Any]) -> Any:
           "(Camunda Modeler's start button)", permission="instances.start", body=StartBody, errors=_start_errors)
 def process_definition_start(definition_id: str, body: dict[str, Any]) -> Any:
     variables, business_key = _start_arguments(body)
-    instance = instances.start_definition(definition_id, current_user().name, variables, business_key)
+    user = current_user()
+    instance = instances.start_definition(definition_id, user.name, variables, business_key, user=user)
     return instance_dto(instance, body["with_variables"])

@@ -39,19 +39,19 @@ class VariablesQuery(Query):
 
 @endpoint("/process-instance/<instance_id>", ["GET"], summary="a process instance", permission="instances.read")
 def process_instance_get(instance_id: str) -> Any:
-    return instance_dto(instances.get(instance_id))
+    return instance_dto(instances.get(instance_id, current_user()))
 
 
 @endpoint("/process-instance/<instance_id>/variables", ["GET"], summary="an instance's variables, typed",
           permission="instances.read", query=VariablesQuery)
 def process_instance_variables(instance_id: str, query: dict[str, Any]) -> Any:
-    return to_typed(instances.get(instance_id).variables)
+    return to_typed(instances.get(instance_id, current_user()).variables)
 
 
 @endpoint("/process-instance/<instance_id>/variables/<var_name>", ["GET"], summary="one variable of an instance, "
           "typed", permission="instances.read", query=VariablesQuery)
 def process_instance_variable(instance_id: str, var_name: str, query: dict[str, Any]) -> Any:
-    variables = instances.get(instance_id).variables or {}
+    variables = instances.get(instance_id, current_user()).variables or {}
     if var_name not in variables:
         raise NotFound(f"process instance variable with name {var_name} does not exist")
     return to_typed_value(variables[var_name])
