@@ -18,6 +18,7 @@ from . import sandbox
 from . import timers as _timers
 from .errors import BpmnInvalid, BpmnMalformed, StepFailed
 from .facts import Facts, OpenTask, WaitingEvent, plain
+from .juel_runtime import ExecutionInfo
 from .parser import ParsedProcess, build_processes, parse_xml
 
 SERIALIZER_VERSION = _runtime.SERIALIZER_VERSION
@@ -134,9 +135,16 @@ def cancel(wf: Workflow) -> None:
     _runtime.cancel(wf)
 
 
-def evaluate(source: str, data: dict[str, Any]) -> Any:
-    """Evaluate deploy-time translated expression source against data, in the sandbox."""
-    return _runtime.ENVIRONMENT.evaluate(source, data)
+def evaluate(source: str, data: dict[str, Any], instance_id: str | None = None, business_key: str | None = None,
+             activity: str | None = None) -> Any:
+    """Evaluate deploy-time translated expression source against data, in the sandbox (`execution` is the
+    instance given)."""
+    return _runtime.ENVIRONMENT.evaluate(source, data, None, ExecutionInfo(instance_id, business_key, activity))
+
+
+def bind(wf: Workflow, instance_id: str, business_key: str | None) -> None:
+    """Which instance `wf` is (for `execution` in its expressions); call before running it."""
+    _runtime.bind(wf, instance_id, business_key)
 
 
 def set_limits(time_limit: float, max_variables_bytes: int) -> None:

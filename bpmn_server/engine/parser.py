@@ -22,7 +22,14 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from . import implicit, implicit_constructs, multiinstance, sandbox
 from .complex_gateway import ComplexJoin, ComplexJoinParser
 from .errors import BpmnInvalid, BpmnMalformed
-from .expressions import ExpressionError, translate_assignment, translate_expression, translate_timer
+from .expressions import (
+    ExpressionError,
+    check_task_expressions,
+    translate_assignment,
+    translate_expression,
+    translate_template,
+    translate_timer,
+)
 from .forms import parse_form
 from .specs import ServerParser
 from .validator import check_constraints
@@ -134,7 +141,8 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
             errors.append(_err(el if el.get("id") else el.getparent(), UNSUPPORTED[name]))
             continue
         try:
-            if name in ("conditionExpression", "completionCondition", "loopCardinality", "activationCondition") \
+            if (name in ("conditionExpression", "completionCondition", "loopCardinality", "activationCondition")
+                    or (name == "condition" and _local(el.getparent().tag) == "conditionalEventDefinition")) \
                     and el.text:
                 original = el.text.strip()
                 el.text = translate_expression(el.text)
@@ -161,8 +169,17 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
                 coll = el.get(f"{{{CAMUNDA}}}collection")
                 if coll:
                     el.set(f"{{{CAMUNDA}}}collection", translate_expression(coll))
+            elif name == "userTask":
+                errors.extend(_err(el, problem) for problem in check_task_expressions(el, CAMUNDA))
         except ExpressionError as exc:
-            errors.append(_err(el, str(exc)))
+            errors.append(_err(_named(el), str(exc)))
+
+
+def _named(el: etree._Element) -> etree._Element:
+    """The element itself or its nearest ancestor with an id (a condition is named by its flow or event)."""
+    while el.get("id") is None and el.getparent() is not None:
+        el = el.getparent()
+    return el
 
 
 def _user_task_meta(el: etree._Element, lane: str | None) -> dict[str, Any]:
@@ -171,6 +188,7 @@ def _user_task_meta(el: etree._Element, lane: str | None) -> dict[str, Any]:
 
     return {
         "name": el.get("name") or el.get("id"),
+        "name_expression": translate_template(el.get("name")),
         "assignee": attr("assignee"),
         "candidate_groups": attr("candidateGroups"),
         "candidate_users": attr("candidateUsers"),
