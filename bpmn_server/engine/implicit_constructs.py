@@ -120,6 +120,10 @@ def conditional_entry(root: Any) -> None:
         shortcut = _flow(parent, ids, gateway.get("id"), outgoing[0].get("targetRef"), parent.index(gateway) + 1)
         expression = etree.SubElement(shortcut, f"{{{BPMN}}}conditionExpression")
         expression.text = condition.text
+        expression.set(COPY_OF, event.get("id"))  # its problems are reported once, on the event
+
+
+COPY_OF = "copyOf"  # on an expression copied from another element by a rewrite
 
 
 TRIGGERS = ("signalEventDefinition", "escalationEventDefinition", "conditionalEventDefinition")

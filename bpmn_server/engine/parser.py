@@ -137,6 +137,7 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
         if not isinstance(el.tag, str):
             continue
         name = _local(el.tag)
+        reported = errors if el.get(implicit_constructs.COPY_OF) is None else []  # the original reports
         if name in UNSUPPORTED and etree.QName(el.tag).namespace == BPMN and not implicit.complex_join_ok(el):
             errors.append(_err(el if el.get("id") else el.getparent(), UNSUPPORTED[name]))
             continue
@@ -148,7 +149,7 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
                 el.text = translate_expression(el.text)
                 problem = sandbox.check(el.text, "eval")
                 if problem:
-                    errors.append(_err(el.getparent(), f"expression {original!r} does not compile: {problem}"))
+                    reported.append(_err(_named(el), f"expression {original!r} does not compile: {problem}"))
             elif name in ("timeDuration", "timeDate", "timeCycle") and el.text:
                 original = el.text.strip()
                 el.text = translate_timer(el.text)
@@ -172,12 +173,12 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
             elif name == "userTask":
                 errors.extend(_err(el, problem) for problem in check_task_expressions(el, CAMUNDA))
         except ExpressionError as exc:
-            errors.append(_err(_named(el), str(exc)))
+            reported.append(_err(_named(el), str(exc)))
 
 
 def _named(el: etree._Element) -> etree._Element:
     """The element itself or its nearest ancestor with an id (a condition is named by its flow or event)."""
-    while el.get("id") is None and el.getparent() is not None:
+    while (el.get("id") is None or _local(el.tag).endswith("EventDefinition")) and el.getparent() is not None:
         el = el.getparent()
     return el
 
