@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from . import event_subprocesses
 from .runtime import _failure, find_task
 from .specs import VARIABLES, ServerMessageEventDefinition
 
@@ -64,7 +65,12 @@ def deliver(wf: BpmnWorkflow, kind: str, name: str, variables: dict[str, Any]) -
     """Deliver a message or signal with its variables to every waiting catcher of it. False if none waits."""
     definition = _waiting_definition(wf, kind, name)
     if definition is None:
-        return False
+        handler = event_subprocesses.find(wf, kind, name)
+        if handler is None:
+            return False
+        if handler.interrupting:
+            event_subprocesses.interrupt(wf)
+        definition = handler.definition
     _catch(wf, definition, variables)
     return True
 

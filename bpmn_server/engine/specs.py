@@ -126,8 +126,27 @@ class _ServerMessages:
         return ServerMessageEventDefinition(name, correlations, payload, result_var)
 
 
+class ServerStartEvent(StartEvent):
+    """A start event that knows whether it interrupts (`isInterrupting`), which SpiffWorkflow does not read:
+    an event subprocess started by a message or signal interrupts its scope or not (engine/event_subprocesses.py)."""
+
+    def __init__(self, wf_spec: Any, bpmn_id: str, event_definition: Any, interrupting: bool = True, **kwargs: Any):
+        super().__init__(wf_spec, bpmn_id, event_definition, **kwargs)
+        self.interrupting = interrupting
+
+
+class ServerStartEventConverter(EventConverter):
+    def to_dict(self, spec: ServerStartEvent) -> dict[str, Any]:
+        dct = super().to_dict(spec)
+        dct["interrupting"] = spec.interrupting
+        return dct
+
+
 class StartEventParser(_ServerMessages, CamundaStartEventParser):
-    pass
+    def create_task(self) -> Any:
+        task = super().create_task()
+        task.interrupting = self.node.get("isInterrupting", "true").strip().lower() != "false"
+        return task
 
 
 class EndEventParser(_ServerMessages, CamundaEndEventParser):
@@ -208,7 +227,7 @@ class ServerParser(CamundaParser):
 
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
-        full_tag("startEvent"): (StartEventParser, StartEvent),
+        full_tag("startEvent"): (StartEventParser, ServerStartEvent),
         full_tag("endEvent"): (EndEventParser, EndEvent),
         full_tag("intermediateCatchEvent"): (CatchEventParser, IntermediateCatchEvent),
         full_tag("intermediateThrowEvent"): (ThrowEventParser, ServerThrowEvent),
@@ -222,3 +241,4 @@ class ServerParser(CamundaParser):
 MessageEventDefinitionConverter(ServerMessageEventDefinition, runtime._REGISTRY, "ServerMessageEventDefinition")
 ExternalTaskConverter(ExternalTask, runtime._REGISTRY, "ExternalTask")
 EventConverter(ServerThrowEvent, runtime._REGISTRY, "ServerThrowEvent")
+ServerStartEventConverter(ServerStartEvent, runtime._REGISTRY, "ServerStartEvent")

@@ -1,0 +1,65 @@
+"""Event subprocesses started by a message or a signal, at the top level of a process.
+
+SpiffWorkflow starts such a handler when its workflow catches the event (`update_collaboration`), but keeps no
+waiting task for it, so the server saw nothing to subscribe to, and it never interrupts the process for an
+interrupting one. Here: `starts` lists the handlers' start events while the process can still be interrupted
+(facts.py makes them waiting events, hence subscription rows, so `POST /api/messages`, `/api/signals`, the relay
+and the Camunda layer find them); `find` gives the event definition to deliver; `interrupt` cancels everything
+the process is doing (its main flow and handlers already running) before an interrupting handler starts, after
+which the process waits for no other handler. Handlers inside a subprocess are rewritten at deploy into boundary
+events (engine/implicit_constructs.py) and are ordinary waiting catchers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+
+INTERRUPTED = "server_interrupted"  # internal data of the workflow's root task: an interrupting handler started
+KINDS = {"message": MessageEventDefinition, "signal": SignalEventDefinition}
+
+
+@dataclass
+class HandlerStart:
+    id: str  # stable per instance and start event: the subscription rows' task id
+    kind: str
+    name: str
+    activity: str
+    interrupting: bool
+    definition: Any
+
+
+def _flatten(definition: Any) -> list[Any]:
+    return list(getattr(definition, "event_definitions", None) or [definition])
+
+
+def starts(wf: Any) -> Iterator[HandlerStart]:
+    """The message and signal start events of the process's event subprocesses that can fire now."""
+    if wf.is_completed() or wf.task_tree.internal_data.get(INTERRUPTED):
+        return
+    for spec_name in wf.spec.start.trigger_specs:
+        sub_spec = wf.subprocess_specs.get(spec_name)
+        for start in getattr(sub_spec, "bpmn_start_events", []):
+            for definition in _flatten(start.event_definition):
+                kind = next((k for k, cls in KINDS.items() if isinstance(definition, cls)), None)
+                if kind is None or not definition.name:
+                    continue
+                yield HandlerStart(str(uuid.uuid5(wf.task_tree.id, start.bpmn_id)), kind, definition.name,
+                                   start.bpmn_id, getattr(start, "interrupting", True), definition)
+
+
+def find(wf: Any, kind: str, name: str) -> HandlerStart | None:
+    return next((s for s in starts(wf) if s.kind == kind and s.name == name), None)
+
+
+def interrupt(wf: Any) -> None:
+    """Cancel what the process is doing before an interrupting event subprocess starts."""
+    root = wf.task_tree
+    for child in list(root.children):
+        child.cancel()
+    root.internal_data[INTERRUPTED] = True
