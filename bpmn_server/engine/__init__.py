@@ -214,6 +214,27 @@ def throw_error(wf: Workflow, task_id: str, code: str, variables: dict[str, Any]
     return events.throw_error(wf, task_id, code, variables)
 
 
+def throw_from_user_task(wf: Workflow, task_id: str, code: str, variables: dict[str, Any],
+                         escalation: bool = False) -> bool | None:
+    """A BPMN error or escalation reported on an open user task; None: not one, False: nothing catches it."""
+    from . import events
+
+    return events.throw_from_user_task(wf, task_id, code, variables, escalation)
+
+
+def fail_user_task(wf: Workflow, task_id: str) -> str | None:
+    """An uncaught BPMN error: the user task fails (retry opens it again). Its activity id, or None."""
+    from . import events
+
+    return events.fail_user_task(wf, task_id)
+
+
+def failed_user_tasks(wf: Workflow) -> list[str]:
+    from . import events
+
+    return events.failed_user_tasks(wf)
+
+
 # Timer start events (engine/timers.py).
 StartSchedule = _timers.StartSchedule
 

@@ -63,3 +63,15 @@ def interrupt(wf: Any) -> None:
     for child in list(root.children):
         child.cancel()
     root.internal_data[INTERRUPTED] = True
+
+
+def handler_for(wf: Any, definition: Any) -> Any:
+    """The start event spec of a top-level event subprocess that catches `definition` (an error or escalation
+    thrown from a task), while the process can still be interrupted; None otherwise."""
+    if wf.is_completed() or wf.task_tree.internal_data.get(INTERRUPTED):
+        return None
+    for spec_name in wf.spec.start.trigger_specs:
+        for start in getattr(wf.subprocess_specs.get(spec_name), "bpmn_start_events", []):
+            if any(d == definition for d in _flatten(start.event_definition)):
+                return start
+    return None

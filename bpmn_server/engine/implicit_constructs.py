@@ -127,11 +127,11 @@ COPY_OF = "copyOf"  # on an expression copied from another element by a rewrite
 
 
 TRIGGERS = ("signalEventDefinition", "escalationEventDefinition", "conditionalEventDefinition",
-            "messageEventDefinition")
+            "messageEventDefinition", "errorEventDefinition")
 
 
 def nested_interrupting_handlers(root: Any) -> None:
-    """An interrupting event subprocess with a signal, escalation, conditional or message start event inside a
+    """An interrupting event subprocess started by a signal, escalation, condition, message or error inside a
     subprocess runs as an interrupting boundary event on that subprocess followed by the handler as a plain subprocess,
     then the subprocess's outgoing flows. SpiffWorkflow never triggers such handlers below the top level (and
     never interrupts for escalations). The boundary event takes the start event's id, so history shows it."""

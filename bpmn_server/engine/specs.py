@@ -19,11 +19,13 @@ from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.event_parsers import (
     CANCEL_EVENT_XPATH,
+    CONDITIONAL_EVENT_XPATH,
     ERROR_EVENT_XPATH,
     ESCALATION_EVENT_XPATH,
     MESSAGE_EVENT_XPATH,
     SIGNAL_EVENT_XPATH,
     TERMINATION_EVENT_XPATH,
+    TIMER_EVENT_XPATH,
     ReceiveTaskParser,
     SendTaskParser,
 )
@@ -144,7 +146,13 @@ class ServerStartEventConverter(EventConverter):
 
 class StartEventParser(_ServerMessages, CamundaStartEventParser):
     def create_task(self) -> Any:
-        task = super().create_task()
+        # SpiffWorkflow reads no error or escalation definition on a start event: an event subprocess started
+        # by one ran at once, as if it had a none start event.
+        event_definition = self.get_event_definition(
+            [MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH, CONDITIONAL_EVENT_XPATH, ERROR_EVENT_XPATH,
+             ESCALATION_EVENT_XPATH])
+        task = self._create_task(event_definition)
+        self.spec.start.connect(task)
         task.interrupting = self.node.get("isInterrupting", "true").strip().lower() != "false"
         return task
 

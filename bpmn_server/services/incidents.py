@@ -17,7 +17,7 @@ from models import ExternalTask, Incident, Instance, db, utcnow
 
 from .. import engine
 from ..exceptions import Conflict, Invalid
-from . import history, steps
+from . import history, steps, task_events
 from .instances import check_variables
 from .pagination import Page, page
 from .tx import transactional
@@ -105,6 +105,7 @@ def retry(instance_id: str, actor: str) -> Instance:
     before = open_incidents(instance.id)
     if instance.status == "failed":
         instance.status = "running"
+        task_events.reopen_failed(instance)  # user tasks failed by an uncaught BPMN error
         steps.advance(instance, actor, engine.retry_failed)
         _revive_external(instance)
         how = "retried" if instance.status != "failed" else "retried; failed again"
