@@ -15,6 +15,7 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
+from lxml import etree
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.event_parsers import (
@@ -147,10 +148,15 @@ class ServerStartEventConverter(EventConverter):
 class StartEventParser(_ServerMessages, CamundaStartEventParser):
     def create_task(self) -> Any:
         # SpiffWorkflow reads no error or escalation definition on a start event: an event subprocess started
-        # by one ran at once, as if it had a none start event.
-        event_definition = self.get_event_definition(
-            [MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH, CONDITIONAL_EVENT_XPATH, ERROR_EVENT_XPATH,
-             ESCALATION_EVENT_XPATH])
+        # by one ran at once, as if it had a none start event. At the top level of a process it now waits for
+        # its error or escalation; inside a subprocess, interrupting handlers are boundary events by then
+        # (implicit_constructs.nested_interrupting_handlers) and the others keep SpiffWorkflow's reading.
+        xpaths = [MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH, CONDITIONAL_EVENT_XPATH]
+        handler = self.node.getparent()
+        if handler is not None and handler.get("triggeredByEvent") == "true" and handler.getparent() is not None \
+                and etree.QName(handler.getparent().tag).localname == "process":
+            xpaths += [ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH]
+        event_definition = self.get_event_definition(xpaths)
         task = self._create_task(event_definition)
         self.spec.start.connect(task)
         task.interrupting = self.node.get("isInterrupting", "true").strip().lower() != "false"
