@@ -44,8 +44,10 @@ def test_a_non_interrupting_message_handler_runs_beside_the_process_each_time(ap
         api.complete(task["id"], {"read": True})
     inst = api.instance(inst["id"])
     assert inst["status"] == "running" and _acts(inst) == ["work"]
+    # What the handlers set are the process's variables once they end, as Camunda's
+    assert inst["variables"]["note"] == "call back" and inst["variables"]["read"] is True
     inst = api.complete(inst["tasks"][0]["id"])
-    assert inst["status"] == "completed"
+    assert inst["status"] == "completed" and inst["variables"]["read"] is True
 
 
 def test_an_interrupting_message_handler_cancels_the_process_work(api):
@@ -71,6 +73,8 @@ def test_signals_start_handlers_interrupting_or_not(api):
     r = api.post("/api/signals", {"name": "esp-ping"})
     assert r.status_code == 200 and r.get_json()["delivered"] == 2
     assert _acts(api.instance(first["id"])) == ["work"]  # the handler ran and ended; work goes on
+    assert api.instance(first["id"])["variables"]["pings"] == 1  # its script's result is the process's
+    assert api.instance(second["id"])["variables"]["pings"] == 11
     r = api.post("/api/signals", {"name": "esp-stop"})
     assert r.get_json()["delivered"] == 2
     for inst in (first, second):

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from copy import deepcopy
 from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
 
 INTERRUPTED = "server_interrupted"  # internal data of the workflow's root task: an interrupting handler started
 KINDS = {"message": MessageEventDefinition, "signal": SignalEventDefinition}
@@ -75,3 +77,40 @@ def handler_for(wf: Any, definition: Any) -> Any:
             if any(d == definition for d in _flatten(start.event_definition)):
                 return start
     return None
+
+
+MERGED = "server_merged"  # internal data of a finished handler task: its variables went back to the process
+_MISSING = object()
+
+
+def merge_finished(wf: Any) -> None:
+    """Variables a top-level event subprocess set (its message's, its tasks', its scripts') become the
+    process's when it ends, as Camunda's process variables: SpiffWorkflow keeps them in the handler's own copy
+    of the data, which nothing reads once it has ended. Only what the handler changed is copied, so values the
+    process changed meanwhile are kept."""
+    from .events import set_variables  # events imports this module
+
+    handlers = {id(wf.spec.task_specs.get(name)) for name in wf.spec.start.trigger_specs}
+    for task in list(wf.task_tree.children):
+        if id(task.task_spec) not in handlers or not task.has_state(TaskState.COMPLETED) \
+                or task.internal_data.get(MERGED):
+            continue
+        task.internal_data[MERGED] = True
+        before = _start_data(wf, task)
+        changed = {k: v for k, v in task.data.items() if before.get(k, _MISSING) != v}
+        removed = [k for k in before if k not in task.data]
+        if changed or removed:
+            set_variables(wf, changed, removed)
+            wf.data.update(deepcopy(changed))
+
+
+def _start_data(wf: Any, task: Any) -> dict[str, Any]:
+    """The data the handler started with (before its start event caught the event)."""
+    sub = wf.subprocesses.get(task.id)
+    if sub is None:
+        return {}
+    start = sub.get_next_task(spec_name="Start")
+    if start is None:
+        found = [t for t in sub.get_tasks() if t.task_spec.name == "Start"]
+        start = found[0] if found else None
+    return dict(start.data) if start is not None else {}

@@ -17,7 +17,7 @@ from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import conditions, sandbox, timers
+from . import conditions, event_subprocesses, sandbox, timers
 from .errors import StepFailed
 from .expressions import shown
 from .juel_runtime import ExecutionInfo
@@ -195,6 +195,7 @@ def run_engine(wf: BpmnWorkflow) -> None:
     try:
         wf.refresh_timers()
         wf.do_engine_steps()
+        event_subprocesses.merge_finished(wf)
         conditions.run_until_stable(wf)
     except (SpiffWorkflowException, WorkflowException) as exc:
         raise _failure(exc) from None
