@@ -29,11 +29,16 @@ def is_iso_literal(text: str) -> bool:
     return bool(_ISO_DURATION.match(text) or _ISO_DATE.match(text) or _ISO_CYCLE.match(text))
 
 
+def _refusal(original: str, exc: JuelError) -> ExpressionError:
+    why = "is not supported here" if isinstance(exc, juel.JuelUnsupported) else "does not compile"
+    return ExpressionError(f"expression {original.strip()!r} {why}: {exc}")
+
+
 def _juel_to_python(body: str, original: str) -> str:
     try:
         return juel.marked(juel.to_python(body), original.strip())
     except JuelError as exc:
-        raise ExpressionError(f"expression {original.strip()!r} cannot run here: {exc}") from None
+        raise _refusal(original, exc) from None
 
 
 def _single(text: str) -> str | None:
@@ -43,7 +48,7 @@ def _single(text: str) -> str | None:
     try:
         parts = juel.split_template(text.strip())
     except JuelError as exc:
-        raise ExpressionError(f"expression {text.strip()!r} cannot be read: {exc}") from None
+        raise _refusal(text, exc) from None
     return parts[0][1] if len(parts) == 1 and parts[0][0] == "expr" else None
 
 
@@ -89,7 +94,7 @@ def translate_template(text: str | None) -> str | None:
     try:
         return juel.marked(juel.template_to_python(text.strip()), text.strip())
     except JuelError as exc:
-        raise ExpressionError(f"expression {text.strip()!r} cannot run here: {exc}") from None
+        raise _refusal(text, exc) from None
 
 
 def shown(source: str) -> str:

@@ -28,6 +28,10 @@ class JuelError(ValueError):
     """A JUEL expression that cannot be read, or uses a form this server does not run."""
 
 
+class JuelUnsupported(JuelError):
+    """Valid JUEL in a form this server does not run (a bean method, a function, assignment, ...)."""
+
+
 @dataclass
 class Token:
     kind: str  # num | str | name | op | end
@@ -120,7 +124,7 @@ class _Parser:
         tok = self.peek()
         if tok.kind != "end":
             if tok.text in ("=", ";", "+=", "->"):
-                raise JuelError(f"'{tok.text}' is not supported (assignment, lambdas and statement lists)")
+                raise JuelUnsupported(f"'{tok.text}' is not supported (assignment, lambdas and statement lists)")
             raise JuelError(f"unexpected {tok.text!r} at position {tok.pos + 1}")
         return out
 
@@ -185,9 +189,9 @@ class _Parser:
                     out = self.call(base_name, out, tok.text, args)
                 else:
                     if tok.text.startswith("_"):
-                        raise JuelError(f"property names starting with '_' are not allowed: {tok.text!r}")
+                        raise JuelUnsupported(f"property names starting with '_' are not allowed: {tok.text!r}")
                     if base_name == EXECUTION and tok.text not in EXECUTION_PROPERTIES:
-                        raise JuelError(f"'execution.{tok.text}' is not supported; execution offers "
+                        raise JuelUnsupported(f"'execution.{tok.text}' is not supported; execution offers "
                                         f"{', '.join(sorted(EXECUTION_PROPERTIES))}")
                     out = f"juel_get({out}, {tok.text!r})"
             elif op == "[":
@@ -214,11 +218,11 @@ class _Parser:
     def call(base_name: str | None, base: str, method: str, args: list[str]) -> str:
         if base_name == EXECUTION:
             if method not in EXECUTION_METHODS:
-                raise JuelError(f"'execution.{method}()' is not supported in expressions; execution offers "
+                raise JuelUnsupported(f"'execution.{method}()' is not supported in expressions; execution offers "
                                 f"{', '.join(sorted(EXECUTION_METHODS))}")
         elif method not in VALUE_METHODS:
             owner = base_name or "a value"
-            raise JuelError(f"method '{method}()' on {owner} is not supported: expressions here have no Java "
+            raise JuelUnsupported(f"method '{method}()' on {owner} is not supported: expressions here have no Java "
                             "beans; they call the methods of strings, lists, maps and numbers listed in "
                             "docs/EXPRESSIONS.md and those of 'execution'")
         return f"juel_call({', '.join([base, repr(method), *args])})"
@@ -237,14 +241,14 @@ class _Parser:
             if tok.text in _LITERALS:
                 return None, _LITERALS[tok.text]
             if tok.text in _REFUSED_WORDS:
-                raise JuelError(_REFUSED_WORDS[tok.text])
+                raise JuelUnsupported(_REFUSED_WORDS[tok.text])
             if tok.text in _WORD_OPS or tok.text == "empty":
                 raise JuelError(f"'{tok.text}' at position {tok.pos + 1} needs an operand")
             if self.op() == ":" and self.tokens[self.i + 1].kind == "name" and self.tokens[self.i + 2].text == "(":
-                raise JuelError(f"JUEL functions such as '{tok.text}:{self.tokens[self.i + 1].text}()' are not "
+                raise JuelUnsupported(f"JUEL functions such as '{tok.text}:{self.tokens[self.i + 1].text}()' are not "
                                 "supported")
             if self.op() == "(":
-                raise JuelError(f"function '{tok.text}()' is not supported (no JUEL functions such as now(), "
+                raise JuelUnsupported(f"function '{tok.text}()' is not supported (no JUEL functions such as now(), "
                                 "dateTime() or currentUser() here)")
             return tok.text, _variable(tok.text)
         raise JuelError(f"unexpected {repr(tok.text) if tok.text else 'end'} at position {tok.pos + 1}")
@@ -252,13 +256,13 @@ class _Parser:
 
 def _variable(name: str) -> str:
     if "$" in name:
-        raise JuelError(f"variable name {name!r} contains '$', which is not supported")
+        raise JuelUnsupported(f"variable name {name!r} contains '$', which is not supported")
     if name.startswith("_"):
-        raise JuelError(f"variable name {name!r} starts with '_', which the sandbox does not allow")
+        raise JuelUnsupported(f"variable name {name!r} starts with '_', which the sandbox does not allow")
     if keyword.iskeyword(name) or name in ("print", "juel"):
-        raise JuelError(f"variable name {name!r} is a reserved word here")
+        raise JuelUnsupported(f"variable name {name!r} is a reserved word here")
     if name.startswith("juel_"):
-        raise JuelError(f"variable names starting with 'juel_' are reserved: {name!r}")
+        raise JuelUnsupported(f"variable names starting with 'juel_' are reserved: {name!r}")
     return name
 
 

@@ -53,13 +53,13 @@ class CompleteBody(Lenient):
     with_variables = fields.Boolean(data_key="withVariablesInReturn", load_default=False)
 
 
-class BpmnErrorBody(Lenient):
+class TaskBpmnErrorBody(Lenient):
     error_code = fields.String(data_key="errorCode", required=True)
     error_message = fields.String(data_key="errorMessage", load_default=None, allow_none=True)
     variables = fields.Raw(load_default=None)
 
 
-class BpmnEscalationBody(Lenient):
+class TaskBpmnEscalationBody(Lenient):
     escalation_code = fields.String(data_key="escalationCode", required=True)
     variables = fields.Raw(load_default=None)
 
@@ -148,7 +148,7 @@ def _report_errors(exc: Exception) -> tuple[int, str, str] | None:
 
 @endpoint("/task/<task_id>/bpmnError", ["POST"], summary="report a BPMN error (errorCode, errorMessage, typed "
           "variables) on a task: an error boundary event or event subprocess takes over; 204",
-          permission="tasks.work", body=BpmnErrorBody, errors=_report_errors)
+          permission="tasks.work", body=TaskBpmnErrorBody, errors=_report_errors)
 def task_bpmn_error(task_id: str, body: dict[str, Any]) -> Any:
     task_events.bpmn_error(task_id, current_user(), body["error_code"], body["error_message"],
                            from_typed(body["variables"]))
@@ -157,7 +157,7 @@ def task_bpmn_error(task_id: str, body: dict[str, Any]) -> Any:
 
 @endpoint("/task/<task_id>/bpmnEscalation", ["POST"], summary="report an escalation (escalationCode, typed "
           "variables) on a task: an escalation boundary event or event subprocess takes over; 204",
-          permission="tasks.work", body=BpmnEscalationBody, errors=_report_errors)
+          permission="tasks.work", body=TaskBpmnEscalationBody, errors=_report_errors)
 def task_bpmn_escalation(task_id: str, body: dict[str, Any]) -> Any:
     task_events.bpmn_escalation(task_id, current_user(), body["escalation_code"], from_typed(body["variables"]))
     return no_content()
