@@ -42,7 +42,7 @@ def _flatten(definition: Any) -> list[Any]:
 
 def starts(wf: Any) -> Iterator[HandlerStart]:
     """The message and signal start events of the process's event subprocesses that can fire now."""
-    if wf.is_completed() or wf.task_tree.internal_data.get(INTERRUPTED):
+    if not wf.spec.start.trigger_specs or wf.is_completed() or wf.task_tree.internal_data.get(INTERRUPTED):
         return
     for spec_name in wf.spec.start.trigger_specs:
         sub_spec = wf.subprocess_specs.get(spec_name)
@@ -90,6 +90,8 @@ def merge_finished(wf: Any) -> None:
     process changed meanwhile are kept."""
     from .events import set_variables  # events imports this module
 
+    if not wf.spec.start.trigger_specs:
+        return
     handlers = {id(wf.spec.task_specs.get(name)) for name in wf.spec.start.trigger_specs}
     for task in list(wf.task_tree.children):
         if id(task.task_spec) not in handlers or not task.has_state(TaskState.COMPLETED) \

@@ -135,7 +135,7 @@ class _Parser:
             yes = self.ternary()
             self.expect(":")
             no = self.ternary()
-            return f"({yes} if juel_bool({cond}) else {no})"
+            return f"({yes} if {_as_bool(cond)} else {no})"
         return cond
 
     _LEVELS = (("||",), ("&&",), ("==", "!="), ("<", ">", "<=", ">="), ("+", "-"), ("*", "/", "%"))
@@ -149,9 +149,9 @@ class _Parser:
             self.take()
             right = self.binary(level + 1)
             if op == "||":
-                left = f"(juel_bool({left}) or juel_bool({right}))"
+                left = f"({_as_bool(left)} or {_as_bool(right)})"
             elif op == "&&":
-                left = f"(juel_bool({left}) and juel_bool({right}))"
+                left = f"({_as_bool(left)} and {_as_bool(right)})"
             elif op == "==":
                 left = f"juel_eq({left}, {right})"
             elif op == "!=":
@@ -166,7 +166,7 @@ class _Parser:
         tok = self.peek()
         if self.op() == "!":
             self.take()
-            return f"(not juel_bool({self.unary()}))"
+            return f"(not {_as_bool(self.unary())})"
         if self.op() == "-":
             self.take()
             return f"juel_neg({self.unary()})"
@@ -252,6 +252,16 @@ class _Parser:
                                 "dateTime() or currentUser() here)")
             return tok.text, _variable(tok.text)
         raise JuelError(f"unexpected {repr(tok.text) if tok.text else 'end'} at position {tok.pos + 1}")
+
+
+_BOOLEAN = ("juel_eq(", "juel_cmp(", "juel_empty(", "juel_bool(", "(not ", "(juel_bool(", "True", "False")
+
+
+def _as_bool(python: str) -> str:
+    """`python` coerced to a boolean as JUEL does; as it is when it is one already (a comparison, `empty`, a
+    logical operator), which saves a call per operand."""
+    return python if python.startswith(_BOOLEAN) and (python[0] == "(" or python.endswith(")")
+                                                      or python in ("True", "False")) else f"juel_bool({python})"
 
 
 def _variable(name: str) -> str:

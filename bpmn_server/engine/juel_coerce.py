@@ -8,6 +8,9 @@ from typing import Any
 
 from .sandbox_guards import check_items, check_text, mul
 
+_PLAIN = (str, int, float, bool)
+_NUMBERS = (int, float)
+
 
 class JuelEvalError(ValueError):
     """A JUEL coercion or resolution that fails at run time (as JUEL's ELException)."""
@@ -61,6 +64,8 @@ def to_double(value: Any) -> float:
 
 def juel_bool(value: Any) -> bool:
     """JUEL's coercion to Boolean: null and "" are false, strings are "true" or not."""
+    if value is True or value is False:
+        return value
     if value is None or value == "":
         return False
     if isinstance(value, bool):
@@ -83,6 +88,8 @@ def to_string(value: Any) -> str:
 
 
 def juel_eq(a: Any, b: Any) -> bool:
+    if type(a) is type(b) and type(a) in _PLAIN:  # the common case, without coercions (and their calls)
+        return bool(a == b)
     if a is b:
         return True
     if a is None or b is None:
@@ -102,6 +109,8 @@ def juel_eq(a: Any, b: Any) -> bool:
 
 
 def juel_cmp(op: str, a: Any, b: Any) -> bool:
+    if type(a) in _NUMBERS and type(b) in _NUMBERS or type(a) is str and type(b) is str:
+        return _compare(op, a, b)
     if a is b and op in ("<=", ">="):
         return True
     if a is None or b is None:
