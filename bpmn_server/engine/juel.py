@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from .juel_runtime import EXECUTION, EXECUTION_METHODS, EXECUTION_PROPERTIES, VALUE_METHODS
 
 MARK = "  # JUEL: "  # the translated Python ends with this comment and the original text, for messages
+# Python builtins accepted inside ${...} as calls (not JUEL, but this server took Python there before).
+PYTHON_FUNCTIONS = frozenset({"len", "str", "int", "float", "bool", "abs", "round", "min", "max", "sum", "sorted",
+                              "any", "all", "list"})
 
 
 class JuelError(ValueError):
@@ -247,6 +250,9 @@ class _Parser:
             if self.op() == ":" and self.tokens[self.i + 1].kind == "name" and self.tokens[self.i + 2].text == "(":
                 raise JuelUnsupported(f"JUEL functions such as '{tok.text}:{self.tokens[self.i + 1].text}()' are not "
                                 "supported")
+            if self.op() == "(" and tok.text in PYTHON_FUNCTIONS:
+                # Not JUEL: Python builtins inside ${...}, which this server has always accepted.
+                return None, f"{tok.text}({', '.join(self.arguments())})"
             if self.op() == "(":
                 raise JuelUnsupported(f"function '{tok.text}()' is not supported (no JUEL functions such as now(), "
                                 "dateTime() or currentUser() here)")
@@ -265,14 +271,10 @@ def _as_bool(python: str) -> str:
 
 
 def _variable(name: str) -> str:
-    if "$" in name:
-        raise JuelUnsupported(f"variable name {name!r} contains '$', which is not supported")
-    if name.startswith("_"):
-        raise JuelUnsupported(f"variable name {name!r} starts with '_', which the sandbox does not allow")
-    if keyword.iskeyword(name) or name in ("print", "juel"):
-        raise JuelUnsupported(f"variable name {name!r} is a reserved word here")
-    if name.startswith("juel_"):
-        raise JuelUnsupported(f"variable names starting with 'juel_' are reserved: {name!r}")
+    """A variable; one whose name Python or the sandbox reserves (`_x`, `from`, `juel_x`, `$x`) is read through
+    `execution`, so every JUEL variable name works."""
+    if name.startswith(("_", "juel_")) or "$" in name or keyword.iskeyword(name) or name == "print":
+        return f"juel_call({EXECUTION}, 'getVariable', {name!r})"
     return name
 
 

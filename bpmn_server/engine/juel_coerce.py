@@ -145,6 +145,9 @@ def juel_arith(op: str, a: Any, b: Any) -> Any:
         if y == 0:
             return math.nan if x == 0 or math.isnan(x) else math.copysign(math.inf, x) * math.copysign(1, y)
         return x / y
+    if op == "+" and (_text(a) or _text(b)):
+        # Not JUEL (which fails here): text joined, as this server's `${...}` did when it was Python.
+        return juel_concat(a, b)
     if doubleish(a) or doubleish(b):
         x, y = to_double(a), to_double(b)
         if op == "%":
@@ -161,6 +164,17 @@ def juel_arith(op: str, a: Any, b: Any) -> Any:
     if op == "-":
         return x - y
     return mul(x, y)
+
+
+def _text(value: Any) -> bool:
+    """A string that is no number."""
+    if not isinstance(value, str):
+        return False
+    try:
+        float(value.strip() or "0")
+    except ValueError:
+        return True
+    return False
 
 
 def juel_neg(a: Any) -> Any:
