@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from tests.client import DIAGRAMS
+from tests.test_web import Pages
 
 ORDER = {"id": "A-7", "items": [{"sku": "x", "price": 12.5}, {"sku": "y", "price": 3}], "vip": False}
 
@@ -72,7 +73,7 @@ def test_business_key_and_instance_id_are_reachable(api):
     assert api.start("juel_route", {}, business_key="BK-2")["status"] == "completed"
 
 
-def test_task_names_are_evaluated_when_the_task_is_created(api):
+def test_task_names_are_evaluated_when_the_task_is_created(app, api):
     api.deploy(_diagram(name="${taskName}"))
     inst = api.start("juel_name", {"taskName": "Check order A-7"})
     assert [t["name"] for t in inst["tasks"]] == ["Check order A-7"]
@@ -83,9 +84,10 @@ def test_task_names_are_evaluated_when_the_task_is_created(api):
     assert [e["data"]["name"] for e in events if e["type"] == "task.created"] == ["Check order A-7"]
     camunda = api.get(f"/engine-rest/task/{task_id}").get_json()
     assert camunda["name"] == "Check order A-7"
-    page = api.get(f"/ui/tasks/{task_id}")
-    if page.status_code == 200:
-        assert "Check order A-7" in page.get_data(as_text=True)
+    pages = Pages(app, api.token)
+    assert "Check order A-7" in pages.text(f"/ui/tasks/{task_id}")
+    assert "Check order A-7" in pages.text("/ui/tasks?view=group")
+    assert "${taskName}" not in pages.text("/ui/tasks?view=group")
 
 
 def test_a_composite_name_with_execution_and_nested_values(api):
