@@ -242,6 +242,17 @@ class CompleteSchema(Strict):
     variables = fields.Dict(keys=fields.String(), load_default=dict)
 
 
+class BpmnErrorSchema(Strict):
+    error_code = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    error_message = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    variables = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class BpmnEscalationSchema(Strict):
+    escalation_code = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    variables = fields.Dict(keys=fields.String(), load_default=dict)
+
+
 class AssignSchema(Strict):
     user = fields.String(required=True, allow_none=True)
 

@@ -11,11 +11,13 @@ from typing import Any
 from flask import Blueprint
 
 from ..auth import current_user
-from ..services import tasks
+from ..services import task_events, tasks
 from .base import route
 from .instances import view
 from .schemas import (
     AssignSchema,
+    BpmnErrorSchema,
+    BpmnEscalationSchema,
     CompleteSchema,
     InstanceSchema,
     ReassignResultSchema,
@@ -67,3 +69,18 @@ def reassign(body: dict[str, Any]) -> Any:
        permission="tasks.work", body=CompleteSchema, response=InstanceSchema)
 def complete(task_id: str, body: dict[str, Any]) -> Any:
     return view(tasks.complete(task_id, current_user(), body["variables"]))
+
+
+@route(bp, "/<task_id>/bpmn-error", ["POST"], summary="Report a BPMN error instead of completing the task: a matching "
+       "error boundary event or event subprocess takes over; uncaught, the instance fails with an incident",
+       permission="tasks.work", body=BpmnErrorSchema, response=InstanceSchema)
+def bpmn_error(task_id: str, body: dict[str, Any]) -> Any:
+    return view(task_events.bpmn_error(task_id, current_user(), body["error_code"], body["error_message"],
+                                       body["variables"]))
+
+
+@route(bp, "/<task_id>/bpmn-escalation", ["POST"], summary="Report an escalation on the task: a matching escalation "
+       "boundary event or event subprocess takes over (409 when nothing catches it)", permission="tasks.work",
+       body=BpmnEscalationSchema, response=InstanceSchema)
+def bpmn_escalation(task_id: str, body: dict[str, Any]) -> Any:
+    return view(task_events.bpmn_escalation(task_id, current_user(), body["escalation_code"], body["variables"]))

@@ -20,6 +20,7 @@ from .decision_task import DecisionCall, DecisionOutcome, DecisionTaskError
 from .decision_task import set_evaluator as set_decision_evaluator
 from .errors import BpmnInvalid, BpmnMalformed, StepFailed
 from .facts import Facts, OpenTask, WaitingEvent, plain
+from .juel_runtime import ExecutionInfo
 from .parser import ParsedProcess, build_processes, parse_xml
 
 SERIALIZER_VERSION = _runtime.SERIALIZER_VERSION
@@ -137,9 +138,16 @@ def cancel(wf: Workflow) -> None:
     _runtime.cancel(wf)
 
 
-def evaluate(source: str, data: dict[str, Any]) -> Any:
-    """Evaluate deploy-time translated expression source against data, in the sandbox."""
-    return _runtime.ENVIRONMENT.evaluate(source, data)
+def evaluate(source: str, data: dict[str, Any], instance_id: str | None = None, business_key: str | None = None,
+             activity: str | None = None) -> Any:
+    """Evaluate deploy-time translated expression source against data, in the sandbox (`execution` is the
+    instance given)."""
+    return _runtime.ENVIRONMENT.evaluate(source, data, None, ExecutionInfo(instance_id, business_key, activity))
+
+
+def bind(wf: Workflow, instance_id: str, business_key: str | None) -> None:
+    """Which instance `wf` is (for `execution` in its expressions); call before running it."""
+    _runtime.bind(wf, instance_id, business_key)
 
 
 def set_limits(time_limit: float, max_variables_bytes: int) -> None:
@@ -207,6 +215,27 @@ def throw_error(wf: Workflow, task_id: str, code: str, variables: dict[str, Any]
     from . import events
 
     return events.throw_error(wf, task_id, code, variables)
+
+
+def throw_from_user_task(wf: Workflow, task_id: str, code: str, variables: dict[str, Any],
+                         escalation: bool = False) -> bool | None:
+    """A BPMN error or escalation reported on an open user task; None: not one, False: nothing catches it."""
+    from . import events
+
+    return events.throw_from_user_task(wf, task_id, code, variables, escalation)
+
+
+def fail_user_task(wf: Workflow, task_id: str) -> str | None:
+    """An uncaught BPMN error: the user task fails (retry opens it again). Its activity id, or None."""
+    from . import events
+
+    return events.fail_user_task(wf, task_id)
+
+
+def failed_user_tasks(wf: Workflow) -> list[str]:
+    from . import events
+
+    return events.failed_user_tasks(wf)
 
 
 # Timer start events (engine/timers.py).

@@ -20,7 +20,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import data
+from . import data, event_subprocesses
 from .runtime import _failure, find_task
 from .specs import VARIABLES, ServerMessageEventDefinition
 
@@ -65,7 +65,12 @@ def deliver(wf: BpmnWorkflow, kind: str, name: str, variables: dict[str, Any]) -
     """Deliver a message or signal with its variables to every waiting catcher of it. False if none waits."""
     definition = _waiting_definition(wf, kind, name)
     if definition is None:
-        return False
+        handler = event_subprocesses.find(wf, kind, name)
+        if handler is None:
+            return False
+        if handler.interrupting:
+            event_subprocesses.interrupt(wf)
+        definition = handler.definition
     _catch(wf, definition, variables)
     return True
 
@@ -144,3 +149,46 @@ def thrown(wf: BpmnWorkflow) -> list[tuple[str, str]]:
 
 def _flatten(definition: Any) -> list[Any]:
     return list(getattr(definition, "event_definitions", None) or [definition])
+
+
+def throw_from_user_task(wf: BpmnWorkflow, task_id: str, code: str, variables: dict[str, Any],
+                         escalation: bool = False) -> bool | None:
+    """A BPMN error or escalation `code` reported on an open user task (Camunda's handleBpmnError and
+    handleEscalation): the variables become the instance's, then the nearest catcher takes it (a boundary
+    event of the task or an enclosing subprocess, or an event subprocess of the process). None: not an open
+    user task; False: nothing catches it, and nothing changed."""
+    task = find_task(wf, task_id)
+    if task is None or task.state != TaskState.READY or not task.task_spec.manual \
+            or getattr(task.task_spec, "external", False):
+        return None
+    kind = EscalationEventDefinition if escalation else ErrorEventDefinition
+    definition = kind(code, code)
+    event = BpmnEvent(definition, payload=deepcopy(variables), target=task.workflow)
+    catchers = [t for t in wf.event_manager.tasks.values()
+                if t.state == TaskState.WAITING and t.task_spec.catches(t, event)]
+    handler = None if catchers else event_subprocesses.handler_for(wf, definition)
+    if not catchers and handler is None:
+        return False
+    set_variables(wf, variables, [])
+    if handler is not None and (not escalation or getattr(handler, "interrupting", True)):
+        event_subprocesses.interrupt(wf)  # an error always interrupts; an escalation when its handler does
+    try:
+        wf.catch(event)
+    except (SpiffWorkflowException, WorkflowException) as exc:
+        raise _failure(exc) from None
+    return True
+
+
+def fail_user_task(wf: BpmnWorkflow, task_id: str) -> str | None:
+    """Put an open user task into the failed state (an uncaught BPMN error); its activity id, or None."""
+    task = find_task(wf, task_id)
+    if task is None or task.state != TaskState.READY:
+        return None
+    task._set_state(TaskState.ERROR)
+    return getattr(task.task_spec, "bpmn_id", None)
+
+
+def failed_user_tasks(wf: BpmnWorkflow) -> list[str]:
+    """Ids of the user tasks in the failed state (a retry makes them open again)."""
+    return [str(t.id) for t in wf.get_tasks(state=TaskState.ERROR) if t.task_spec.manual
+            and not getattr(t.task_spec, "external", False)]

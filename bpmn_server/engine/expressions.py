@@ -5,33 +5,21 @@ Done once per definition at deploy time, on the lxml tree, before SpiffWorkflow 
 
 from __future__ import annotations
 
-import io
 import re
-import tokenize
+from typing import Any
 
-# JUEL word operators and literals -> Python.
-_WORDS = {
-    "and": "and", "or": "or", "not": "not",
-    "eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": ">=",
-    "null": "None", "true": "True", "false": "False", "div": "/", "mod": "%",
-}
+from . import juel
+from .juel import JuelError
+
 _ISO_DURATION = re.compile(r"^-?P(?=\d|T\d)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?"
                            r"(T(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$", re.I)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 _ISO_CYCLE = re.compile(r"^R\d*/[^\s]+$", re.I)
 _JUEL = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.S)
+juel_template = re.compile(r"[$#]\{")
 
 
-_STRINGS = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
-
-
-def _rewrite_symbols(code: str) -> str:
-    """`&&`, `||` and `!x` outside string literals; `!=` stays."""
-    code = code.replace("&&", " and ").replace("||", " or ")
-    return re.sub(r"!(?!=)", " not ", code)
-
-
-class ExpressionError(ValueError):
+class ExpressionError(JuelError):
     """An expression that cannot be translated or compiled."""
 
 
@@ -41,71 +29,39 @@ def is_iso_literal(text: str) -> bool:
     return bool(_ISO_DURATION.match(text) or _ISO_DATE.match(text) or _ISO_CYCLE.match(text))
 
 
-_SKIP = (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT, tokenize.COMMENT)
-_PAIRS = {"(": ")", "[": "]", "{": "}"}
+def _refusal(original: str, exc: JuelError) -> ExpressionError:
+    why = "is not supported here" if isinstance(exc, juel.JuelUnsupported) else "does not compile"
+    return ExpressionError(f"expression {original.strip()!r} {why}: {exc}")
 
 
-def _close(tokens: list[tokenize.TokenInfo], i: int) -> int:
-    """Index of the bracket that closes the one at `i` (or the last token if unbalanced)."""
-    depth = 0
-    for j in range(i, len(tokens)):
-        if tokens[j].string in _PAIRS:
-            depth += 1
-        elif tokens[j].string in _PAIRS.values():
-            depth -= 1
-            if depth == 0:
-                return j
-    return len(tokens) - 1
-
-
-def _operand_end(tokens: list[tokenize.TokenInfo], i: int) -> int:
-    """End (exclusive) of the unary operand starting at `i`: `x`, `a.b[0]`, `(a or b)`, `not x`."""
-    n = len(tokens)
-    while i < n and tokens[i].string in ("not", "empty", "-", "+"):
-        i += 1
-    if i >= n:
-        return n
-    i = _close(tokens, i) + 1 if tokens[i].string in _PAIRS else i + 1
-    while i < n:
-        if tokens[i].string == "." and i + 1 < n:
-            i += 2
-        elif tokens[i].string in ("(", "["):
-            i = _close(tokens, i) + 1
-        else:
-            break
-    return i
-
-
-def _juel_to_python(src: str) -> str:
-    """Rewrite JUEL operators token by token, leaving string literals alone."""
-    src = "".join(_rewrite_symbols(part) if i % 2 == 0 else part
-                  for i, part in enumerate(_STRINGS.split(src)))
+def _juel_to_python(body: str, original: str) -> str:
     try:
-        tokens = [t for t in tokenize.generate_tokens(io.StringIO(src).readline) if t.type not in _SKIP]
-    except (tokenize.TokenError, SyntaxError, IndentationError) as exc:
-        raise ExpressionError(f"cannot read expression: {exc}") from exc
-    out: list[tuple[int, str]] = []
-    closes: dict[int, int] = {}  # token index -> how many `empty` groups end after it
-    for i, tok in enumerate(tokens):
-        if tok.type == tokenize.NAME and tok.string == "empty":
-            # JUEL `empty x` is true for null, "", [] and {}: Python's `not x`, bound to its operand.
-            end = _operand_end(tokens, i + 1) - 1
-            closes[end] = closes.get(end, 0) + 1
-            out += [(tokenize.OP, "("), (tokenize.NAME, "not"), (tokenize.OP, "(")]
-        else:
-            text = _WORDS.get(tok.string, tok.string) if tok.type == tokenize.NAME else tok.string
-            out.append((tok.type, text))
-        out += [(tokenize.OP, ")"), (tokenize.OP, ")")] * closes.pop(i, 0)
-    return tokenize.untokenize(out).strip()
+        return juel.marked(juel.to_python(body), original.strip())
+    except JuelError as exc:
+        raise _refusal(original, exc) from None
+
+
+def _single(text: str) -> str | None:
+    """The body of a text that is one `${...}` (or `#{...}`) and nothing else; None otherwise."""
+    if not _JUEL.match(text):
+        return None
+    try:
+        parts = juel.split_template(text.strip())
+    except JuelError as exc:
+        raise _refusal(text, exc) from None
+    return parts[0][1] if len(parts) == 1 and parts[0][0] == "expr" else None
 
 
 def translate_expression(text: str) -> str:
     """A condition or value expression: `${a && b}` or plain Python -> Python."""
     if text is None:
         return text
-    match = _JUEL.match(text)
-    if match:
-        return _juel_to_python(match.group(1))
+    body = _single(text)
+    if body is not None:
+        return _juel_to_python(body, text)
+    if _JUEL.match(text):
+        raise ExpressionError(f"expression {text.strip()!r} mixes text and ${{...}}: a condition or value is one "
+                              "${...} expression")
     return text.strip()
 
 
@@ -124,10 +80,26 @@ def translate_assignment(text: str | None) -> str | None:
     """
     if text is None or text.strip() == "":
         return None
-    match = _JUEL.match(text)
-    if match:
-        return _juel_to_python(match.group(1))
+    body = _single(text)
+    if body is not None:
+        return _juel_to_python(body, text)
     return repr(text.strip())
+
+
+def translate_template(text: str | None) -> str | None:
+    """Text that may hold `${...}` parts (a task name such as `Review ${order.id}`): Python source giving
+    the text with each part evaluated, or None when there is nothing to evaluate."""
+    if text is None or not juel_template.search(text):
+        return None
+    try:
+        return juel.marked(juel.template_to_python(text.strip()), text.strip())
+    except JuelError as exc:
+        raise _refusal(text, exc) from None
+
+
+def shown(source: str) -> str:
+    """How an expression is named in messages: the JUEL as written, or the Python."""
+    return juel.original_of(source) or source
 
 
 def check_syntax(source: str, mode: str = "eval") -> str | None:
@@ -137,3 +109,30 @@ def check_syntax(source: str, mode: str = "eval") -> str | None:
     except SyntaxError as exc:
         return f"{exc.msg} (line {exc.lineno})"
     return None
+
+
+TASK_ATTRIBUTES = ("assignee", "candidateGroups", "candidateUsers", "dueDate", "followUpDate", "priority")
+
+
+def check_task_expressions(el: Any, camunda_ns: str) -> list[str]:
+    """Why the expressions of a user task's name and `camunda:` attributes cannot run (empty: they can).
+    A comma list may hold `${...}` parts (`management, ${dept}`): each part is checked."""
+    problems = []
+    try:
+        translate_template(el.get("name"))
+    except ExpressionError as exc:
+        problems.append(f"name: {exc}")
+    for attr in TASK_ATTRIBUTES:
+        text = el.get(f"{{{camunda_ns}}}{attr}")
+        if not text or not juel_template.search(text):
+            continue
+        try:
+            if _single(text) is not None:
+                translate_assignment(text)
+            else:
+                for kind, body in juel.split_template(text):
+                    if kind == "expr":
+                        _juel_to_python(body, "${" + body + "}")
+        except JuelError as exc:
+            problems.append(f"camunda:{attr}: {exc}")
+    return problems

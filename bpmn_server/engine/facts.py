@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from . import data, timers
+from . import data, event_subprocesses, timers
 
 
 @dataclass
@@ -169,6 +169,7 @@ def derive(wf: BpmnWorkflow, since: float = 0.0) -> Facts:
             elif isinstance(task.task_spec.event_definition, MultipleEventDefinition):
                 facts.waiting.extend(_gateway_events(task))
                 facts.waiting.extend(_gateway_timers(task))
+    facts.waiting.extend(WaitingEvent(h.id, h.kind, h.activity, h.name) for h in event_subprocesses.starts(wf))
     # In the order they completed (the task tree order puts a call activity before what it called).
     facts.finished = {task_id: activity for _, task_id, activity in sorted(finished, key=lambda f: f[0])}
     return facts

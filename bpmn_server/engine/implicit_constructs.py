@@ -120,14 +120,19 @@ def conditional_entry(root: Any) -> None:
         shortcut = _flow(parent, ids, gateway.get("id"), outgoing[0].get("targetRef"), parent.index(gateway) + 1)
         expression = etree.SubElement(shortcut, f"{{{BPMN}}}conditionExpression")
         expression.text = condition.text
+        expression.set(COPY_OF, event.get("id"))  # its problems are reported once, on the event
 
 
-TRIGGERS = ("signalEventDefinition", "escalationEventDefinition", "conditionalEventDefinition")
+COPY_OF = "copyOf"  # on an expression copied from another element by a rewrite
+
+
+TRIGGERS = ("signalEventDefinition", "escalationEventDefinition", "conditionalEventDefinition",
+            "messageEventDefinition", "errorEventDefinition")
 
 
 def nested_interrupting_handlers(root: Any) -> None:
-    """An interrupting event subprocess with a signal, escalation or conditional start event inside a subprocess
-    runs as an interrupting boundary event on that subprocess followed by the handler as a plain subprocess,
+    """An interrupting event subprocess started by a signal, escalation, condition, message or error inside a
+    subprocess runs as an interrupting boundary event on that subprocess followed by the handler as a plain subprocess,
     then the subprocess's outgoing flows. SpiffWorkflow never triggers such handlers below the top level (and
     never interrupts for escalations). The boundary event takes the start event's id, so history shows it."""
     ids = _Ids(root)

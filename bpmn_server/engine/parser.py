@@ -22,7 +22,14 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from . import decision_task, feel_conditions, implicit, implicit_constructs, multiinstance, sandbox, starters
 from .complex_gateway import ComplexJoin, ComplexJoinParser
 from .errors import BpmnInvalid, BpmnMalformed
-from .expressions import ExpressionError, translate_assignment, translate_expression, translate_timer
+from .expressions import (
+    ExpressionError,
+    check_task_expressions,
+    translate_assignment,
+    translate_expression,
+    translate_template,
+    translate_timer,
+)
 from .forms import parse_form
 from .specs import ServerParser
 from .validator import check_constraints
@@ -131,6 +138,7 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
         if not isinstance(el.tag, str):
             continue
         name = _local(el.tag)
+        reported = errors if el.get(implicit_constructs.COPY_OF) is None else []  # the original reports
         if name in UNSUPPORTED and etree.QName(el.tag).namespace == BPMN and not implicit.complex_join_ok(el):
             errors.append(_err(el if el.get("id") else el.getparent(), UNSUPPORTED[name]))
             continue
@@ -151,13 +159,14 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
                 el.text, problem = feel_conditions.translate(el.text)
                 if problem:
                     errors.append(_err(el.getparent(), problem))
-            elif name in ("conditionExpression", "completionCondition", "loopCardinality", "activationCondition") \
+            elif (name in ("conditionExpression", "completionCondition", "loopCardinality", "activationCondition")
+                    or (name == "condition" and _local(el.getparent().tag) == "conditionalEventDefinition")) \
                     and el.text:
                 original = el.text.strip()
                 el.text = translate_expression(el.text)
                 problem = sandbox.check(el.text, "eval")
                 if problem:
-                    errors.append(_err(el.getparent(), f"expression {original!r} does not compile: {problem}"))
+                    reported.append(_err(_named(el), f"expression {original!r} does not compile: {problem}"))
             elif name in ("timeDuration", "timeDate", "timeCycle") and feel_conditions.is_feel(el.text):
                 el.text, problem = feel_conditions.translate(el.text, value=True)
                 if problem:
@@ -182,8 +191,17 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
                 coll = el.get(f"{{{CAMUNDA}}}collection")
                 if coll:
                     el.set(f"{{{CAMUNDA}}}collection", translate_expression(coll))
+            elif name == "userTask":
+                errors.extend(_err(el, problem) for problem in check_task_expressions(el, CAMUNDA))
         except ExpressionError as exc:
-            errors.append(_err(el, str(exc)))
+            reported.append(_err(_named(el), str(exc)))
+
+
+def _named(el: etree._Element) -> etree._Element:
+    """The element itself or its nearest ancestor with an id (a condition is named by its flow or event)."""
+    while (el.get("id") is None or _local(el.tag).endswith("EventDefinition")) and el.getparent() is not None:
+        el = el.getparent()
+    return el
 
 
 def _user_task_meta(el: etree._Element, lane: str | None) -> dict[str, Any]:
@@ -195,6 +213,7 @@ def _user_task_meta(el: etree._Element, lane: str | None) -> dict[str, Any]:
 
     return {
         "name": el.get("name") or el.get("id"),
+        "name_expression": translate_template(el.get("name")),
         "assignee": attr("assignee"),
         "candidate_groups": attr("candidateGroups"),
         "candidate_users": attr("candidateUsers"),

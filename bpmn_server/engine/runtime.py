@@ -7,6 +7,7 @@ import logging
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -16,8 +17,10 @@ from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import data, feel_conditions, sandbox, timers
+from . import conditions, data, event_subprocesses, feel_conditions, sandbox, timers
 from .errors import StepFailed
+from .expressions import shown
+from .juel_runtime import ExecutionInfo
 
 SERIALIZER_VERSION = "spiff-3.2.0/1.5"
 # SpiffWorkflow logs every task state change at INFO: noise in our logs and time on the hot path. The
@@ -32,23 +35,58 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 
     time_limit = sandbox.DEFAULT_TIME_LIMIT
 
-    def evaluate(self, expression: str, context: dict[str, Any], external_context: dict | None = None) -> Any:
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: dict | None = None,
+                 execution: ExecutionInfo | None = None) -> Any:
         if feel_conditions.is_stored(expression):  # a FEEL condition (engine/feel_conditions.py)
             return feel_conditions.evaluate(expression, {**context, **(external_context or {})})
         namespace = dict(context)
         namespace.update(external_context or {})
-        return sandbox.run(expression, namespace, "eval", self.time_limit)
+        return sandbox.run(expression, namespace, "eval", self.time_limit, execution)
 
-    def execute(self, script: str, context: dict[str, Any], external_context: dict | None = None) -> bool:
-        sandbox.run(script, context, "exec", self.time_limit)
+    def execute(self, script: str, context: dict[str, Any], external_context: dict | None = None,
+                execution: ExecutionInfo | None = None) -> bool:
+        sandbox.run(script, context, "exec", self.time_limit, execution)
         return True
 
     def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
         raise sandbox.SandboxViolation("service calls are made by external workers, not by scripts")
 
 
+def bind(wf: BpmnWorkflow, instance_id: str | None, business_key: str | None) -> None:
+    """Tell the workflow which instance it is, for `execution` in its expressions and scripts (not stored)."""
+    wf.server_execution = (instance_id, business_key)
+
+
+def execution_of(task: Any) -> ExecutionInfo:
+    top = getattr(task.workflow, "top_workflow", task.workflow)
+    instance_id, business_key = getattr(top, "server_execution", (None, None))
+    return ExecutionInfo(instance_id, business_key, getattr(task.task_spec, "bpmn_id", None))
+
+
+class ServerScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow's engine with `execution` in every expression and script, and messages that name an
+    expression as it was written (the JUEL, not its Python)."""
+
+    def evaluate(self, task: Any, expression: str, external_context: dict | None = None) -> Any:
+        try:
+            return self.environment.evaluate(expression, task.data, external_context, execution_of(task))
+        except SpiffWorkflowException as exc:
+            exc.add_note(f"Error evaluating expression {shown(expression)}")
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure of user code is the task's failure
+            detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            raise WorkflowTaskException(f"Error evaluating expression {shown(expression)}: {detail}", task=task,
+                                        exception=exc) from None
+
+    def execute(self, task: Any, script: str, external_context: dict | None = None) -> Any:
+        try:
+            return self.environment.execute(script, task.data, external_context or {}, execution_of(task))
+        except Exception as err:  # noqa: BLE001 - as SpiffWorkflow's: the script's error, with its line
+            raise self.create_task_exec_exception(task, script, err) from None
+
+
 ENVIRONMENT = SandboxEnvironment()
-SCRIPT_ENGINE = PythonScriptEngine(environment=ENVIRONMENT)
+SCRIPT_ENGINE = ServerScriptEngine(environment=ENVIRONMENT)
 
 
 class SpeclessWorkflowConverter(BpmnWorkflowConverter):
@@ -174,6 +212,8 @@ def run_engine(wf: BpmnWorkflow) -> None:
     try:
         wf.refresh_timers()
         wf.do_engine_steps()
+        event_subprocesses.merge_finished(wf)
+        conditions.run_until_stable(wf)
     except (SpiffWorkflowException, WorkflowException) as exc:
         raise _failure(exc) from None
     except (sandbox.SandboxViolation, sandbox.ScriptTimeout) as exc:

@@ -25,6 +25,7 @@ from RestrictedPython.transformer import RestrictingNodeTransformer
 
 from . import sandbox_builtins as allowed
 from . import sandbox_guards as guards
+from .juel_runtime import HELPERS, Execution, ExecutionInfo
 from .sandbox_guards import SandboxViolation, ScriptTimeout
 
 __all__ = ["SandboxViolation", "ScriptTimeout", "DEFAULT_TIME_LIMIT", "DEFAULT_MAX_VARIABLES_BYTES",
@@ -35,6 +36,7 @@ DEFAULT_MAX_VARIABLES_BYTES = 1024 * 1024
 # SpiffWorkflow finds the failing line of a script by looking for frames of this file name.
 FILENAME = guards.SCRIPT_FILENAME
 BUILTINS = allowed.builtins()
+EXECUTION = "execution"  # Camunda's name for the running instance in expressions and scripts
 GUARDS: dict[str, Any] = {
     "_getitem_": default_guarded_getitem,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
@@ -49,6 +51,7 @@ GUARDS: dict[str, Any] = {
     "_add_": guards.add,
     "_mod_": guards.mod,
     "_text_": guards.check_text,
+    **HELPERS,  # what translated JUEL calls (juel_runtime.py)
 }
 _BINOPS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Add: "_add_", ast.Mod: "_mod_"}
 
@@ -156,9 +159,11 @@ def _is_data(key: str, value: Any) -> bool:
     return not key.startswith("_") and not callable(value) and not isinstance(value, allowed.Module)
 
 
-def run(source: str, namespace: dict[str, Any], mode: str, time_limit: float) -> Any:
+def run(source: str, namespace: dict[str, Any], mode: str, time_limit: float,
+        execution: ExecutionInfo | None = None) -> Any:
     """Run restricted code against `namespace` (the task data) within the time limit. In "exec" mode
-    the script's variables are written back to `namespace`, unless they are over the size limit."""
+    the script's variables are written back to `namespace`, unless they are over the size limit.
+    `execution` makes Camunda's `execution` object available (juel_runtime.Execution)."""
     code = compile_code(source, mode)
     budget = guards.Budget(time_limit)
     # The data first, the guards last: a variable named like a guard must not replace it.
@@ -166,6 +171,7 @@ def run(source: str, namespace: dict[str, Any], mode: str, time_limit: float) ->
     env.update(GUARDS)
     env.update({"__builtins__": BUILTINS, "_print_": _PrintCollector, "_getiter_": budget.iterate,
                 "_tick_": budget.tick})
+    env[EXECUTION] = Execution(execution or ExecutionInfo(), env, writable=mode == "exec")
     previous = sys.gettrace()
     sys.settrace(budget.trace)
     try:
@@ -178,7 +184,8 @@ def run(source: str, namespace: dict[str, Any], mode: str, time_limit: float) ->
     finally:
         sys.settrace(previous)
     result = {key: value for key, value in env.items()
-              if _is_data(key, value) and key not in GUARDS and (key not in before or key in namespace)}
+              if _is_data(key, value) and key not in GUARDS and key != EXECUTION
+              and (key not in before or key in namespace)}
     limit = _max_variables_bytes()
     # Counted before serializing: a list holding one big list a million times is small in memory and
     # terabytes as JSON. Every item takes at least a byte, so more items than bytes is over the limit.

@@ -15,15 +15,18 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
+from lxml import etree
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.event_parsers import (
     CANCEL_EVENT_XPATH,
+    CONDITIONAL_EVENT_XPATH,
     ERROR_EVENT_XPATH,
     ESCALATION_EVENT_XPATH,
     MESSAGE_EVENT_XPATH,
     SIGNAL_EVENT_XPATH,
     TERMINATION_EVENT_XPATH,
+    TIMER_EVENT_XPATH,
     ReceiveTaskParser,
     SendTaskParser,
 )
@@ -126,8 +129,38 @@ class _ServerMessages:
         return ServerMessageEventDefinition(name, correlations, payload, result_var)
 
 
+class ServerStartEvent(StartEvent):
+    """A start event that knows whether it interrupts (`isInterrupting`), which SpiffWorkflow does not read:
+    an event subprocess started by a message or signal interrupts its scope or not (engine/event_subprocesses.py)."""
+
+    def __init__(self, wf_spec: Any, bpmn_id: str, event_definition: Any, interrupting: bool = True, **kwargs: Any):
+        super().__init__(wf_spec, bpmn_id, event_definition, **kwargs)
+        self.interrupting = interrupting
+
+
+class ServerStartEventConverter(EventConverter):
+    def to_dict(self, spec: ServerStartEvent) -> dict[str, Any]:
+        dct = super().to_dict(spec)
+        dct["interrupting"] = spec.interrupting
+        return dct
+
+
 class StartEventParser(_ServerMessages, CamundaStartEventParser):
-    pass
+    def create_task(self) -> Any:
+        # SpiffWorkflow reads no error or escalation definition on a start event: an event subprocess started
+        # by one ran at once, as if it had a none start event. At the top level of a process it now waits for
+        # its error or escalation; inside a subprocess, interrupting handlers are boundary events by then
+        # (implicit_constructs.nested_interrupting_handlers) and the others keep SpiffWorkflow's reading.
+        xpaths = [MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH, CONDITIONAL_EVENT_XPATH]
+        handler = self.node.getparent()
+        if handler is not None and handler.get("triggeredByEvent") == "true" and handler.getparent() is not None \
+                and etree.QName(handler.getparent().tag).localname == "process":
+            xpaths += [ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH]
+        event_definition = self.get_event_definition(xpaths)
+        task = self._create_task(event_definition)
+        self.spec.start.connect(task)
+        task.interrupting = self.node.get("isInterrupting", "true").strip().lower() != "false"
+        return task
 
 
 class EndEventParser(_ServerMessages, CamundaEndEventParser):
@@ -208,7 +241,7 @@ class ServerParser(CamundaParser):
 
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
-        full_tag("startEvent"): (StartEventParser, StartEvent),
+        full_tag("startEvent"): (StartEventParser, ServerStartEvent),
         full_tag("endEvent"): (EndEventParser, EndEvent),
         full_tag("intermediateCatchEvent"): (CatchEventParser, IntermediateCatchEvent),
         full_tag("intermediateThrowEvent"): (ThrowEventParser, ServerThrowEvent),
@@ -222,3 +255,4 @@ class ServerParser(CamundaParser):
 MessageEventDefinitionConverter(ServerMessageEventDefinition, runtime._REGISTRY, "ServerMessageEventDefinition")
 ExternalTaskConverter(ExternalTask, runtime._REGISTRY, "ExternalTask")
 EventConverter(ServerThrowEvent, runtime._REGISTRY, "ServerThrowEvent")
+ServerStartEventConverter(ServerStartEvent, runtime._REGISTRY, "ServerStartEvent")

@@ -23,8 +23,8 @@ SUPPORT_CATALOGUE: dict[str, str] = {
     "unsupported-token-quantity": "completionQuantity above 1 on an activity without exactly one outgoing flow",
     "unsupported-interrupt-from-inside": "an interrupting escalation event subprocess of a process triggered by an "
                                          "intermediate throw in the process: the process runs on after the throw",
-    "unsupported-nested-event-subprocess": "a non-interrupting event subprocess with a signal or conditional start "
-                                           "event inside a subprocess: never triggered",
+    "unsupported-nested-event-subprocess": "a non-interrupting event subprocess with a signal, message or conditional "
+                                           "start event inside a subprocess: never triggered",
 }
 
 
@@ -96,10 +96,11 @@ def _rule_nested_event_subprocess(m: Model) -> Iterator[Problem]:
         if handler.get("triggeredByEvent") != "true" or local(handler.getparent()) == "process" \
                 or start.get("isInterrupting", "true") != "false":
             continue  # interrupting ones run as boundary events (engine/implicit_constructs.py)
-        if _definitions(m, start, "signalEventDefinition") or _definitions(m, start, "conditionalEventDefinition"):
+        if any(_definitions(m, start, kind) for kind in
+               ("signalEventDefinition", "conditionalEventDefinition", "messageEventDefinition")):
             yield start, "unsupported-nested-event-subprocess", (
-                "an event subprocess inside a subprocess cannot start on a signal or a condition here: it would "
-                "never be triggered")
+                "a non-interrupting event subprocess inside a subprocess cannot start on a signal, a message or a "
+                "condition here: it would never be triggered (at the top level of a process it can)")
 
 
 RULES = (_rule_mi_behavior, _rule_quantity, _rule_interrupt_from_inside, _rule_nested_event_subprocess)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import calendar
+import contextvars
 import datetime as dt
 import re
 from functools import lru_cache
@@ -18,7 +19,10 @@ from typing import Any
 from models import Instance, Task, TaskCandidate
 
 from .. import engine
-from ..engine.expressions import ExpressionError, translate_expression
+from ..engine.expressions import ExpressionError, shown, translate_expression
+
+# The instance whose task is being derived, for `execution` in the expressions (set by `task_row`).
+_INSTANCE: contextvars.ContextVar[tuple[str | None, str | None]] = contextvars.ContextVar("assignment_instance")
 
 FAR_FUTURE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 DEFAULT_PRIORITY = 50  # Camunda's default
@@ -34,9 +38,10 @@ def _fail(activity: str, message: str) -> engine.StepFailed:
 
 def _evaluate(source: str, data: dict[str, Any], activity: str, what: str) -> Any:
     try:
-        return engine.evaluate(source, data)
+        instance_id, business_key = _INSTANCE.get((None, None))
+        return engine.evaluate(source, data, instance_id, business_key, activity)
     except Exception as exc:  # noqa: BLE001 - any failure of user code becomes an incident
-        raise _fail(activity, f"{what} expression failed: {exc}") from None
+        raise _fail(activity, f"{what} expression {shown(source)} failed: {exc}") from None
 
 
 @lru_cache(maxsize=4096)
@@ -117,7 +122,21 @@ def task_row(instance: Instance, meta: dict[str, Any], item: engine.OpenTask,
              now: dt.datetime) -> tuple[Task, list[TaskCandidate]]:
     """The task row and candidate rows of a user task that just became ready."""
     spec = meta.get("user_tasks", {}).get(item.activity, {})
+    token = _INSTANCE.set((instance.id, instance.business_key))
+    try:
+        return _task_row(instance, spec, item, now)
+    finally:
+        _INSTANCE.reset(token)
+
+
+def _task_row(instance: Instance, spec: dict[str, Any], item: engine.OpenTask,
+              now: dt.datetime) -> tuple[Task, list[TaskCandidate]]:
     data, activity = item.data, item.activity
+    name = spec.get("name") or item.name
+    if spec.get("name_expression"):
+        # Camunda evaluates a name expression once, when the task is created; the row keeps the result.
+        value = _evaluate(spec["name_expression"], data, activity, "name")
+        name = str(value) if value not in (None, "") else name
     assignee = _single(spec.get("assignee"), data, activity, "assignee")
     assignee = str(assignee).strip() if assignee not in (None, "") else None
     groups = names(spec.get("candidate_groups"), data, activity, "candidateGroups")
@@ -135,7 +154,7 @@ def task_row(instance: Instance, meta: dict[str, Any], item: engine.OpenTask,
     except (TypeError, ValueError):
         raise _fail(activity, f"priority {raw_priority!r} is not a whole number") from None
     row = Task(id=item.id, instance_id=instance.id, process=instance.process, business_key=instance.business_key,
-               activity=activity, name=(spec.get("name") or item.name)[:255], status="open",
+               activity=activity, name=name[:255], status="open",
                assignee=assignee[:200] if assignee else None, candidate_groups=groups, candidate_users=users,
                open_to_all=not (groups or users or assignee), due_at=due_at, due_sort=due_at or FAR_FUTURE,
                priority=priority, form=spec.get("form"), created_at=now)

@@ -17,7 +17,7 @@ from models import ExternalTask, Incident, Instance, db, utcnow
 
 from .. import engine
 from ..exceptions import Conflict, Invalid
-from . import history, reasons, steps
+from . import history, reasons, steps, task_events
 from .instances import check_variables
 from .pagination import Page, page
 from .tx import transactional
@@ -111,6 +111,7 @@ def retry(instance_id: str, actor: str, reason: str | None) -> Instance:
     before = open_incidents(instance.id)
     if instance.status == "failed":
         instance.status = "running"
+        task_events.reopen_failed(instance)  # user tasks failed by an uncaught BPMN error
         steps.advance(instance, actor, engine.retry_failed)
         _revive_external(instance)
         how = "retried" if instance.status != "failed" else "retried; failed again"

@@ -94,6 +94,7 @@ def _run_and_persist(instance: Instance, definition: DefinitionInfo, wf: Any, ac
                      action: Action | None, since: float, new: bool = False) -> engine.Facts:
     failure: engine.StepFailed | None = None
     started = time.perf_counter()
+    engine.bind(wf, instance.id, instance.business_key)  # `execution` in its expressions
     try:
         with decision_tasks.stepping(instance, actor):  # business rule tasks record their events on it
             if action is not None:

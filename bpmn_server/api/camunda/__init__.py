@@ -8,10 +8,10 @@ and HTTP Basic authentication with the user's token as the password (auth.py).
 
 from __future__ import annotations
 
-from . import auth, definitions, deployments, errors, external_tasks, instances, messages, tasks
+from . import auth, definitions, deployments, errors, external_tasks, instances, messages, signals, tasks
 from .base import bp
 
 auth.install(bp)
 errors.install(bp)
 
-__all__ = ["bp", "definitions", "deployments", "external_tasks", "instances", "messages", "tasks"]
+__all__ = ["bp", "definitions", "deployments", "external_tasks", "instances", "messages", "signals", "tasks"]

@@ -12,7 +12,7 @@ from marshmallow import fields
 
 from ...auth import current_user
 from ...exceptions import Conflict, Forbidden, Invalid, NotFound
-from ...services import tasks
+from ...services import task_events, tasks
 from .base import Lenient, ListQuery, boolean, camunda_time, endpoint, no_content, window
 from .errors import details
 from .variables import from_typed, to_typed
@@ -51,6 +51,17 @@ class ClaimBody(Lenient):
 class CompleteBody(Lenient):
     variables = fields.Raw(load_default=None)
     with_variables = fields.Boolean(data_key="withVariablesInReturn", load_default=False)
+
+
+class TaskBpmnErrorBody(Lenient):
+    error_code = fields.String(data_key="errorCode", required=True)
+    error_message = fields.String(data_key="errorMessage", load_default=None, allow_none=True)
+    variables = fields.Raw(load_default=None)
+
+
+class TaskBpmnEscalationBody(Lenient):
+    escalation_code = fields.String(data_key="escalationCode", required=True)
+    variables = fields.Raw(load_default=None)
 
 
 def _task_id() -> str:
@@ -125,3 +136,30 @@ def task_unclaim(task_id: str) -> Any:
 def task_complete(task_id: str, body: dict[str, Any]) -> Any:
     instance = tasks.complete(task_id, current_user(), from_typed(body["variables"]))
     return to_typed(instance.variables) if body["with_variables"] else no_content()
+
+
+def _report_errors(exc: Exception) -> tuple[int, str, str] | None:
+    if isinstance(exc, NotFound):
+        return 404, "InvalidRequestException", f"Cannot find task with id {_task_id()}"
+    if isinstance(exc, Conflict):
+        return 400, "RestException", str(exc)
+    if isinstance(exc, Invalid):
+        return 400, "RestException", details(exc)
+    return None
+
+
+@endpoint("/task/<task_id>/bpmnError", ["POST"], summary="report a BPMN error (errorCode, errorMessage, typed "
+          "variables) on a task: an error boundary event or event subprocess takes over; 204",
+          permission="tasks.work", body=TaskBpmnErrorBody, errors=_report_errors)
+def task_bpmn_error(task_id: str, body: dict[str, Any]) -> Any:
+    task_events.bpmn_error(task_id, current_user(), body["error_code"], body["error_message"],
+                           from_typed(body["variables"]))
+    return no_content()
+
+
+@endpoint("/task/<task_id>/bpmnEscalation", ["POST"], summary="report an escalation (escalationCode, typed "
+          "variables) on a task: an escalation boundary event or event subprocess takes over; 204",
+          permission="tasks.work", body=TaskBpmnEscalationBody, errors=_report_errors)
+def task_bpmn_escalation(task_id: str, body: dict[str, Any]) -> Any:
+    task_events.bpmn_escalation(task_id, current_user(), body["escalation_code"], from_typed(body["variables"]))
+    return no_content()

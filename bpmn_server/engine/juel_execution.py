@@ -1,0 +1,94 @@
+"""`execution`, Camunda's view of the running instance, in expressions and scripts (docs/EXPRESSIONS.md).
+
+It holds the instance's id, business key and current activity, and the variables of the sandbox run it belongs
+to; nothing of the workflow, the database or the request. Its methods and properties are Camunda's names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .sandbox_guards import SandboxViolation
+
+EXECUTION = "execution"
+
+
+@dataclass(frozen=True)
+class ExecutionInfo:
+    """What the engine knows of the instance an expression runs for."""
+
+    instance_id: str | None = None
+    business_key: str | None = None
+    activity: str | None = None
+
+
+class Execution:
+    """Camunda's `execution` in expressions and scripts. Read-only in expressions; a script may also set
+    and remove variables (they become the script's variables)."""
+
+    __slots__ = ("_info", "_vars", "_writable")
+
+    def __init__(self, info: ExecutionInfo, variables: dict[str, Any], writable: bool):
+        self._info, self._vars, self._writable = info, variables, writable
+
+    def getVariable(self, name: str) -> Any:  # noqa: N802 - Camunda's names
+        return self._vars.get(name)
+
+    def getVariables(self) -> dict[str, Any]:  # noqa: N802
+        return {k: v for k, v in self._vars.items() if _is_variable(k, v)}
+
+    def getVariableNames(self) -> list[str]:  # noqa: N802
+        return sorted(self.getVariables())
+
+    def hasVariable(self, name: str) -> bool:  # noqa: N802
+        return name in self._vars and _is_variable(name, self._vars[name])
+
+    def setVariable(self, name: str, value: Any) -> None:  # noqa: N802
+        if not self._writable:
+            raise SandboxViolation("execution.setVariable() is available in scripts, not in expressions")
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+            raise SandboxViolation(f"{name!r} cannot be a variable name")
+        self._vars[name] = value
+
+    def removeVariable(self, name: str) -> None:  # noqa: N802
+        if not self._writable:
+            raise SandboxViolation("execution.removeVariable() is available in scripts, not in expressions")
+        self._vars.pop(name, None)
+
+    def getProcessInstanceId(self) -> str | None:  # noqa: N802
+        return self._info.instance_id
+
+    def getProcessBusinessKey(self) -> str | None:  # noqa: N802
+        return self._info.business_key
+
+    getBusinessKey = getProcessBusinessKey  # noqa: N815
+
+    def getCurrentActivityId(self) -> str | None:  # noqa: N802
+        return self._info.activity
+
+    processInstanceId = property(getProcessInstanceId)  # noqa: N815
+    processBusinessKey = property(getProcessBusinessKey)  # noqa: N815
+    businessKey = property(getProcessBusinessKey)  # noqa: N815
+    currentActivityId = property(getCurrentActivityId)  # noqa: N815
+    variables = property(getVariables)
+    variableNames = property(getVariableNames)  # noqa: N815
+
+
+def _is_variable(name: str, value: Any) -> bool:
+    return not name.startswith("_") and not name.startswith("juel_") and not callable(value) \
+        and not isinstance(value, Execution) and name != "__builtins__"
+
+
+EXECUTION_PROPERTIES: dict[str, Callable[[Execution], Any]] = {
+    "processInstanceId": Execution.getProcessInstanceId, "processBusinessKey": Execution.getProcessBusinessKey,
+    "businessKey": Execution.getProcessBusinessKey, "currentActivityId": Execution.getCurrentActivityId,
+    "variables": Execution.getVariables, "variableNames": Execution.getVariableNames,
+}
+EXECUTION_METHODS: dict[str, Callable[..., Any]] = {
+    "getVariable": Execution.getVariable, "getVariables": Execution.getVariables,
+    "getVariableNames": Execution.getVariableNames, "hasVariable": Execution.hasVariable,
+    "getProcessInstanceId": Execution.getProcessInstanceId, "getProcessBusinessKey": Execution.getProcessBusinessKey,
+    "getBusinessKey": Execution.getProcessBusinessKey, "getCurrentActivityId": Execution.getCurrentActivityId,
+}
