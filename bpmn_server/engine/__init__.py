@@ -85,11 +85,13 @@ def bundle(definition_id: str, stored: Callable[[], str]) -> Any:
     return _CACHE.get(definition_id, stored)
 
 
-def start(spec_bundle: Any, variables: dict[str, Any], start_event: str | None = None) -> Workflow:
+def start(spec_bundle: Any, variables: dict[str, Any], start_event: str | None = None,
+          initiator: str | None = None) -> Workflow:
     """A new workflow. `start_event` names the timer start event whose firing starts it; without it
-    timer start events are skipped (they belong to the definition: see engine/timers.py)."""
+    timer start events are skipped (they belong to the definition: see engine/timers.py). `initiator`:
+    the starting user, stored in the variable a start event's camunda:initiator names."""
     try:
-        wf = _runtime.new_workflow(spec_bundle, variables)
+        wf = _runtime.new_workflow(spec_bundle, variables, initiator)
         _timers.choose_start(wf, start_event)
     except Exception as exc:  # noqa: BLE001 - a spec SpiffWorkflow cannot start is the diagram's problem: a 422
         raise BpmnInvalid("the process cannot be started",

@@ -19,7 +19,15 @@ from SpiffWorkflow.bpmn.specs.defaults import ScriptTask
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import implicit, implicit_constructs, multiinstance, sandbox
+from . import (
+    camunda_check,
+    camunda_config,
+    camunda_settings,
+    implicit,
+    implicit_constructs,
+    multiinstance,
+    sandbox,
+)
 from .complex_gateway import ComplexJoin, ComplexJoinParser
 from .errors import BpmnInvalid, BpmnMalformed
 from .expressions import ExpressionError, translate_assignment, translate_expression, translate_timer
@@ -178,6 +186,7 @@ def _user_task_meta(el: etree._Element, lane: str | None) -> dict[str, Any]:
         "priority": attr("priority"),
         "lane": lane.strip().lower().replace(" ", "-") if lane else None,
         "form": parse_form(el, CAMUNDA),
+        **camunda_settings.user_task_meta(el),
     }
 
 
@@ -198,6 +207,7 @@ def _process_meta(proc: etree._Element) -> dict[str, Any]:
         elif name in ("serviceTask", "sendTask") and el.get(f"{{{CAMUNDA}}}type") == "external":
             meta["external_tasks"][el.get("id")] = el.get(f"{{{CAMUNDA}}}topic")
     meta["message_starts"], meta["signal_starts"] = _event_starts(proc)
+    meta.update(camunda_settings.process_meta(proc, []))  # invalid values: engine/camunda_check.py
     return meta
 
 
@@ -252,9 +262,11 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
     tree = copy.deepcopy(root)
     _check_references(tree, errors)
     _prepare(tree)
+    camunda_config.add_result_variables(tree)
     _translate(tree, errors)
     check_constraints(root, errors)  # BPMN schema + spec constraints, on the untranslated tree
     errors.extend(unsupported(root))  # valid BPMN that this engine would run wrongly
+    errors.extend(camunda_check.problems(root))  # Camunda 7 extensions refused (engine/camunda_catalogue.py)
     processes = [p for p in tree.findall(f"{{{BPMN}}}process") if p.get("isExecutable", "true") == "true"]
     if not processes:
         others = tree.findall(f"{{{BPMN}}}process")
@@ -266,6 +278,9 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
         raise BpmnInvalid("the diagram cannot be executed", errors=errors)
 
     metas = {p.get("id"): _process_meta(p) for p in processes}  # by the modelled ids, before the rewrites
+    settings = {filename: camunda_settings.collect(tree, errors)}  # Camunda 7 extensions that run, by file
+    if errors:
+        raise BpmnInvalid("the diagram cannot be executed", errors=errors)
     renamed = _rewrite(tree)
     parser = _Parser()  # Camunda's, plus external service tasks and REST messages
     local_ids = {p.get("id") for p in tree.findall(f"{{{BPMN}}}process")}
@@ -293,6 +308,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
                     other.remove(proc)
             pending.extend(e.get("calledElement") for e in other.iter(f"{{{BPMN}}}callActivity")
                            if e.get("calledElement"))
+            settings[f"{key}.bpmn"] = camunda_settings.collect(other, errors)
             renamed.update(_rewrite(other))
             parser.add_bpmn_xml(other, filename=f"{key}.bpmn")
         if errors:
@@ -305,6 +321,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
             for one in (spec, *subs.values()):
                 multiinstance.resolve(one)
             implicit.restore_ids([spec, *subs.values()], renamed)
+            camunda_settings.attach([spec, *subs.values()], settings)
             metas[key]["message_starts"], metas[key]["signal_starts"] = _event_starts(proc)  # rewritten starts
             result.append(ParsedProcess(key=key, name=proc.get("name"),
                                         spec={"spec": serialize(spec),

@@ -16,7 +16,7 @@ from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import sandbox, timers
+from . import camunda_runtime, sandbox, timers
 from .errors import StepFailed
 
 SERIALIZER_VERSION = "spiff-3.2.0/1.5"
@@ -88,9 +88,12 @@ class Bundle:
     def __init__(self, stored: dict[str, Any]):
         self.spec = restore_spec(stored["spec"])
         self.subprocess_specs = {k: restore_spec(v) for k, v in stored["subprocess_specs"].items()}
+        for spec in (self.spec, *self.subprocess_specs.values()):
+            camunda_runtime.attach(spec, ENVIRONMENT)  # Camunda 7 mappings and listeners
 
 
-def new_workflow(bundle: Bundle, variables: dict[str, Any]) -> BpmnWorkflow:
+def new_workflow(bundle: Bundle, variables: dict[str, Any], initiator: str | None = None) -> BpmnWorkflow:
+    variables = {**variables, **camunda_runtime.initiator_variables(bundle.spec, initiator)}
     wf = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=SCRIPT_ENGINE)
     wf.task_tree.data.update(variables)
     for task in wf.get_tasks(state=TaskState.READY):

@@ -67,7 +67,7 @@ def begin(definition: DefinitionInfo, variables: dict[str, Any], actor: str, bus
           start_event: str | None = None) -> Instance:
     """Create and run a new instance until every token waits (`start_event`: the timer start event
     that fired to start it; see services/timer_starts.py)."""
-    wf = engine.start(definition.bundle, variables, start_event)
+    wf = engine.start(definition.bundle, variables, start_event, initiator=actor)
     instance = Instance(id=new_id(), definition_id=definition.id, process=definition.key, version=definition.version,
                         business_key=business_key, status="running", variables={}, waiting=[], state="",
                         serializer_version=engine.SERIALIZER_VERSION, started_by=actor, revision=1,

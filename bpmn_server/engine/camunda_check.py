@@ -1,0 +1,178 @@
+"""Deploy-time check of the Camunda 7 extensions of a diagram against engine/camunda_catalogue.py.
+
+Every `camunda:` element and attribute is looked up in the catalogue; what is refused there, or used
+where or with a value that does not run here, is an error naming the BPMN element and the extension.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from lxml import etree
+
+from .camunda_catalogue import CATALOGUE, Status
+from .camunda_config import BPMN, CAMUNDA
+
+# camunda elements whose XML name is not their type's name with a lower-case first letter.
+_ELEMENT_KEYS = {"connectorId": "Connector.connectorId", "expression": "Field.expression", "string": "Field.string"}
+_SUPERS = {"In": "InOutBinding", "Out": "InOutBinding", "InputParameter": "InputOutputParameter",
+           "OutputParameter": "InputOutputParameter"}
+# camunda attributes on BPMN elements -> the catalogue type that adds them (by host element where ambiguous).
+_ATTR_TYPES: dict[str, str] = {}
+for _key in CATALOGUE:
+    if "." in _key:
+        _type, _prop = _key.split(".", 1)
+        if _type in ("Definitions", "AsyncCapable", "JobPriorized", "ErrorEventDefinitionExtension", "Error",
+                     "FormSupported", "TemplateSupported", "Initiator", "Process", "EscalationEventDefinitionExtension",
+                     "Assignable", "CallActivity", "ServiceTaskLike", "DmnCapable", "ExternalCapable",
+                     "TaskPriorized", "Collectable", "ConditionalEventDefinitionExtension"):
+            _ATTR_TYPES.setdefault(_prop.removeprefix("camunda:"), _type)
+_SCRIPT_FORMATS = {"python", "py", "python3"}
+_LISTENER_EVENTS = {"executionListener": {"start", "end"}, "taskListener": {"create", "assignment", "complete",
+                                                                           "delete"}}
+Problem = tuple[etree._Element, str]
+
+
+def _local(el: Any) -> str:
+    return etree.QName(el.tag).localname if isinstance(el.tag, str) else ""
+
+
+def _ns(el: Any) -> str | None:
+    return etree.QName(el.tag).namespace if isinstance(el.tag, str) else None
+
+
+def attribute_key(host: etree._Element, name: str) -> str:
+    """The catalogue key of camunda attribute `name` on BPMN element `host`."""
+    where = _local(host)
+    if name == "async" and where == "signalEventDefinition":
+        return "SignalEventDefinitionExtension.async"
+    if name == "resultVariable" and where == "scriptTask":
+        return "ScriptTask.resultVariable"
+    if name == "resource":
+        return "ScriptTask.resource" if where == "scriptTask" else "FormalExpression.resource"
+    if name == "errorMessage":
+        return "Error.camunda:errorMessage"
+    owner = _ATTR_TYPES.get(name)
+    return f"{owner}.{name}" if owner else f"?.{name}"
+
+
+def element_key(el: etree._Element) -> str:
+    name = _local(el)
+    if name == "inputOutput" and _local(el.getparent()) == "connector":
+        return "Connector.inputOutput"
+    return _ELEMENT_KEYS.get(name) or name[:1].upper() + name[1:]
+
+
+def _property_key(type_key: str, attr: str) -> str:
+    for candidate in (type_key, _SUPERS.get(type_key, ""), "InputOutputParameterDefinition"):
+        if f"{candidate}.{attr}" in CATALOGUE:
+            return f"{candidate}.{attr}"
+    return f"{type_key}.{attr}"
+
+
+def _refused(key: str, shown: str) -> str | None:
+    found = CATALOGUE.get(key)
+    if found is None:
+        return f"[{shown}] is not a Camunda 7 extension this server knows; refused rather than ignored"
+    if found[0] is Status.REFUSED:
+        return f"[{shown}] is not supported: {found[1]}"
+    return None
+
+
+def _values(el: etree._Element) -> Iterator[str]:
+    """Uses of extensions that run, in a place or with a value that does not."""
+    name, parent = _local(el), el.getparent()
+    host = parent.getparent() if parent is not None and _local(parent) == "extensionElements" else None
+    host_name = _local(host) if host is not None else ""
+    if name == "script" and (el.get("scriptFormat") or "").strip().lower() not in _SCRIPT_FORMATS:
+        yield f"[camunda:script] script format '{el.get('scriptFormat')}' is not supported; scripts are Python"
+    if name in _LISTENER_EVENTS:
+        event = el.get("event") or ""
+        allowed = {"take"} if host_name == "sequenceFlow" and name == "executionListener" else _LISTENER_EVENTS[name]
+        if host_name == "process":
+            yield f"[camunda:{name}] listeners of a whole process are not supported; put them on its start or " \
+                  "end events"
+        elif name == "taskListener" and host_name != "userTask":
+            yield "[camunda:taskListener] task listeners belong to user tasks"
+        elif event not in allowed:
+            yield f"[camunda:{name}] event '{event}' is not supported here (supported: {', '.join(sorted(allowed))})"
+        if el.find(f"{{{CAMUNDA}}}script") is None and el.get("expression") is None \
+                and el.get("class") is None and el.get("delegateExpression") is None:
+            yield f"[camunda:{name}] needs a camunda:script or an expression"
+        if any(_ns(c) == BPMN for c in el):
+            yield "[camunda:taskListener eventDefinitions] timeout task listeners are not supported"
+    if name == "inputOutput" and host_name in ("process", "sequenceFlow"):
+        yield f"[camunda:inputOutput] input/output mappings belong to activities and events, not to a {host_name}"
+    if name in ("in", "out") and host_name != "callActivity":
+        yield f"[camunda:{name}] variable passing is supported on call activities only"
+
+
+def _attribute_values(el: etree._Element, attr: str, value: str) -> Iterator[str]:
+    if attr == "calledElementBinding" and value not in ("latest", "deployment"):
+        yield f"[camunda:calledElementBinding] binding '{value}' is not supported (latest or deployment)"
+    if attr == "resultVariable" and _local(el) == "scriptTask" \
+            and (not value.isidentifier() or value.startswith("_")):
+        yield f"[camunda:resultVariable] '{value}' is not a variable name"
+    if attr == "historyTimeToLive":
+        from .camunda_settings import history_days
+
+        try:
+            history_days(value)
+        except ValueError as exc:
+            yield f"[camunda:historyTimeToLive] {exc}"
+
+
+def _problems(root: etree._Element) -> Iterator[Problem]:
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if _ns(el) == CAMUNDA:
+            key = element_key(el)
+            message = _refused(key, f"camunda:{_local(el)}")
+            if message:
+                yield el, message
+                continue
+            for attr in el.attrib:
+                if _ns_of(attr) is None:
+                    found = _refused(_property_key(key, attr), f"camunda:{_local(el)} {attr}")
+                    if found:
+                        yield el, found
+            for message in _values(el):
+                yield el, message
+            continue
+        for attr, value in el.attrib.items():
+            if _ns_of(attr) != CAMUNDA:
+                continue
+            name = etree.QName(attr).localname
+            if name == "expression" and _local(el) == "messageEventDefinition":
+                continue  # the thrown payload: runs (engine/specs.py)
+            found = _refused(attribute_key(el, name), f"camunda:{name}")
+            if found:
+                yield el, found
+            for message in _attribute_values(el, name, value):
+                yield el, message
+
+
+def _ns_of(attr: str) -> str | None:
+    return etree.QName(attr).namespace
+
+
+def _owner(el: etree._Element) -> etree._Element:
+    found = el
+    while found is not None and (_ns(found) != BPMN or not found.get("id")):
+        found = found.getparent()
+    return found if found is not None else el
+
+
+def _skipped(el: etree._Element) -> bool:
+    """Inside a process that is not executable (never deployed to run)."""
+    for up in el.iterancestors(f"{{{BPMN}}}process"):
+        return up.get("isExecutable", "true") != "true"
+    return _local(el) == "process" and el.get("isExecutable", "true") != "true"
+
+
+def problems(root: etree._Element) -> list[dict[str, Any]]:
+    """Every refused Camunda 7 extension of a document, as `{"line", "element", "message"}` errors."""
+    return [{"line": el.sourceline, "element": _owner(el).get("id"), "message": message}
+            for el, message in _problems(root) if not _skipped(el)]

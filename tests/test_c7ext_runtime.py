@@ -1,0 +1,109 @@
+"""Camunda 7 extensions that run (issue 15): input/output mappings with Camunda's local scope, execution
+and task listeners in Camunda's order, camunda:in/out on call activities, initiator and resultVariable."""
+
+from __future__ import annotations
+
+from tests.conftest import DIAGRAMS
+
+
+def test_the_issue_example_ends_with_y_and_z(api):
+    api.deploy("c7ext_issue.bpmn")
+    done = api.start("c7ext_issue", {"x": 5})
+    assert done["status"] == "completed"
+    assert done["variables"] == {"x": 5, "w": 1, "y": 11, "z": 7}  # local_x stayed inside the task
+
+
+def test_input_output_mapping_with_lists_maps_scripts_and_local_scope(api):
+    api.deploy("c7ext_io.bpmn")
+    done = api.start("c7ext_io", {"x": 1, "name": "Ada"})
+    assert done["status"] == "completed", done
+    v = done["variables"]
+    assert v["summary"] == "Hello Ada! plain text"
+    # Inside the task x was the local 101 (shadowing the process's 1), so the script doubled 101.
+    assert v["doubled"] == 202 and v["from_script"] == [101, 202] and v["computed_out"] == 2 * 101 + 3
+    # Parameters are set in order: later ones see the local x already.
+    assert v["items_out"] == ["first", 101, {"inner": "Ada"}]
+    assert v["config_out"] == {"limit": 303, "label": "fixed", "tags": ["a", "b"]}
+    assert v["x"] == 1  # the shadowed variable is the process's again
+    # Without output parameters, local variables do not leak; what the script creates does.
+    assert v["created"] == 1001 and "temp" not in v
+    for local in ("greeting", "constant", "items", "config", "computed"):
+        assert local not in v
+
+
+def test_listeners_run_in_camunda_order_around_the_activity(api):
+    api.deploy("c7ext_listeners.bpmn")
+    started = api.start("c7ext_listeners", {"log": []})
+    assert started["variables"]["starter"] == "admin"  # camunda:initiator: the user who started it
+    [task] = api.tasks(instance=started["id"])
+    assert task["assignee"] == "demo"
+    done = api.complete(task["id"], {"decision": "yes"})
+    assert done["status"] == "completed", done
+    v = done["variables"]
+    assert v["log"] == ["start event end", "take F1", "start", "assignment", "create", "complete:yes", "end",
+                        "end expression", "take Yes", "end event start"]
+    assert v["at_output"] == ["start event end", "take F1", "start", "assignment", "create", "complete:yes"]
+    assert "at_input" not in v
+
+
+def test_take_listener_runs_only_on_the_flow_taken(api):
+    api.deploy("c7ext_listeners.bpmn")
+    started = api.start("c7ext_listeners", {"log": []})
+    [task] = api.tasks(instance=started["id"])
+    done = api.complete(task["id"], {"decision": "no"})
+    assert done["variables"]["log"][-2:] == ["end expression", "take No"]
+
+
+def test_delete_listener_runs_when_the_task_is_cancelled_not_when_completed(api):
+    api.deploy("c7ext_delete.bpmn")
+    first = api.start("c7ext_delete", {})
+    r = api.post("/api/messages", {"name": "c7ext_stop"})
+    assert r.status_code == 200, r.get_json()
+    stopped = api.instance(first["id"])
+    assert stopped["status"] == "completed" and stopped["variables"].get("deleted") == "Work", stopped
+    assert "completed" not in stopped["variables"]
+    second = api.start("c7ext_delete", {})
+    [task] = api.tasks(instance=second["id"])
+    done = api.complete(task["id"])
+    assert done["variables"].get("completed") is True and "deleted" not in done["variables"]
+
+
+def test_call_activity_passes_variables_both_ways_and_the_business_key(api):
+    api.deploy("c7ext_call.bpmn")
+    done = api.start("c7ext_call", {"a": 4, "secret": "s"})
+    assert done["status"] == "completed", done
+    v = done["variables"]
+    # First call: only camunda:in reaches the callee, only camunda:out comes back.
+    assert v["r"] == 44 and v["r2"] == 88 and v["first_bk"] == "ORDER-4" and v["first_saw_secret"] is False
+    # The second call passes everything both ways (variables="all"), so the callee's own variables come back.
+    assert v["result"] == 8 and v["callee_only"] == 1 and v["secret"] == "s" and v["saw_secret"] is True
+    assert v["bk_seen"] is None  # no business key passed the second time
+
+
+def test_call_activity_with_in_only_returns_nothing(api):
+    text = (DIAGRAMS / "c7ext_call.bpmn").read_text()
+    text = text.replace('<camunda:out variables="all" />', "").replace('id="c7ext_call"', 'id="c7ext_call_in"') \
+        .replace('id="c7ext_callee"', 'id="c7ext_callee_in"').replace('calledElement="c7ext_callee"',
+                                                                     'calledElement="c7ext_callee_in"')
+    api.deploy(text)
+    v = api.start("c7ext_call_in", {"a": 1})["variables"]
+    assert "result" not in v and "callee_only" not in v and v["r"] == 11
+
+
+def test_result_variable_and_initiator(api):
+    api.deploy("c7ext_result.bpmn")
+    erin = api.as_user("erin", "operator")
+    done = erin.start("c7ext_result", {})
+    assert done["variables"] == {"a": 2, "total": 42, "starter": "erin"}
+
+
+def test_refused_extensions_are_named_at_deploy(api):
+    r = api.deploy("c7ext_refused.bpmn", expect=422)
+    errors = r["errors"]
+    by_element = {}
+    for e in errors:
+        by_element.setdefault(e["element"], []).append(e["message"])
+    assert any("camunda:executionListener class" in m and "Java" in m for m in by_element["Java"]), errors
+    assert any("camunda:connector" in m for m in by_element["Java"])
+    assert any("groovy" in m for m in by_element["Groovy"])
+    assert any("camunda:madeUp" in m for m in by_element["End"])
