@@ -80,6 +80,9 @@ class DefinitionSchema(Schema):
     version = fields.Integer()
     deployment_id = fields.String()
     created_at = UTC()
+    # camunda:versionTag and camunda:historyTimeToLive (days) of the process.
+    version_tag = fields.String(attribute="meta.version_tag", allow_none=True)
+    history_time_to_live = fields.Integer(attribute="meta.history_time_to_live", allow_none=True)
 
 
 class DeploymentSchema(Schema):
@@ -130,7 +133,9 @@ class TaskSchema(Schema):
     candidate_groups = fields.List(fields.String())
     candidate_users = fields.List(fields.String())
     due_at = UTC(allow_none=True)
+    follow_up_at = UTC(allow_none=True)
     priority = fields.Integer()
+    form_key = fields.String(allow_none=True)
     created_at = UTC()
     claimed_at = UTC(allow_none=True)
     completed_at = UTC(allow_none=True)

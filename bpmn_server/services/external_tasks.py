@@ -29,7 +29,7 @@ def view(row: ExternalTask, variables: dict[str, Any] | None) -> dict[str, Any]:
     return {"id": row.id, "topic": row.topic, "instance_id": row.instance_id, "process": row.process,
             "activity": row.activity, "business_key": row.business_key, "variables": variables or {},
             "retries": row.retries, "lock_expires_at": row.lock_expires_at, "worker_id": row.worker_id,
-            "state": row.state, "error_message": row.error_message}
+            "state": row.state, "error_message": row.error_message, "priority": row.priority}
 
 
 def _fetchable(now: dt.datetime) -> Any:
@@ -42,12 +42,13 @@ def _fetchable(now: dt.datetime) -> Any:
 @transactional
 def fetch_and_lock(worker_id: str, topics: list[dict[str, Any]], max_tasks: int,
                    now: dt.datetime | None = None) -> list[dict[str, Any]]:
-    """Lease up to `max_tasks` open tasks of the topics to `worker_id`, oldest first."""
+    """Lease up to `max_tasks` open tasks of the topics to `worker_id`, highest camunda:taskPriority first,
+    then oldest first."""
     now = now or utcnow()
     durations = {t["name"]: t["lock_duration_ms"] for t in topics}
     q = (select(ExternalTask).join(Instance, Instance.id == ExternalTask.instance_id)
          .where(ExternalTask.topic.in_(durations), Instance.status == "running", *_fetchable(now))
-         .order_by(ExternalTask.created_at, ExternalTask.id).limit(max_tasks))
+         .order_by(ExternalTask.priority.desc(), ExternalTask.created_at, ExternalTask.id).limit(max_tasks))
     if is_postgres():
         q = q.with_for_update(skip_locked=True, of=ExternalTask)
     leased = []
@@ -63,7 +64,7 @@ def fetch_and_lock(worker_id: str, topics: list[dict[str, Any]], max_tasks: int,
     rows = db.session.execute(select(ExternalTask, Instance.variables)
                               .join(Instance, Instance.id == ExternalTask.instance_id)
                               .where(ExternalTask.id.in_(leased))
-                              .order_by(ExternalTask.created_at, ExternalTask.id)
+                              .order_by(ExternalTask.priority.desc(), ExternalTask.created_at, ExternalTask.id)
                               .execution_options(populate_existing=True)).all()
     return [view(row, variables) for row, variables in rows]
 

@@ -136,7 +136,8 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
     if new and (waiting_rows.subscribes(facts) or waiting_rows.has_external_tasks(definition.meta, facts)):
         _insert(instance)  # the new instance's row first: those rows refer to it
     waiting_rows.sync_subscriptions(instance, facts, not waited & {"message", "signal"})
-    waiting_rows.sync_external_tasks(instance, definition.meta, facts, new)
+    external_failure = waiting_rows.sync_external_tasks(instance, definition.meta, facts, new)
+    failure = failure or external_failure  # a taskPriority expression that failed
     incident = _fail(instance, failure, actor, now) if failure is not None else None
     # What this step knows to be open, so that the answer to the request need not read it back.
     # A new instance has no incident but this step's; an older one may have earlier ones.

@@ -20,7 +20,8 @@ def definition_dto(definition: Any) -> dict[str, Any]:
     return {"id": definition.id, "key": definition.key, "category": None, "description": None,
             "name": definition.name, "version": definition.version, "resource": definition.filename,
             "deploymentId": definition.deployment_id, "diagram": None, "suspended": False, "tenantId": None,
-            "versionTag": None, "historyTimeToLive": None, "startableInTasklist": True}
+            "versionTag": (definition.meta or {}).get("version_tag"),
+            "historyTimeToLive": (definition.meta or {}).get("history_time_to_live"), "startableInTasklist": True}
 
 
 class DefinitionQuery(ListQuery):
