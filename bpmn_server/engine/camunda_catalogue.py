@@ -175,9 +175,10 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
     "Collectable": (R, "multi-instance over a collection"),
     "Collectable.collection": (R, "the collection, one instance per element"),
     "Collectable.elementVariable": (R, "the variable holding each instance's element"),
-    "FailedJobRetryTimeCycle": (X, "retrying a failing activity by a time cycle is not supported yet: a failing "
-                                   "script becomes an incident at once, to retry through the API"),
-    "FailedJobRetryTimeCycle.body": (X, "see camunda:failedJobRetryTimeCycle"),
+    "FailedJobRetryTimeCycle": (R, "on script tasks and external tasks: \"R<n>/<duration>\" runs a failing task "
+                                   "at most n times, each retry after the duration (a timer), then an incident; other "
+                                   "forms and other elements are refused"),
+    "FailedJobRetryTimeCycle.body": (R, "the cycle, R<n>/<ISO 8601 duration>"),
     "ExecutionListener": (R, "start and end listeners of activities, events and gateways, take listeners of "
                              "sequence flows"),
     "ExecutionListener.expression": (R, "an expression evaluated for its effect"),

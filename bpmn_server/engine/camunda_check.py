@@ -104,6 +104,15 @@ def _values(el: etree._Element) -> Iterator[str]:
             yield "[camunda:taskListener eventDefinitions] timeout task listeners are not supported"
     if name == "inputOutput" and host_name in ("process", "sequenceFlow"):
         yield f"[camunda:inputOutput] input/output mappings belong to activities and events, not to a {host_name}"
+    if name == "failedJobRetryTimeCycle":
+        from .camunda_config import retry_cycle
+
+        external = host is not None and host.get(f"{{{CAMUNDA}}}type") == "external"
+        if host_name != "scriptTask" and not external:
+            yield "[camunda:failedJobRetryTimeCycle] retry cycles run on script tasks and external tasks only"
+        elif retry_cycle(host) is None:
+            yield f"[camunda:failedJobRetryTimeCycle] '{(el.text or '').strip()}' is not supported: write " \
+                  "R<n>/<ISO 8601 duration>, e.g. R3/PT10M"
     if name in ("in", "out") and host_name != "callActivity":
         yield f"[camunda:{name}] variable passing is supported on call activities only"
 

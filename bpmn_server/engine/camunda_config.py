@@ -22,6 +22,7 @@ CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 KEY = "camunda7"  # our key in a task spec's `extensions` (the rest are camunda:properties)
 RESULT = "c7ext_result"  # the variable a value script's last expression is stored in
 _PART = re.compile(r"[$#]\{(.*?)\}", re.S)
+_CYCLE = re.compile(r"^R(\d+)/(P[^/,\s]+)$", re.I)
 Errors = list[dict[str, Any]]
 
 
@@ -195,6 +196,9 @@ def element_settings(el: etree._Element, errors: Errors) -> dict[str, Any]:
     if _local(el) == "callActivity" and any(c.tag in (_c("in"), _c("out")) for c in _extensions(el)):
         out.setdefault("in", [])
         out.setdefault("out", [])
+    cycle = retry_cycle(el)
+    if cycle and _local(el) == "scriptTask":
+        out["retry"] = cycle
     if el.get(_c("initiator")):
         out["initiator"] = el.get(_c("initiator"))
     if _local(el) == "userTask" and el.get(_c("assignee")):
@@ -204,6 +208,23 @@ def element_settings(el: etree._Element, errors: Errors) -> dict[str, Any]:
         if code_var or message_var:
             out["error_vars"] = [code_var, message_var]
     return out
+
+
+def retry_cycle(el: etree._Element) -> dict[str, Any] | None:
+    """camunda:failedJobRetryTimeCycle "R3/PT10M": {"times": 3, "seconds": 600}; None when absent or not
+    of that form (engine/camunda_check.py refuses those)."""
+    found = next((c for c in _extensions(el) if c.tag == _c("failedJobRetryTimeCycle")), None)
+    match = _CYCLE.match((found.text or "").strip()) if found is not None else None
+    if match is None:
+        return None
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+    try:
+        parsed = TimerEventDefinition.parse_iso_duration(match.group(2))
+        seconds = TimerEventDefinition.get_timedelta_from_start(parsed).total_seconds()
+    except (ValueError, TypeError, KeyError):
+        return None
+    return {"times": int(match.group(1)), "seconds": seconds} if seconds > 0 else None
 
 
 def take_listeners(proc: etree._Element, errors: Errors) -> dict[str, dict[str, list[dict[str, Any]]]]:

@@ -17,6 +17,7 @@ the enclosing scope; variables a script or listener creates are not local and re
 
 from __future__ import annotations
 
+import datetime as dt
 from copy import deepcopy
 from typing import Any
 
@@ -27,6 +28,7 @@ from . import sandbox
 from .camunda_config import KEY, RESULT
 
 STATE = "c7ext"  # our entry in a task's internal_data
+RETRY = "c7ext_retry"  # a failed script task waiting for its next attempt (camunda:failedJobRetryTimeCycle)
 _MISSING = "c7ext:missing"
 
 
@@ -183,6 +185,26 @@ class _Hooks:
                 del data[key]
             data.update({k: v for k, v in scope.items() if k not in local})
 
+    def run_hook(self, original: Any) -> Any:
+        """camunda:failedJobRetryTimeCycle "R<n>/<duration>": a failing script runs at most n times, each retry
+        after the duration (a timer the server fires); the last failure is the incident."""
+        def hook(my_task: Any) -> Any:
+            try:
+                result = original(my_task)
+            except Exception:
+                state = my_task.internal_data.get(RETRY) or {"left": self.s["retry"]["times"]}
+                state["left"] -= 1
+                if state["left"] <= 0:
+                    my_task.internal_data.pop(RETRY, None)
+                    raise
+                due = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.s["retry"]["seconds"])
+                state["due"], state["waiting"] = due.isoformat(), True
+                my_task.internal_data[RETRY] = state
+                return None  # STARTED: it waits for the retry timer
+            my_task.internal_data.pop(RETRY, None)
+            return result
+        return hook
+
     def complete_hook(self, original: Any) -> Any:
         def hook(my_task: Any) -> Any:
             self.end(my_task)
@@ -226,12 +248,33 @@ def attach(process_spec: Any, environment: Any) -> None:
             spec.copy_data = hooks.copy_data(spec.copy_data)
             spec.update_data = hooks.update_data(spec.update_data)
         spec._update_hook = hooks.update_hook(spec._update_hook)
+        if settings.get("retry"):
+            spec._run_hook = hooks.run_hook(spec._run_hook)
         spec._on_complete_hook = hooks.complete_hook(spec._on_complete_hook)
         if hooks.is_user_task and settings.get("task_listeners", {}).get("delete"):
             spec._on_cancel = hooks.cancel(spec._on_cancel)
         definition = getattr(spec, "event_definition", None)
         if settings.get("error_vars") and definition is not None:
             definition.catch = _catch_with_code(definition, settings.get("error_messages", {}))
+
+
+def retry_due(task: Any) -> dt.datetime | None:
+    """When a failed script task that waits for its next attempt runs again; None if it waits for none."""
+    state = task.internal_data.get(RETRY)
+    if not state or not state.get("waiting"):
+        return None
+    return dt.datetime.fromisoformat(state["due"])
+
+
+def fire_retry(task: Any) -> bool:
+    """The retry timer of a failed script task fired: it runs again at the next engine run."""
+    if task is None or retry_due(task) is None:
+        return False
+    task.internal_data[RETRY]["waiting"] = False
+    from SpiffWorkflow.util.task import TaskState
+
+    task._set_state(TaskState.READY)
+    return True
 
 
 def initiator_variables(process_spec: Any, user: str | None) -> dict[str, Any]:

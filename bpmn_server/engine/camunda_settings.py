@@ -8,7 +8,7 @@ from typing import Any
 
 from lxml import etree
 
-from .camunda_config import BPMN, CAMUNDA, KEY, element_settings, error_messages, take_listeners
+from .camunda_config import BPMN, CAMUNDA, KEY, element_settings, error_messages, retry_cycle, take_listeners
 from .expressions import translate_assignment
 
 Errors = list[dict[str, Any]]
@@ -73,10 +73,14 @@ def process_meta(proc: etree._Element, errors: Errors) -> dict[str, Any]:
         errors.append({"line": proc.sourceline, "element": proc.get("id"), "message": str(exc)})
     meta["task_priority"] = translate_assignment(_c(proc, "taskPriority"))
     external: dict[str, Any] = {}
+    cycles: dict[str, Any] = {}
     for el in proc.iter(f"{{{BPMN}}}serviceTask", f"{{{BPMN}}}sendTask"):
         if _c(el, "taskPriority"):
             external[el.get("id")] = translate_assignment(_c(el, "taskPriority"))
+        if retry_cycle(el):
+            cycles[el.get("id")] = retry_cycle(el)
     meta["external_task_priorities"] = external
+    meta["retry_cycles"] = cycles  # camunda:failedJobRetryTimeCycle of external tasks
     return meta
 
 

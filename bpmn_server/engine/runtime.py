@@ -189,8 +189,10 @@ def complete_task(wf: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> bool:
 
 
 def fire_timer(wf: BpmnWorkflow, task_id: str) -> bool:
-    """Fire one waiting timer now (one occurrence of a cycle); False if it waits for no timer."""
-    return timers.fire(find_task(wf, task_id))
+    """Fire one waiting timer now (one occurrence of a cycle, or the retry of a failed script task);
+    False if it waits for no timer."""
+    task = find_task(wf, task_id)
+    return timers.fire(task) or camunda_runtime.fire_retry(task)
 
 
 def cancel(wf: BpmnWorkflow) -> None:

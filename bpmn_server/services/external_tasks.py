@@ -20,6 +20,7 @@ from .. import engine
 from ..db import is_postgres
 from ..exceptions import Conflict, NotFound
 from . import history, incidents, steps
+from .deployments import info
 from .instances import check_variables
 from .tx import transactional
 
@@ -112,10 +113,17 @@ def complete(task_id: str, worker_id: str, actor: str, variables: dict[str, Any]
 @transactional
 def failure(task_id: str, worker_id: str, actor: str, error: str, retries: int, retry_timeout_ms: int,
             now: dt.datetime | None = None) -> dict[str, Any]:
-    """Report a failed attempt: the task comes back after the back-off; with no retries left, an incident."""
+    """Report a failed attempt: the task comes back after the back-off; with no retries left, an incident.
+
+    With camunda:failedJobRetryTimeCycle "R<n>/<duration>" on the task, the cycle decides instead of the
+    worker, as for a Camunda job: n attempts in all, each retry after the duration."""
     now = now or utcnow()
     row = _held(task_id, worker_id, now)
     instance = steps.lock(row.instance_id)
+    cycle = info(instance.definition_id).meta.get("retry_cycles", {}).get(row.activity)
+    if cycle:
+        retries = (row.retries if row.retries is not None else cycle["times"]) - 1
+        retry_timeout_ms = int(cycle["seconds"] * 1000)
     row.retries, row.error_message = retries, error
     row.worker_id = row.lock_expires_at = None
     row.retry_at = now + dt.timedelta(milliseconds=retry_timeout_ms) if retry_timeout_ms else None
