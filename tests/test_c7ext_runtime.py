@@ -107,3 +107,45 @@ def test_refused_extensions_are_named_at_deploy(api):
     assert any("camunda:connector" in m for m in by_element["Java"])
     assert any("groovy" in m for m in by_element["Groovy"])
     assert any("camunda:madeUp" in m for m in by_element["End"])
+
+
+def test_error_code_and_message_variables_of_a_caught_error(api):
+    api.deploy("c7ext_error_vars.bpmn")
+    done = api.start("c7ext_error_vars", {})
+    assert done["status"] == "completed", done
+    assert done["variables"]["code"] == "E-REJECT" and done["variables"]["msg"] == "the order was rejected"
+
+
+WORKER_ERROR = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="t">
+  <bpmn:error id="Err" errorCode="E-CARD" />
+  <bpmn:process id="c7ext_worker_error" isExecutable="true">
+    <bpmn:startEvent id="Start"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:serviceTask id="Charge" camunda:type="external" camunda:topic="c7ext-card">
+      <bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F2</bpmn:outgoing>
+    </bpmn:serviceTask>
+    <bpmn:boundaryEvent id="Declined" attachedToRef="Charge">
+      <bpmn:outgoing>F3</bpmn:outgoing>
+      <bpmn:errorEventDefinition errorRef="Err" camunda:errorCodeVariable="code" camunda:errorMessageVariable="msg" />
+    </bpmn:boundaryEvent>
+    <bpmn:endEvent id="End"><bpmn:incoming>F2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="Failed"><bpmn:incoming>F3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Charge" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Charge" targetRef="End" />
+    <bpmn:sequenceFlow id="F3" sourceRef="Declined" targetRef="Failed" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_error_message_variable_of_an_error_a_worker_reports(api):
+    api.deploy(WORKER_ERROR)
+    inst = api.start("c7ext_worker_error", {})
+    r = api.post("/api/external-tasks/fetch-and-lock",
+                 {"worker_id": "w", "max_tasks": 1, "topics": [{"name": "c7ext-card", "lock_duration_ms": 60000}]})
+    [task] = r.get_json()["items"]
+    r = api.post(f"/api/external-tasks/{task['id']}/bpmn-error",
+                 {"worker_id": "w", "code": "E-CARD", "message": "card declined"})
+    assert r.status_code == 200, r.get_json()
+    done = api.instance(inst["id"])
+    assert done["status"] == "completed" and done["variables"] == {"code": "E-CARD", "msg": "card declined"}

@@ -201,11 +201,11 @@ def complete_external(wf: Workflow, task_id: str, variables: dict[str, Any]) -> 
     return events.complete_external(wf, task_id, variables)
 
 
-def throw_error(wf: Workflow, task_id: str, code: str, variables: dict[str, Any]) -> bool:
-    """Throw BPMN error `code` from a waiting task; False when no boundary event would catch it."""
+def throw_error(wf: Workflow, task_id: str, code: str, variables: dict[str, Any], message: str | None = None) -> bool:
+    """Throw BPMN error `code` (with `message`) from a waiting task; False when no boundary event would catch it."""
     from . import events
 
-    return events.throw_error(wf, task_id, code, variables)
+    return events.throw_error(wf, task_id, code, variables, message=message)
 
 
 # Timer start events (engine/timers.py).

@@ -230,8 +230,9 @@ def _catch_with_code(definition: Any, messages: dict[str, str]) -> Any:
 
     def catch(my_task: Any, event: Any = None) -> None:
         original(my_task, event)
-        code = getattr(getattr(event, "event_definition", None), "code", None)
-        my_task.internal_data["c7ext_error"] = [code, messages.get(code or "")]
+        thrown = getattr(event, "event_definition", None)
+        code = getattr(thrown, "code", None)
+        my_task.internal_data["c7ext_error"] = [code, getattr(thrown, "message", None) or messages.get(code or "")]
     return catch
 
 

@@ -149,7 +149,8 @@ def bpmn_error(task_id: str, worker_id: str, actor: str, code: str, message: str
     instance = _locked_instance(row)
     data = {"worker_id": worker_id, "code": code, "message": message, "variables": variables}
     caught: list[bool] = []
-    steps.advance(instance, actor, lambda wf: caught.append(engine.throw_error(wf, task_id, code, variables)))
+    steps.advance(instance, actor, lambda wf: caught.append(engine.throw_error(wf, task_id, code, variables,
+                                                                                  message)))
     history.record("external_task.bpmn_error", actor, instance, activity=row.activity, task_id=row.id,
                    data={**data, "caught": bool(caught and caught[0])})
     if not caught or not caught[0]:
