@@ -149,3 +149,25 @@ def test_error_message_variable_of_an_error_a_worker_reports(api):
     assert r.status_code == 200, r.get_json()
     done = api.instance(inst["id"])
     assert done["status"] == "completed" and done["variables"] == {"code": "E-CARD", "msg": "card declined"}
+
+
+def test_timeout_listeners_run_when_their_timers_fire_and_the_task_stays_open(api, app):
+    import datetime as dt
+
+    from tests.test_timers import fire_due
+
+    api.deploy("c7ext_timeout.bpmn")
+    inst = api.start("c7ext_timeout", {"reminders": 0, "log": [], "escalate_after": "PT90M"})
+    now = dt.datetime.now(dt.UTC)
+    timers = sorted(w["due_at"] for w in api.instance(inst["id"])["waiting"] if w["type"] == "timer")
+    assert len(timers) == 2  # the reminder cycle's first occurrence and the escalation
+    assert fire_due(app, now + dt.timedelta(minutes=61)) == 1
+    v = api.instance(inst["id"])["variables"]
+    assert v["reminders"] == 1 and v["log"] == []
+    assert fire_due(app, now + dt.timedelta(minutes=91)) == 1
+    assert api.instance(inst["id"])["variables"]["log"] == ["escalated"]
+    assert fire_due(app, now + dt.timedelta(minutes=121)) == 1  # the cycle's second and last occurrence
+    assert fire_due(app, now + dt.timedelta(minutes=300)) == 0
+    [task] = api.tasks(instance=inst["id"])  # still open, once
+    done = api.complete(task["id"])
+    assert done["status"] == "completed" and done["variables"]["reminders"] == 2

@@ -30,7 +30,7 @@ for _key in CATALOGUE:
             _ATTR_TYPES.setdefault(_prop.removeprefix("camunda:"), _type)
 _SCRIPT_FORMATS = {"python", "py", "python3"}
 _LISTENER_EVENTS = {"executionListener": {"start", "end"}, "taskListener": {"create", "assignment", "complete",
-                                                                           "delete"}}
+                                                                           "delete", "timeout"}}
 Problem = tuple[etree._Element, str]
 
 
@@ -100,8 +100,11 @@ def _values(el: etree._Element) -> Iterator[str]:
         if el.find(f"{{{CAMUNDA}}}script") is None and el.get("expression") is None \
                 and el.get("class") is None and el.get("delegateExpression") is None:
             yield f"[camunda:{name}] needs a camunda:script or an expression"
-        if any(_ns(c) == BPMN for c in el):
-            yield "[camunda:taskListener eventDefinitions] timeout task listeners are not supported"
+        timers = [c for c in el if _ns(c) == BPMN]
+        if timers and (event != "timeout" or len(timers) > 1 or _local(timers[0]) != "timerEventDefinition"):
+            yield "[camunda:taskListener eventDefinitions] only a timeout listener has a timer, and one"
+        elif event == "timeout" and not timers:
+            yield "[camunda:taskListener] a timeout listener needs a bpmn:timerEventDefinition"
     if name == "inputOutput" and host_name in ("process", "sequenceFlow"):
         yield f"[camunda:inputOutput] input/output mappings belong to activities and events, not to a {host_name}"
     if name == "failedJobRetryTimeCycle":

@@ -15,7 +15,7 @@ from typing import Any
 from lxml import etree
 
 from . import sandbox
-from .expressions import ExpressionError, translate_expression
+from .expressions import ExpressionError, translate_expression, translate_timer
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
@@ -137,13 +137,33 @@ class _Reader:
 
     def listener(self, el: etree._Element, what: str) -> dict[str, Any] | None:
         script = el.find(_c("script"))
+        found: dict[str, Any] | None = None
         if script is not None:
             source = self.script(script, what)
-            return None if source is None else {"kind": "script", "src": source}
-        if el.get("expression") is not None:
+            found = None if source is None else {"kind": "script", "src": source}
+        elif el.get("expression") is not None:
             source = self.expression(el, el.get("expression"), f"{what} expression")
-            return None if source is None else {"kind": "expression", "src": source}
-        return None  # class / delegateExpression: refused by engine/camunda_check.py
+            found = None if source is None else {"kind": "expression", "src": source}
+        if found is not None and el.get("event") == "timeout":
+            found["timer"] = self.timer(el, what)
+            return found if found["timer"] else None
+        return found  # None: class / delegateExpression, refused by engine/camunda_check.py
+
+    def timer(self, el: etree._Element, what: str) -> dict[str, Any] | None:
+        """The timer of a timeout task listener: {"kind": duration | date | cycle, "src": Python source}."""
+        for kind, tag in (("duration", "timeDuration"), ("date", "timeDate"), ("cycle", "timeCycle")):
+            found = el.find(f"{{{BPMN}}}timerEventDefinition/{{{BPMN}}}{tag}")
+            if found is not None and (found.text or "").strip():
+                try:
+                    source = translate_timer(found.text)
+                except ExpressionError as exc:
+                    self.errors.append(_err(el, f"{what} timer: {exc}"))
+                    return None
+                checked = self.compiled(el, source, "eval", f"{what} timer {found.text.strip()!r}")
+                return {"kind": kind, "src": checked} if checked else None
+        self.errors.append(_err(el, f"{what} needs a timerEventDefinition with a timeDuration, timeDate or "
+                                    "timeCycle"))
+        return None
 
 
 def _extensions(el: etree._Element) -> list[etree._Element]:

@@ -28,6 +28,7 @@ from . import sandbox
 from .camunda_config import KEY, RESULT
 
 STATE = "c7ext"  # our entry in a task's internal_data
+TIMEOUTS = "c7ext_timeouts"  # the pending timeout listeners of an open user task
 RETRY = "c7ext_retry"  # a failed script task waiting for its next attempt (camunda:failedJobRetryTimeCycle)
 _MISSING = "c7ext:missing"
 
@@ -110,6 +111,37 @@ class _Hooks:
             if s.get("assigned"):
                 self.run.listeners(my_task, tl.get("assignment", []), data, "assignment task listener")
             self.run.listeners(my_task, tl.get("create", []), data, "create task listener")
+            self._schedule_timeouts(my_task, tl.get("timeout", []))
+
+    def _schedule_timeouts(self, my_task: Any, timeouts: list[dict[str, Any]]) -> None:
+        pending = []
+        for index, listener in enumerate(timeouts):
+            value = self.run.value(my_task, {"t": "expr", "src": listener["timer"]["src"]}, my_task.data,
+                                   "timeout listener timer")
+            try:
+                due, left, seconds = _first_due(listener["timer"]["kind"], str(value))
+            except Exception as exc:  # noqa: BLE001 - SpiffWorkflow raises bare Exceptions for bad values
+                raise self.run._fail(my_task, f"timeout listener timer {value!r}", exc) from None
+            if due is not None:
+                pending.append({"i": index, "due": due.isoformat(), "left": left, "seconds": seconds})
+        if pending:
+            my_task.internal_data[TIMEOUTS] = pending
+
+    def fire_timeout(self, my_task: Any) -> bool:
+        pending = sorted(my_task.internal_data.get(TIMEOUTS) or [], key=lambda p: p["due"])
+        if not pending:
+            return False
+        first = pending[0]
+        listener = self.s["task_listeners"]["timeout"][first["i"]]
+        self.run.listener(my_task, listener, my_task.data, "timeout task listener")
+        if first["left"] is not None and first["left"] != 1:  # a cycle: -1 repeats for ever
+            first["due"] = (dt.datetime.fromisoformat(first["due"]) + dt.timedelta(seconds=first["seconds"])
+                            ).isoformat()
+            first["left"] = first["left"] - 1 if first["left"] > 0 else -1
+        else:
+            pending.pop(0)
+        my_task.internal_data[TIMEOUTS] = pending
+        return True
 
     def update_hook(self, original: Any) -> Any:
         def hook(my_task: Any) -> Any:
@@ -225,6 +257,20 @@ class _Hooks:
         return hook
 
 
+def _first_due(kind: str, value: str) -> tuple[dt.datetime | None, int | None, float]:
+    """(first due time, occurrences left (cycles; -1 for ever), seconds between them) of a timer value."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition as Timer
+
+    now = dt.datetime.now(dt.UTC)
+    if kind == "duration":
+        return now + Timer.get_timedelta_from_start(Timer.parse_iso_duration(value), now), None, 0.0
+    if kind == "date":
+        when = Timer.get_datetime(value)
+        return when.astimezone(dt.UTC), None, 0.0
+    cycles, start, duration = Timer.parse_iso_recurring_interval(value)
+    return (start if cycles != 0 else None), cycles, duration.total_seconds()
+
+
 def _catch_with_code(definition: Any, messages: dict[str, str]) -> Any:
     original = definition.catch
 
@@ -252,6 +298,8 @@ def attach(process_spec: Any, environment: Any) -> None:
         if settings.get("retry"):
             spec._run_hook = hooks.run_hook(spec._run_hook)
         spec._on_complete_hook = hooks.complete_hook(spec._on_complete_hook)
+        if hooks.is_user_task and settings.get("task_listeners", {}).get("timeout"):
+            spec.c7ext_fire_timeout = hooks.fire_timeout
         if hooks.is_user_task and settings.get("task_listeners", {}).get("delete"):
             spec._on_cancel = hooks.cancel(spec._on_cancel)
         definition = getattr(spec, "event_definition", None)
@@ -265,6 +313,17 @@ def retry_due(task: Any) -> dt.datetime | None:
     if not state or not state.get("waiting"):
         return None
     return dt.datetime.fromisoformat(state["due"])
+
+
+def timeout_dues(task: Any) -> list[dt.datetime]:
+    """When the pending timeout listeners of an open user task fire."""
+    return [dt.datetime.fromisoformat(p["due"]) for p in task.internal_data.get(TIMEOUTS) or []]
+
+
+def fire_timeout(task: Any) -> bool:
+    """The earliest pending timeout listener of an open user task runs (the task stays open)."""
+    fire = getattr(task.task_spec, "c7ext_fire_timeout", None) if task is not None else None
+    return bool(fire and task.internal_data.get(TIMEOUTS) and fire(task))
 
 
 def fire_retry(task: Any) -> bool:

@@ -178,6 +178,8 @@ def derive(wf: BpmnWorkflow, since: float = 0.0) -> Facts:
             facts.waiting.append(WaitingEvent(str(task.id), "external", activity, topic))
         elif task.state == TaskState.READY and task.task_spec.manual:
             facts.open_tasks.append(OpenTask(str(task.id), activity, task.task_spec.bpmn_name or activity, task.data))
+            facts.waiting.extend(WaitingEvent(str(task.id), "timer", activity, "timeout", due, "date")
+                                 for due in camunda_runtime.timeout_dues(task))  # timeout task listeners
         elif task.state == TaskState.STARTED and camunda_runtime.retry_due(task) is not None:
             # A failed script task waiting for its next attempt (camunda:failedJobRetryTimeCycle).
             facts.waiting.append(WaitingEvent(str(task.id), "timer", activity, "retry",

@@ -192,7 +192,7 @@ def fire_timer(wf: BpmnWorkflow, task_id: str) -> bool:
     """Fire one waiting timer now (one occurrence of a cycle, or the retry of a failed script task);
     False if it waits for no timer."""
     task = find_task(wf, task_id)
-    return timers.fire(task) or camunda_runtime.fire_retry(task)
+    return timers.fire(task) or camunda_runtime.fire_retry(task) or camunda_runtime.fire_timeout(task)
 
 
 def cancel(wf: BpmnWorkflow) -> None:
