@@ -171,3 +171,14 @@ def test_timeout_listeners_run_when_their_timers_fire_and_the_task_stays_open(ap
     [task] = api.tasks(instance=inst["id"])  # still open, once
     done = api.complete(task["id"])
     assert done["status"] == "completed" and done["variables"]["reminders"] == 2
+
+
+def test_conditional_event_is_evaluated_again_only_when_its_variable_changes(api):
+    api.deploy("c7ext_condition.bpmn")
+    inst = api.start("c7ext_condition", {"force": False})
+    [task] = api.tasks(instance=inst["id"])
+    after = api.complete(task["id"], {"force": True})
+    assert after["status"] == "running"  # force changed, but the event watches `ready`
+    r = api.patch(f"/api/process-instances/{inst['id']}/variables", {"set": {"ready": 1}, "reason": "go"})
+    assert r.status_code == 200, r.get_json()
+    assert api.instance(inst["id"])["status"] == "completed"  # `ready` was created: evaluated, force holds

@@ -227,11 +227,12 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
     "Constraint": (R, "one constraint"),
     "Constraint.name": (R, "its kind"),
     "Constraint.config": (R, "its parameter"),
-    "ConditionalEventDefinitionExtension": (X, "see variableName"),
-    "ConditionalEventDefinitionExtension.variableName": (X, "re-evaluating a condition only when one variable "
-                                                            "changes is not supported; the condition is evaluated "
-                                                            "at every step"),
-    "ConditionalEventDefinitionExtension.variableEvents": (X, "see variableName"),
+    "ConditionalEventDefinitionExtension": (R, "when a waiting conditional event is evaluated again"),
+    "ConditionalEventDefinitionExtension.variableName": (R, "on intermediate and boundary conditional events: after "
+                                                            "entry, the condition is evaluated again when this "
+                                                            "variable changes value, and fires when it holds"),
+    "ConditionalEventDefinitionExtension.variableEvents": (R, "which changes count: create, update, delete (all "
+                                                              "when empty)"),
 }
 
 

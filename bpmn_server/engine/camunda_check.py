@@ -121,6 +121,13 @@ def _values(el: etree._Element) -> Iterator[str]:
 
 
 def _attribute_values(el: etree._Element, attr: str, value: str) -> Iterator[str]:
+    if attr in ("variableName", "variableEvents"):
+        host = _local(el.getparent()) if el.getparent() is not None else ""
+        if host not in ("intermediateCatchEvent", "boundaryEvent"):
+            yield f"[camunda:{attr}] is supported on intermediate and boundary conditional events only"
+        if attr == "variableEvents" and any(e.strip() not in ("create", "update", "delete")
+                                            for e in value.split(",") if e.strip()):
+            yield f"[camunda:variableEvents] '{value}': the events are create, update and delete"
     if attr == "calledElementBinding" and value not in ("latest", "deployment"):
         yield f"[camunda:calledElementBinding] binding '{value}' is not supported (latest or deployment)"
     if attr == "resultVariable" and _local(el) == "scriptTask" \

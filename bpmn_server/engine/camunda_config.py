@@ -223,6 +223,10 @@ def element_settings(el: etree._Element, errors: Errors) -> dict[str, Any]:
         out["initiator"] = el.get(_c("initiator"))
     if _local(el) == "userTask" and el.get(_c("assignee")):
         out["assigned"] = True
+    for definition in el.findall(f"{{{BPMN}}}conditionalEventDefinition"):
+        if definition.get(_c("variableName")) and _local(el) in ("intermediateCatchEvent", "boundaryEvent"):
+            events = [e.strip() for e in (definition.get(_c("variableEvents")) or "").split(",") if e.strip()]
+            out["watch"] = {"variable": definition.get(_c("variableName")), "events": events}
     for definition in el.findall(f"{{{BPMN}}}errorEventDefinition"):
         code_var, message_var = definition.get(_c("errorCodeVariable")), definition.get(_c("errorMessageVariable"))
         if code_var or message_var:

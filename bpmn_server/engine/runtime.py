@@ -16,7 +16,7 @@ from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import camunda_runtime, sandbox, timers
+from . import camunda_conditions, camunda_runtime, sandbox, timers
 from .errors import StepFailed
 
 SERIALIZER_VERSION = "spiff-3.2.0/1.5"
@@ -90,6 +90,8 @@ class Bundle:
         self.subprocess_specs = {k: restore_spec(v) for k, v in stored["subprocess_specs"].items()}
         for spec in (self.spec, *self.subprocess_specs.values()):
             camunda_runtime.attach(spec, ENVIRONMENT)  # Camunda 7 mappings and listeners
+            for task_spec in spec.task_specs.values():
+                camunda_conditions.attach(task_spec)  # camunda:variableName on conditional events
 
 
 def new_workflow(bundle: Bundle, variables: dict[str, Any], initiator: str | None = None) -> BpmnWorkflow:
@@ -160,6 +162,7 @@ def run_engine(wf: BpmnWorkflow) -> None:
     try:
         wf.refresh_timers()
         wf.do_engine_steps()
+        camunda_conditions.run_until_quiet(wf, ENVIRONMENT)
     except (SpiffWorkflowException, WorkflowException) as exc:
         raise _failure(exc) from None
     except (sandbox.SandboxViolation, sandbox.ScriptTimeout) as exc:
