@@ -182,3 +182,35 @@ def test_conditional_event_is_evaluated_again_only_when_its_variable_changes(api
     r = api.patch(f"/api/process-instances/{inst['id']}/variables", {"set": {"ready": 1}, "reason": "go"})
     assert r.status_code == 200, r.get_json()
     assert api.instance(inst["id"])["status"] == "completed"  # `ready` was created: evaluated, force holds
+
+
+CLAIMED = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="t">
+  <bpmn:process id="c7ext_claimed" isExecutable="true">
+    <bpmn:startEvent id="Start"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="Check" camunda:candidateUsers="erin">
+      <bpmn:extensionElements>
+        <camunda:taskListener event="assignment"><camunda:script scriptFormat="python">log = log + ['assigned']</camunda:script></camunda:taskListener>
+      </bpmn:extensionElements>
+      <bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:endEvent id="End"><bpmn:incoming>F2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Check" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Check" targetRef="End" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_assignment_listener_runs_when_the_task_is_claimed_or_assigned(api):
+    api.deploy(CLAIMED)
+    erin = api.as_user("erin", "operator")
+    api.as_user("fred", "operator")
+    inst = api.start("c7ext_claimed", {"log": []})
+    assert api.instance(inst["id"])["variables"]["log"] == []  # no assignee yet
+    [task] = erin.tasks()
+    assert erin.post(f"/api/tasks/{task['id']}/claim").status_code == 200
+    assert api.instance(inst["id"])["variables"]["log"] == ["assigned"]
+    r = api.post(f"/api/tasks/{task['id']}/assign", {"user": "fred"})
+    assert r.status_code == 200, r.get_json()
+    assert api.instance(inst["id"])["variables"]["log"] == ["assigned", "assigned"]

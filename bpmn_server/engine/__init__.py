@@ -128,6 +128,17 @@ def complete_task(wf: Workflow, task_id: str, data: dict[str, Any]) -> bool:
     return _runtime.complete_task(wf, task_id, data)
 
 
+def task_assigned(wf: Workflow, task_id: str) -> bool:
+    """Run the camunda:taskListener event="assignment" listeners of an open user task that got an assignee."""
+    from . import camunda_runtime
+
+    try:
+        return camunda_runtime.assigned(_runtime.find_task(wf, task_id))
+    except Exception as exc:  # noqa: BLE001 - a failing listener fails the instance, as a failing script does
+        raise StepFailed(None, "script", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                         ) from None
+
+
 def fire_timer(wf: Workflow, task_id: str) -> bool:
     return _runtime.fire_timer(wf, task_id)
 

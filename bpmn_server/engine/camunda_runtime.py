@@ -291,6 +291,7 @@ def attach(process_spec: Any, environment: Any) -> None:
         if not settings:
             continue
         hooks = _Hooks(spec, settings, runner)
+        spec.c7ext_hooks = hooks
         if isinstance(spec, SubWorkflowTask):
             spec.copy_data = hooks.copy_data(spec.copy_data)
             spec.update_data = hooks.update_data(spec.update_data)
@@ -318,6 +319,16 @@ def retry_due(task: Any) -> dt.datetime | None:
 def timeout_dues(task: Any) -> list[dt.datetime]:
     """When the pending timeout listeners of an open user task fire."""
     return [dt.datetime.fromisoformat(p["due"]) for p in task.internal_data.get(TIMEOUTS) or []]
+
+
+def assigned(task: Any) -> bool:
+    """An open user task got an assignee (claimed or assigned): its assignment listeners run."""
+    hooks = getattr(task.task_spec, "c7ext_hooks", None) if task is not None else None
+    if hooks is None:
+        return False
+    found = hooks.s.get("task_listeners", {}).get("assignment", [])
+    hooks.run.listeners(task, found, task.data, "assignment task listener")
+    return bool(found)
 
 
 def fire_timeout(task: Any) -> bool:

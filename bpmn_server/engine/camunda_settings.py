@@ -87,4 +87,7 @@ def process_meta(proc: etree._Element, errors: Errors) -> dict[str, Any]:
 def user_task_meta(el: etree._Element) -> dict[str, Any]:
     """A user task's form key (camunda:formKey, or camunda:formRef as `camunda-forms:<ref>`) and follow-up."""
     key = _c(el, "formKey") or (f"camunda-forms:{_c(el, 'formRef')}" if _c(el, "formRef") else None)
-    return {"form_key": key, "follow_up_date": translate_assignment(_c(el, "followUpDate"))}
+    listens = any(t.get("event") == "assignment"
+                  for t in el.iterfind(f"{{{BPMN}}}extensionElements/{{{CAMUNDA}}}taskListener"))
+    return {"form_key": key, "follow_up_date": translate_assignment(_c(el, "followUpDate")),
+            "assignment_listeners": listens}

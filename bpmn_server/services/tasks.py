@@ -19,7 +19,7 @@ from models import Instance, Task, TaskCandidate, User, db, utcnow
 
 from .. import engine
 from ..exceptions import Conflict, Forbidden, Invalid, NotFound
-from . import forms, history, steps
+from . import forms, history, steps, task_listeners
 from .instances import check_variables
 from .pagination import Page, page
 from .tx import pending_events, transactional
@@ -180,6 +180,7 @@ def claim(task_id: str, user: User) -> Task:
         raise _refused(task)
     _set_assignee(task, None, user.name)
     history.record("task.claimed", user.name, _instance(task.instance_id), activity=task.activity, task_id=task.id)
+    task_listeners.assigned(task, user.name)  # camunda:taskListener event="assignment"
     return task
 
 
@@ -230,6 +231,8 @@ def assign(task_id: str, actor: User, to: str | None) -> Task:
     _set_assignee(task, previous, to)
     history.record("task.assigned", actor.name, _instance(task.instance_id), activity=task.activity,
                    task_id=task.id, data={"from": previous, "to": to})
+    if to is not None:
+        task_listeners.assigned(task, actor.name)  # camunda:taskListener event="assignment"
     return task
 
 
