@@ -191,7 +191,9 @@ CLAIMED = """<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:startEvent id="Start"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:userTask id="Check" camunda:candidateUsers="erin">
       <bpmn:extensionElements>
-        <camunda:taskListener event="assignment"><camunda:script scriptFormat="python">log = log + ['assigned']</camunda:script></camunda:taskListener>
+        <camunda:taskListener event="assignment">
+          <camunda:script scriptFormat="python">log = log + ['assigned']</camunda:script>
+        </camunda:taskListener>
       </bpmn:extensionElements>
       <bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F2</bpmn:outgoing>
     </bpmn:userTask>
@@ -214,3 +216,15 @@ def test_assignment_listener_runs_when_the_task_is_claimed_or_assigned(api):
     r = api.post(f"/api/tasks/{task['id']}/assign", {"user": "fred"})
     assert r.status_code == 200, r.get_json()
     assert api.instance(inst["id"])["variables"]["log"] == ["assigned", "assigned"]
+
+
+def test_out_local_is_local_to_the_call_activity(api):
+    text = (DIAGRAMS / "c7ext_call.bpmn").read_text()
+    text = text.replace('<camunda:out variables="all" />', '<camunda:out variables="all" local="true" />'
+                        '<camunda:inputOutput><camunda:outputParameter name="picked">${callee_only + 1}'
+                        '</camunda:outputParameter></camunda:inputOutput>')
+    text = text.replace('id="c7ext_call"', 'id="c7ext_call_local"').replace('id="c7ext_callee"', 'id="c7ext_callee_l"')
+    text = text.replace('calledElement="c7ext_callee"', 'calledElement="c7ext_callee_l"')
+    api.deploy(text)
+    v = api.start("c7ext_call_local", {"a": 1, "secret": "s"})["variables"]
+    assert v["picked"] == 2 and "callee_only" not in v and "result" not in v

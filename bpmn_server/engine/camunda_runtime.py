@@ -164,8 +164,15 @@ class _Hooks:
         def hook(my_task: Any, subworkflow: Any) -> None:
             if "out" not in self.s:
                 return original(my_task, subworkflow)
-            found = self._bound(my_task, self.s["out"], subworkflow.last_task.data, "camunda:out")
-            my_task.data.update(found)
+            state = my_task.internal_data.setdefault(STATE, {"shadow": {}})
+            for binding in self.s["out"]:
+                found = self._bound(my_task, [binding], subworkflow.last_task.data, "camunda:out")
+                if binding.get("local"):  # local variables of the call activity: its output mapping may pass them
+                    for name in found:
+                        if name not in state["shadow"]:
+                            state["shadow"][name] = deepcopy(my_task.data[name]) if name in my_task.data \
+                                else _MISSING
+                my_task.data.update(found)
         return hook
 
     def _bound(self, my_task: Any, bindings: list[dict[str, Any]], data: dict[str, Any], what: str) -> dict[str, Any]:
