@@ -17,19 +17,16 @@ the enclosing scope; variables a script or listener creates are not local and re
 
 from __future__ import annotations
 
-import datetime as dt
 from copy import deepcopy
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 
-from . import sandbox
+from . import camunda_timers, sandbox
 from .camunda_config import KEY, RESULT
 
 STATE = "c7ext"  # our entry in a task's internal_data
-TIMEOUTS = "c7ext_timeouts"  # the pending timeout listeners of an open user task
-RETRY = "c7ext_retry"  # a failed script task waiting for its next attempt (camunda:failedJobRetryTimeCycle)
 _MISSING = "c7ext:missing"
 
 
@@ -39,7 +36,7 @@ class _Runner:
     def __init__(self, environment: Any):
         self.environment = environment
 
-    def _fail(self, my_task: Any, what: str, exc: Exception) -> WorkflowTaskException:
+    def failure(self, my_task: Any, what: str, exc: Exception) -> WorkflowTaskException:
         error = WorkflowTaskException(f"{what} failed: {type(exc).__name__}: {exc}", task=my_task, exception=exc)
         return error
 
@@ -58,7 +55,7 @@ class _Runner:
             sandbox.run(definition["src"], scratch, "exec", self.environment.time_limit)
             return deepcopy(scratch.get(RESULT))
         except Exception as exc:  # noqa: BLE001 - user code: an incident at this activity
-            raise self._fail(my_task, what, exc) from None
+            raise self.failure(my_task, what, exc) from None
 
     def listener(self, my_task: Any, listener: dict[str, Any], data: dict[str, Any], what: str) -> None:
         try:
@@ -67,7 +64,7 @@ class _Runner:
             else:
                 self.environment.evaluate(listener["src"], data)
         except Exception as exc:  # noqa: BLE001 - user code: an incident at this activity
-            raise self._fail(my_task, what, exc) from None
+            raise self.failure(my_task, what, exc) from None
 
     def listeners(self, my_task: Any, found: list[dict[str, Any]], data: dict[str, Any], what: str) -> None:
         for listener in found:
@@ -111,37 +108,7 @@ class _Hooks:
             if s.get("assigned"):
                 self.run.listeners(my_task, tl.get("assignment", []), data, "assignment task listener")
             self.run.listeners(my_task, tl.get("create", []), data, "create task listener")
-            self._schedule_timeouts(my_task, tl.get("timeout", []))
-
-    def _schedule_timeouts(self, my_task: Any, timeouts: list[dict[str, Any]]) -> None:
-        pending = []
-        for index, listener in enumerate(timeouts):
-            value = self.run.value(my_task, {"t": "expr", "src": listener["timer"]["src"]}, my_task.data,
-                                   "timeout listener timer")
-            try:
-                due, left, seconds = _first_due(listener["timer"]["kind"], str(value))
-            except Exception as exc:  # noqa: BLE001 - SpiffWorkflow raises bare Exceptions for bad values
-                raise self.run._fail(my_task, f"timeout listener timer {value!r}", exc) from None
-            if due is not None:
-                pending.append({"i": index, "due": due.isoformat(), "left": left, "seconds": seconds})
-        if pending:
-            my_task.internal_data[TIMEOUTS] = pending
-
-    def fire_timeout(self, my_task: Any) -> bool:
-        pending = sorted(my_task.internal_data.get(TIMEOUTS) or [], key=lambda p: p["due"])
-        if not pending:
-            return False
-        first = pending[0]
-        listener = self.s["task_listeners"]["timeout"][first["i"]]
-        self.run.listener(my_task, listener, my_task.data, "timeout task listener")
-        if first["left"] is not None and first["left"] != 1:  # a cycle: -1 repeats for ever
-            first["due"] = (dt.datetime.fromisoformat(first["due"]) + dt.timedelta(seconds=first["seconds"])
-                            ).isoformat()
-            first["left"] = first["left"] - 1 if first["left"] > 0 else -1
-        else:
-            pending.pop(0)
-        my_task.internal_data[TIMEOUTS] = pending
-        return True
+            camunda_timers.schedule_timeouts(self.run, my_task, tl.get("timeout", []))
 
     def update_hook(self, original: Any) -> Any:
         def hook(my_task: Any) -> Any:
@@ -224,26 +191,6 @@ class _Hooks:
                 del data[key]
             data.update({k: v for k, v in scope.items() if k not in local})
 
-    def run_hook(self, original: Any) -> Any:
-        """camunda:failedJobRetryTimeCycle "R<n>/<duration>": a failing script runs at most n times, each retry
-        after the duration (a timer the server fires); the last failure is the incident."""
-        def hook(my_task: Any) -> Any:
-            try:
-                result = original(my_task)
-            except Exception:
-                state = my_task.internal_data.get(RETRY) or {"left": self.s["retry"]["times"]}
-                state["left"] -= 1
-                if state["left"] <= 0:
-                    my_task.internal_data.pop(RETRY, None)
-                    raise
-                due = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.s["retry"]["seconds"])
-                state["due"], state["waiting"] = due.isoformat(), True
-                my_task.internal_data[RETRY] = state
-                return None  # STARTED: it waits for the retry timer
-            my_task.internal_data.pop(RETRY, None)
-            return result
-        return hook
-
     def complete_hook(self, original: Any) -> Any:
         def hook(my_task: Any) -> Any:
             self.end(my_task)
@@ -262,20 +209,6 @@ class _Hooks:
                                  if k not in my_task.data or my_task.data[k] != v})
             return original(my_task)
         return hook
-
-
-def _first_due(kind: str, value: str) -> tuple[dt.datetime | None, int | None, float]:
-    """(first due time, occurrences left (cycles; -1 for ever), seconds between them) of a timer value."""
-    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition as Timer
-
-    now = dt.datetime.now(dt.UTC)
-    if kind == "duration":
-        return now + Timer.get_timedelta_from_start(Timer.parse_iso_duration(value), now), None, 0.0
-    if kind == "date":
-        when = Timer.get_datetime(value)
-        return when.astimezone(dt.UTC), None, 0.0
-    cycles, start, duration = Timer.parse_iso_recurring_interval(value)
-    return (start if cycles != 0 else None), cycles, duration.total_seconds()
 
 
 def _catch_with_code(definition: Any, messages: dict[str, str]) -> Any:
@@ -304,28 +237,16 @@ def attach(process_spec: Any, environment: Any) -> None:
             spec.update_data = hooks.update_data(spec.update_data)
         spec._update_hook = hooks.update_hook(spec._update_hook)
         if settings.get("retry"):
-            spec._run_hook = hooks.run_hook(spec._run_hook)
+            spec._run_hook = camunda_timers.retry_hook(spec._run_hook, settings["retry"])
         spec._on_complete_hook = hooks.complete_hook(spec._on_complete_hook)
         if hooks.is_user_task and settings.get("task_listeners", {}).get("timeout"):
-            spec.c7ext_fire_timeout = hooks.fire_timeout
+            spec.c7ext_fire_timeout = lambda task, hooks=hooks: camunda_timers.fire_next_timeout(hooks.run, hooks.s,
+                                                                                              task)
         if hooks.is_user_task and settings.get("task_listeners", {}).get("delete"):
             spec._on_cancel = hooks.cancel(spec._on_cancel)
         definition = getattr(spec, "event_definition", None)
         if settings.get("error_vars") and definition is not None:
             definition.catch = _catch_with_code(definition, settings.get("error_messages", {}))
-
-
-def retry_due(task: Any) -> dt.datetime | None:
-    """When a failed script task that waits for its next attempt runs again; None if it waits for none."""
-    state = task.internal_data.get(RETRY)
-    if not state or not state.get("waiting"):
-        return None
-    return dt.datetime.fromisoformat(state["due"])
-
-
-def timeout_dues(task: Any) -> list[dt.datetime]:
-    """When the pending timeout listeners of an open user task fire."""
-    return [dt.datetime.fromisoformat(p["due"]) for p in task.internal_data.get(TIMEOUTS) or []]
 
 
 def assigned(task: Any) -> bool:
@@ -336,23 +257,6 @@ def assigned(task: Any) -> bool:
     found = hooks.s.get("task_listeners", {}).get("assignment", [])
     hooks.run.listeners(task, found, task.data, "assignment task listener")
     return bool(found)
-
-
-def fire_timeout(task: Any) -> bool:
-    """The earliest pending timeout listener of an open user task runs (the task stays open)."""
-    fire = getattr(task.task_spec, "c7ext_fire_timeout", None) if task is not None else None
-    return bool(fire and task.internal_data.get(TIMEOUTS) and fire(task))
-
-
-def fire_retry(task: Any) -> bool:
-    """The retry timer of a failed script task fired: it runs again at the next engine run."""
-    if task is None or retry_due(task) is None:
-        return False
-    task.internal_data[RETRY]["waiting"] = False
-    from SpiffWorkflow.util.task import TaskState
-
-    task._set_state(TaskState.READY)
-    return True
 
 
 def initiator_variables(process_spec: Any, user: str | None) -> dict[str, Any]:

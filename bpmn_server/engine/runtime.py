@@ -16,7 +16,7 @@ from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import camunda_conditions, camunda_runtime, sandbox, timers
+from . import camunda_conditions, camunda_runtime, camunda_timers, sandbox, timers
 from .errors import StepFailed
 
 SERIALIZER_VERSION = "spiff-3.2.0/1.5"
@@ -195,7 +195,7 @@ def fire_timer(wf: BpmnWorkflow, task_id: str) -> bool:
     """Fire one waiting timer now (one occurrence of a cycle, or the retry of a failed script task);
     False if it waits for no timer."""
     task = find_task(wf, task_id)
-    return timers.fire(task) or camunda_runtime.fire_retry(task) or camunda_runtime.fire_timeout(task)
+    return timers.fire(task) or camunda_timers.fire_retry(task) or camunda_timers.fire_timeout(task)
 
 
 def cancel(wf: BpmnWorkflow) -> None:
