@@ -228,3 +228,9 @@ def test_out_local_is_local_to_the_call_activity(api):
     api.deploy(text)
     v = api.start("c7ext_call_local", {"a": 1, "secret": "s"})["variables"]
     assert v["picked"] == 2 and "callee_only" not in v and "result" not in v
+
+
+def test_listeners_of_the_process_run_at_its_start_and_end(api):
+    api.deploy("c7ext_process_listeners.bpmn")
+    done = api.start("c7ext_process_listeners", {"n": 3})
+    assert done["variables"]["log"] == ["process start:3", "start event", "end event", "process end"]

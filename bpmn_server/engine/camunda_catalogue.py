@@ -179,8 +179,8 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
                                    "at most n times, each retry after the duration (a timer), then an incident; other "
                                    "forms and other elements are refused"),
     "FailedJobRetryTimeCycle.body": (R, "the cycle, R<n>/<ISO 8601 duration>"),
-    "ExecutionListener": (R, "start and end listeners of activities, events and gateways, take listeners of "
-                             "sequence flows"),
+    "ExecutionListener": (R, "start and end listeners of processes, activities, events and gateways, take "
+                             "listeners of sequence flows"),
     "ExecutionListener.expression": (R, "an expression evaluated for its effect"),
     "ExecutionListener.class": (X, _JAVA),
     "ExecutionListener.delegateExpression": (X, _JAVA),

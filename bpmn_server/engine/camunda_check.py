@@ -90,10 +90,7 @@ def _values(el: etree._Element) -> Iterator[str]:
     if name in _LISTENER_EVENTS:
         event = el.get("event") or ""
         allowed = {"take"} if host_name == "sequenceFlow" and name == "executionListener" else _LISTENER_EVENTS[name]
-        if host_name == "process":
-            yield f"[camunda:{name}] listeners of a whole process are not supported; put them on its start or " \
-                  "end events"
-        elif name == "taskListener" and host_name != "userTask":
+        if name == "taskListener" and host_name != "userTask":
             yield "[camunda:taskListener] task listeners belong to user tasks"
         elif event not in allowed:
             yield f"[camunda:{name}] event '{event}' is not supported here (supported: {', '.join(sorted(allowed))})"

@@ -117,6 +117,13 @@ class _Hooks:
             return result
         return hook
 
+    def run_after_start(self, original: Any) -> Any:
+        """SpiffWorkflow's Start task is run, never updated: the process's start listeners run there."""
+        def hook(my_task: Any) -> Any:
+            self.start(my_task)
+            return original(my_task)
+        return hook
+
     def copy_data(self, original: Any) -> Any:
         """Call activities: start before the callee gets its variables; camunda:in says which."""
         def hook(my_task: Any, subworkflow: Any) -> None:
@@ -235,7 +242,10 @@ def attach(process_spec: Any, environment: Any) -> None:
         if isinstance(spec, SubWorkflowTask):
             spec.copy_data = hooks.copy_data(spec.copy_data)
             spec.update_data = hooks.update_data(spec.update_data)
-        spec._update_hook = hooks.update_hook(spec._update_hook)
+        if spec.name == "Start" and getattr(spec, "bpmn_id", None) is None:
+            spec._run_hook = hooks.run_after_start(spec._run_hook)  # the process's start listeners
+        else:
+            spec._update_hook = hooks.update_hook(spec._update_hook)
         if settings.get("retry"):
             spec._run_hook = camunda_timers.retry_hook(spec._run_hook, settings["retry"])
         spec._on_complete_hook = hooks.complete_hook(spec._on_complete_hook)

@@ -45,8 +45,17 @@ def attach(specs: list[Any], settings: dict[str, dict[str, dict[str, Any]]]) -> 
                 continue  # the multi-instance or loop body around the inner activity
             found = by_id.get(getattr(task_spec, "bpmn_id", None) or "")
             if found:
-                extensions = getattr(task_spec, "extensions", None)
-                task_spec.extensions = {**(extensions if isinstance(extensions, dict) else {}), KEY: found}
+                _put(task_spec, found)
+        # Listeners of the process itself: start ones on its Start task, end ones on its End task.
+        listeners = by_id.get(spec.name, {}).get("listeners", {})
+        for event, internal in (("start", "Start"), ("end", "End")):
+            if listeners.get(event) and internal in spec.task_specs:
+                _put(spec.task_specs[internal], {"listeners": {event: listeners[event]}})
+
+
+def _put(task_spec: Any, found: dict[str, Any]) -> None:
+    extensions = getattr(task_spec, "extensions", None)
+    task_spec.extensions = {**(extensions if isinstance(extensions, dict) else {}), KEY: found}
 
 
 def _c(el: etree._Element, name: str) -> str | None:
