@@ -91,7 +91,8 @@ def start(spec_bundle: Any, variables: dict[str, Any], start_event: str | None =
     timer start events are skipped (they belong to the definition: see engine/timers.py). `initiator`:
     the starting user, stored in the variable a start event's camunda:initiator names."""
     try:
-        wf = _runtime.new_workflow(spec_bundle, variables, initiator)
+        # A timer start has no starting user: the initiator variable is null then, as in Camunda.
+        wf = _runtime.new_workflow(spec_bundle, variables, initiator if start_event is None else None)
         _timers.choose_start(wf, start_event)
     except Exception as exc:  # noqa: BLE001 - a spec SpiffWorkflow cannot start is the diagram's problem: a 422
         raise BpmnInvalid("the process cannot be started",
