@@ -107,6 +107,7 @@ def test_refused_extensions_are_named_at_deploy(api):
     assert any("camunda:connector" in m for m in by_element["Java"])
     assert any("groovy" in m for m in by_element["Groovy"])
     assert any("camunda:madeUp" in m for m in by_element["End"])
+    assert any("camunda:inputOutput" in m and "startEvent" in m for m in by_element["Start"])
 
 
 def test_error_code_and_message_variables_of_a_caught_error(api):

@@ -102,8 +102,12 @@ def _values(el: etree._Element) -> Iterator[str]:
             yield "[camunda:taskListener eventDefinitions] only a timeout listener has a timer, and one"
         elif event == "timeout" and not timers:
             yield "[camunda:taskListener] a timeout listener needs a bpmn:timerEventDefinition"
-    if name == "inputOutput" and host_name in ("process", "sequenceFlow"):
-        yield f"[camunda:inputOutput] input/output mappings belong to activities and events, not to a {host_name}"
+    if name == "inputOutput" and (host_name in ("process", "sequenceFlow", "startEvent", "boundaryEvent")
+                                  or host_name.endswith("Gateway")):
+        # Camunda 7 refuses these at deploy as well ("camunda:inputOutput mapping unsupported for element type").
+        yield f"[camunda:inputOutput] input/output mappings are not supported on a {host_name}, as in Camunda 7"
+    if name == "inputOutput" and host_name == "endEvent" and el.find(f"{{{CAMUNDA}}}outputParameter") is not None:
+        yield "[camunda:outputParameter] an end event has no output parameters, as in Camunda 7"
     if name == "failedJobRetryTimeCycle":
         from .camunda_config import retry_cycle
 
