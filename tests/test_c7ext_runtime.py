@@ -62,10 +62,12 @@ def test_delete_listener_runs_when_the_task_is_cancelled_not_when_completed(api)
     stopped = api.instance(first["id"])
     assert stopped["status"] == "completed" and stopped["variables"].get("deleted") == "Work", stopped
     assert "completed" not in stopped["variables"]
+    assert stopped["variables"]["ended"] == "after delete of Work"  # end listeners run on cancellation too
     second = api.start("c7ext_delete", {})
     [task] = api.tasks(instance=second["id"])
     done = api.complete(task["id"])
     assert done["variables"].get("completed") is True and "deleted" not in done["variables"]
+    assert done["variables"]["ended"] == "normally"
 
 
 def test_call_activity_passes_variables_both_ways_and_the_business_key(api):

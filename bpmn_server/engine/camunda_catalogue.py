@@ -184,10 +184,11 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
     "ExecutionListener.expression": (R, "an expression evaluated for its effect"),
     "ExecutionListener.class": (X, _JAVA),
     "ExecutionListener.delegateExpression": (X, _JAVA),
-    "ExecutionListener.event": (R, "start, end or take"),
+    "ExecutionListener.event": (R, "start, end (also when the activity is cancelled) or take"),
     "ExecutionListener.script": (R, "a Python script (sandboxed)"),
     "ExecutionListener.fields": (X, _FIELDS),
-    "TaskListener": (R, "create, assignment, complete, delete and timeout listeners of user tasks"),
+    "TaskListener": (R, "create, assignment (also on claim and assign), complete, delete (the task is cancelled) and "
+                        "timeout listeners of user tasks"),
     "TaskListener.expression": (R, "an expression evaluated for its effect"),
     "TaskListener.class": (X, _JAVA),
     "TaskListener.delegateExpression": (X, _JAVA),

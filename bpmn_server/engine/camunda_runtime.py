@@ -205,15 +205,20 @@ class _Hooks:
         return hook
 
     def cancel(self, original: Any) -> Any:
+        """A started activity that is cancelled (an interrupting event, a terminate end, the instance cancelled):
+        a user task's delete listeners, then its end listeners, as in Camunda; no output mapping."""
         def hook(my_task: Any) -> Any:
-            if my_task.internal_data.get(STATE) is not None:
-                deletes = self.s.get("task_listeners", {}).get("delete", [])
-                # What a delete listener sets reaches the process, as in Camunda (the task itself is gone).
+            state = my_task.internal_data.pop(STATE, None)
+            if state is not None:
                 scope = {**my_task.data}
-                self.run.listeners(my_task, deletes, scope, "delete task listener")
+                if self.is_user_task:
+                    self.run.listeners(my_task, self.s.get("task_listeners", {}).get("delete", []), scope,
+                                       "delete task listener")
+                self.run.listeners(my_task, self.s.get("listeners", {}).get("end", []), scope, "end listener")
+                # What they set reaches the process (the activity itself is gone); its local variables do not.
                 top = my_task.workflow.top_workflow
-                top.data.update({k: v for k, v in scope.items()
-                                 if k not in my_task.data or my_task.data[k] != v})
+                top.data.update({k: v for k, v in scope.items() if k not in state.get("shadow", {})
+                                 and (k not in my_task.data or my_task.data[k] != v)})
             return original(my_task)
         return hook
 
@@ -252,7 +257,7 @@ def attach(process_spec: Any, environment: Any) -> None:
         if hooks.is_user_task and settings.get("task_listeners", {}).get("timeout"):
             spec.c7ext_fire_timeout = lambda task, hooks=hooks: camunda_timers.fire_next_timeout(hooks.run, hooks.s,
                                                                                               task)
-        if hooks.is_user_task and settings.get("task_listeners", {}).get("delete"):
+        if settings.get("task_listeners", {}).get("delete") or settings.get("listeners", {}).get("end"):
             spec._on_cancel = hooks.cancel(spec._on_cancel)
         definition = getattr(spec, "event_definition", None)
         if settings.get("error_vars") and definition is not None:
