@@ -266,7 +266,9 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
     _translate(tree, errors)
     check_constraints(root, errors)  # BPMN schema + spec constraints, on the untranslated tree
     errors.extend(unsupported(root))  # valid BPMN that this engine would run wrongly
-    errors.extend(camunda_check.problems(root))  # Camunda 7 extensions refused (engine/camunda_catalogue.py)
+    # Camunda 7 extensions refused (engine/camunda_catalogue.py), on the prepared copy: what _prepare rewrites
+    # into camunda: (another dialect, say) is checked as well.
+    errors.extend(camunda_check.problems(tree))
     processes = [p for p in tree.findall(f"{{{BPMN}}}process") if p.get("isExecutable", "true") == "true"]
     if not processes:
         others = tree.findall(f"{{{BPMN}}}process")
