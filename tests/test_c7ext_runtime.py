@@ -237,3 +237,10 @@ def test_listeners_of_the_process_run_at_its_start_and_end(api):
     api.deploy("c7ext_process_listeners.bpmn")
     done = api.start("c7ext_process_listeners", {"n": 3})
     assert done["variables"]["log"] == ["process start:3", "start event", "end event", "process end"]
+
+
+def test_escalation_code_variable_of_a_caught_escalation(api):
+    api.deploy("c7ext_escalation_vars.bpmn")
+    done = api.start("c7ext_escalation_vars", {})
+    assert done["status"] == "completed", done
+    assert done["variables"]["code"] == "ESC-LATE"

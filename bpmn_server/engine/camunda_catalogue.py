@@ -87,9 +87,9 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
                                      "of the process are pruned after it by the retention job"),
     "Process.isStartableInTasklist": (H, "a hint for Camunda's Tasklist application; starting is governed by the "
                                          "API's roles and candidate starters here"),
-    "EscalationEventDefinitionExtension": (X, "see escalationCodeVariable"),
-    "EscalationEventDefinitionExtension.escalationCodeVariable": (X, "storing the caught escalation's code in a "
-                                                                     "variable is not supported"),
+    "EscalationEventDefinitionExtension": (R, "the variable a caught escalation's code is written to"),
+    "EscalationEventDefinitionExtension.escalationCodeVariable": (R, "the caught escalation's code is stored in "
+                                                                     "this variable"),
     "FormalExpression": (X, "see resource"),
     "FormalExpression.resource": (X, _RESOURCE),
     "Assignable": (R, "who works a user task, and when"),

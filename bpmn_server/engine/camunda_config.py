@@ -227,6 +227,9 @@ def element_settings(el: etree._Element, errors: Errors) -> dict[str, Any]:
         if definition.get(_c("variableName")) and _local(el) in ("intermediateCatchEvent", "boundaryEvent"):
             events = [e.strip() for e in (definition.get(_c("variableEvents")) or "").split(",") if e.strip()]
             out["watch"] = {"variable": definition.get(_c("variableName")), "events": events}
+    for definition in el.findall(f"{{{BPMN}}}escalationEventDefinition"):
+        if definition.get(_c("escalationCodeVariable")):
+            out["error_vars"] = [definition.get(_c("escalationCodeVariable")), None]
     for definition in el.findall(f"{{{BPMN}}}errorEventDefinition"):
         code_var, message_var = definition.get(_c("errorCodeVariable")), definition.get(_c("errorMessageVariable"))
         if code_var or message_var:
