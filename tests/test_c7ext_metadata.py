@@ -62,3 +62,14 @@ def test_history_time_to_live_prunes_the_process_ended_instances(api, app):
         assert retention.prune_by_process(now=now + dt.timedelta(days=31)).instances == 1
     assert api.get(f"/api/process-instances/{meta['id']}").status_code == 404
     assert api.instance(other["id"])["status"] == "completed"
+
+
+def test_the_start_form_is_checked_and_names_the_business_key(api):
+    deployed = api.deploy("c7ext_start_form.bpmn")
+    [definition] = deployed["definitions"]
+    assert definition["start_form_key"] == "embedded:app:forms/start.html"
+    assert [f["id"] for f in definition["start_form"]["fields"]] == ["order_id", "amount"]
+    r = api.post("/api/process-instances", {"process": "c7ext_start_form", "variables": {"amount": "many"}})
+    assert r.status_code == 422 and {e["field"] for e in r.get_json()["errors"]} == {"order_id", "amount"}
+    started = api.start("c7ext_start_form", {"order_id": "ORD-7"})
+    assert started["business_key"] == "ORD-7" and started["variables"] == {"order_id": "ORD-7", "amount": 10}

@@ -42,7 +42,7 @@ def test_multipart_with_several_files_and_a_note(api):
     assert set(defs) == {"core_approval", "core_exclusive"}
     for d in defs.values():
         assert set(d) == {"id", "key", "name", "version", "deployment_id", "created_at", "version_tag",
-                          "history_time_to_live"}
+                          "history_time_to_live", "start_form_key", "start_form"}
         assert d["version"] == 1
         assert d["deployment_id"] == body["id"]
         assert d["created_at"].endswith("Z")

@@ -83,6 +83,9 @@ class DefinitionSchema(Schema):
     # camunda:versionTag and camunda:historyTimeToLive (days) of the process.
     version_tag = fields.String(attribute="meta.version_tag", allow_none=True)
     history_time_to_live = fields.Integer(attribute="meta.history_time_to_live", allow_none=True)
+    # The start form (camunda:formData / formKey on the none start event), checked when an instance starts.
+    start_form_key = fields.String(attribute="meta.start_form_key", allow_none=True)
+    start_form = fields.Nested(lambda: FormSchema(), attribute="meta.start_form", allow_none=True)
 
 
 class DeploymentSchema(Schema):

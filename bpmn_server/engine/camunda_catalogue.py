@@ -210,10 +210,11 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
     "FormProperty.datePattern": (X, "see camunda:formProperty"),
     "FormProperty.default": (X, "see camunda:formProperty"),
     "FormProperty.values": (X, "see camunda:formProperty"),
-    "FormData": (R, "the server's generated form of a user task, validated on completion"),
+    "FormData": (R, "the server's generated form of a user task (validated on completion) or of the process's "
+                    "none start event (`start_form` of the definition, validated when an instance starts through "
+                    "the native API; Camunda's /start does not check it, as in Camunda)"),
     "FormData.fields": (R, "its fields"),
-    "FormData.businessKey": (X, "a start form field as the business key is not supported; pass business_key "
-                                "when starting"),
+    "FormData.businessKey": (R, "on a start form: that field's value becomes the instance's business key"),
     "FormField": (R, "a form field"),
     "FormField.id": (R, "the variable it sets"),
     "FormField.label": (R, "its label"),

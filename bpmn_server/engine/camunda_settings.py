@@ -10,6 +10,7 @@ from lxml import etree
 
 from .camunda_config import BPMN, CAMUNDA, KEY, element_settings, error_messages, retry_cycle, take_listeners
 from .expressions import translate_assignment
+from .forms import parse_form
 
 Errors = list[dict[str, Any]]
 _DAYS = re.compile(r"^\s*(\d+)\s*$")
@@ -89,8 +90,21 @@ def process_meta(proc: etree._Element, errors: Errors) -> dict[str, Any]:
         if retry_cycle(el):
             cycles[el.get("id")] = retry_cycle(el)
     meta["external_task_priorities"] = external
+    meta.update(start_form(proc))
     meta["retry_cycles"] = cycles  # camunda:failedJobRetryTimeCycle of external tasks
     return meta
+
+
+def start_form(proc: etree._Element) -> dict[str, Any]:
+    """The form of the process's none start event: fields the start must satisfy (camunda:formData, checked
+    when an instance is started through the API), the form key, and the field that is the business key."""
+    for start in proc.findall(f"{{{BPMN}}}startEvent"):
+        if any(etree.QName(c.tag).localname.endswith("EventDefinition") for c in start if isinstance(c.tag, str)):
+            continue
+        data = start.find(f"{{{BPMN}}}extensionElements/{{{CAMUNDA}}}formData")
+        return {"start_form": parse_form(start, CAMUNDA), "start_form_key": user_task_meta(start)["form_key"],
+                "start_form_business_key": data.get("businessKey") if data is not None else None}
+    return {"start_form": None, "start_form_key": None, "start_form_business_key": None}
 
 
 def user_task_meta(el: etree._Element) -> dict[str, Any]:

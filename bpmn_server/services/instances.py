@@ -11,7 +11,7 @@ from models import Incident, Instance, Task, db
 
 from .. import engine
 from ..exceptions import Invalid, NotFound
-from . import deployments, history, steps
+from . import deployments, history, start_form, steps
 from .pagination import Page, page
 from .tx import transactional
 
@@ -43,19 +43,25 @@ def _wide_integers(value: Any, path: str) -> list[str]:
 
 @transactional
 def start(process: str, actor: str, variables: dict[str, Any] | None = None, version: int | None = None,
-          business_key: str | None = None) -> Instance:
-    """Start an instance of the latest (or a given) version and run it until every token waits."""
+          business_key: str | None = None, check_form: bool = True) -> Instance:
+    """Start an instance of the latest (or a given) version and run it until every token waits.
+
+    `check_form`: the variables must satisfy the start form (Camunda's own /start does not check it)."""
     variables = check_variables(variables or {})
     definition = deployments.resolve(process, version)
+    if check_form:
+        variables, business_key = start_form.checked(deployments.info(definition.id), variables, business_key)
     return steps.begin(deployments.info(definition.id), variables, actor, business_key)
 
 
 @transactional
 def start_definition(definition_id: str, actor: str, variables: dict[str, Any] | None = None,
-                     business_key: str | None = None) -> Instance:
+                     business_key: str | None = None, check_form: bool = True) -> Instance:
     """Start an instance of one definition, by its id (404 if unknown); as `start` otherwise."""
     variables = check_variables(variables or {})
     definition = deployments.get_definition(definition_id)
+    if check_form:
+        variables, business_key = start_form.checked(deployments.info(definition.id), variables, business_key)
     return steps.begin(deployments.info(definition.id), variables, actor, business_key)
 
 

@@ -82,7 +82,7 @@ def process_definition_by_key(key: str) -> Any:
           errors=_start_errors)
 def process_definition_start_by_key(key: str, body: dict[str, Any]) -> Any:
     variables, business_key = _start_arguments(body)
-    instance = instances.start(key, current_user().name, variables, None, business_key)
+    instance = instances.start(key, current_user().name, variables, None, business_key, check_form=False)
     return instance_dto(instance, body["with_variables"])
 
 
@@ -90,5 +90,6 @@ def process_definition_start_by_key(key: str, body: dict[str, Any]) -> Any:
           "(Camunda Modeler's start button)", permission="instances.start", body=StartBody, errors=_start_errors)
 def process_definition_start(definition_id: str, body: dict[str, Any]) -> Any:
     variables, business_key = _start_arguments(body)
-    instance = instances.start_definition(definition_id, current_user().name, variables, business_key)
+    instance = instances.start_definition(definition_id, current_user().name, variables, business_key,
+                                          check_form=False)
     return instance_dto(instance, body["with_variables"])
