@@ -117,6 +117,18 @@ def _values(el: etree._Element) -> Iterator[str]:
         elif retry_cycle(host) is None:
             yield f"[camunda:failedJobRetryTimeCycle] '{(el.text or '').strip()}' is not supported: write " \
                   "R<n>/<ISO 8601 duration>, e.g. R3/PT10M"
+    if name in ("inputParameter", "outputParameter") and not (el.get("name") or "").strip():
+        yield f"[camunda:{name}] needs a name"
+    if name == "entry" and el.get("key") is None:
+        yield "[camunda:entry] needs a key"
+    if name in ("in", "out"):
+        if not any(el.get(a) is not None for a in ("source", "sourceExpression", "businessKey")) \
+                and el.get("variables") != "all":
+            yield f"[camunda:{name}] needs source, sourceExpression, variables=\"all\" or businessKey"
+        elif el.get("sourceExpression") is not None and not el.get("target"):
+            yield f"[camunda:{name}] a sourceExpression needs a target"
+        elif name == "out" and el.get("businessKey") is not None:
+            yield "[camunda:out] businessKey is passed into a called process only (camunda:in)"
     if name in ("in", "out") and host_name != "callActivity":
         yield f"[camunda:{name}] variable passing is supported on call activities only"
 
