@@ -56,6 +56,9 @@ class Clock:
             # First a minute after start (a server restarted often still prunes), then hourly.
             self.scheduler.add_job(self.prune, "interval", hours=1, id="retention", executor="retention",
                                    next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
+        # camunda:historyTimeToLive of a process prunes its instances whether or not a global policy is set.
+        self.scheduler.add_job(self.prune_by_process, "interval", hours=1, id="process-retention",
+                               executor="retention", next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2))
         self.scheduler.start()
 
     def running(self) -> bool:
@@ -113,6 +116,19 @@ class Clock:
                 prune(self.retention_days, keep_going=lambda: not self.stopping.is_set())
             except Exception:  # noqa: BLE001 - the next round tries again
                 log.exception("history retention failed")
+
+
+    def prune_by_process(self) -> None:
+        """The hourly pruning by each process's camunda:historyTimeToLive (services/retention.py)."""
+        from .services.retention import prune_by_process
+
+        logs.clear()
+        logs.USER.set("system")
+        with self.app.app_context():
+            try:
+                prune_by_process(keep_going=lambda: not self.stopping.is_set())
+            except Exception:  # noqa: BLE001 - the next round tries again
+                log.exception("history time to live pruning failed")
 
 
 def start(app: Flask) -> Clock:

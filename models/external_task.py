@@ -28,6 +28,7 @@ class ExternalTask(db.Model):
     business_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     activity: Mapped[str] = mapped_column(String(255))
     topic: Mapped[str] = mapped_column(String(255))
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # camunda:taskPriority
     state: Mapped[str] = mapped_column(String(12))  # open | completed | cancelled
     retries: Mapped[int | None] = mapped_column(Integer, nullable=True)
     retry_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -39,6 +39,9 @@ class Task(db.Model):
     due_sort: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     priority: Mapped[int] = mapped_column(Integer, default=50)
     form: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # camunda:formKey / formRef: the form the process expects (the generated `form` needs camunda:formData).
+    form_key: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    follow_up_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

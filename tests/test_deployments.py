@@ -41,7 +41,8 @@ def test_multipart_with_several_files_and_a_note(api):
     defs = {d["key"]: d for d in body["definitions"]}
     assert set(defs) == {"core_approval", "core_exclusive"}
     for d in defs.values():
-        assert set(d) == {"id", "key", "name", "version", "deployment_id", "created_at",
+        assert set(d) == {"id", "key", "name", "version", "deployment_id", "created_at", "version_tag",
+                          "history_time_to_live", "start_form_key", "start_form",
                           "candidate_starter_groups", "candidate_starter_users"}
         assert d["candidate_starter_groups"] == [] and d["candidate_starter_users"] == []
         assert d["version"] == 1

@@ -55,6 +55,7 @@ class FetchAndLockSchema(Strict):
 class ExternalTaskSchema(Schema):
     id = fields.String()
     topic = fields.String()
+    priority = fields.Integer()
     instance_id = fields.String()
     process = fields.String()
     activity = fields.String()

@@ -103,6 +103,12 @@ class DefinitionSchema(Schema):
     # camunda:candidateStarterGroups / candidateStarterUsers (empty: anyone with a starting role)
     candidate_starter_groups = fields.Function(lambda d: _starters(d, "groups"))
     candidate_starter_users = fields.Function(lambda d: _starters(d, "users"))
+    # camunda:versionTag and camunda:historyTimeToLive (days) of the process.
+    version_tag = fields.String(attribute="meta.version_tag", allow_none=True)
+    history_time_to_live = fields.Integer(attribute="meta.history_time_to_live", allow_none=True)
+    # The start form (camunda:formData / formKey on the none start event), checked when an instance starts.
+    start_form_key = fields.String(attribute="meta.start_form_key", allow_none=True)
+    start_form = fields.Nested(lambda: FormSchema(), attribute="meta.start_form", allow_none=True)
 
 
 class DeploymentSchema(Schema):
@@ -154,7 +160,9 @@ class TaskSchema(Schema):
     candidate_groups = fields.List(fields.String())
     candidate_users = fields.List(fields.String())
     due_at = UTC(allow_none=True)
+    follow_up_at = UTC(allow_none=True)
     priority = fields.Integer()
+    form_key = fields.String(allow_none=True)
     created_at = UTC()
     claimed_at = UTC(allow_none=True)
     completed_at = UTC(allow_none=True)

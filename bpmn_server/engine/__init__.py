@@ -89,11 +89,14 @@ def bundle(definition_id: str, stored: Callable[[], str]) -> Any:
     return _CACHE.get(definition_id, stored)
 
 
-def start(spec_bundle: Any, variables: dict[str, Any], start_event: str | None = None) -> Workflow:
+def start(spec_bundle: Any, variables: dict[str, Any], start_event: str | None = None,
+          initiator: str | None = None) -> Workflow:
     """A new workflow. `start_event` names the timer start event whose firing starts it; without it
-    timer start events are skipped (they belong to the definition: see engine/timers.py)."""
+    timer start events are skipped (they belong to the definition: see engine/timers.py). `initiator`:
+    the starting user, stored in the variable a start event's camunda:initiator names."""
     try:
-        wf = _runtime.new_workflow(spec_bundle, variables)
+        # A timer start has no starting user: the initiator variable is null then, as in Camunda.
+        wf = _runtime.new_workflow(spec_bundle, variables, initiator if start_event is None else None)
         _timers.choose_start(wf, start_event)
     except Exception as exc:  # noqa: BLE001 - a spec SpiffWorkflow cannot start is the diagram's problem: a 422
         raise BpmnInvalid("the process cannot be started",
@@ -128,6 +131,17 @@ def now_marker() -> float:
 
 def complete_task(wf: Workflow, task_id: str, data: dict[str, Any]) -> bool:
     return _runtime.complete_task(wf, task_id, data)
+
+
+def task_assigned(wf: Workflow, task_id: str) -> bool:
+    """Run the camunda:taskListener event="assignment" listeners of an open user task that got an assignee."""
+    from . import camunda_runtime
+
+    try:
+        return camunda_runtime.assigned(_runtime.find_task(wf, task_id))
+    except Exception as exc:  # noqa: BLE001 - a failing listener fails the instance, as a failing script does
+        raise StepFailed(None, "script", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                         ) from None
 
 
 def fire_timer(wf: Workflow, task_id: str) -> bool:
@@ -210,11 +224,11 @@ def complete_external(wf: Workflow, task_id: str, variables: dict[str, Any]) -> 
     return events.complete_external(wf, task_id, variables)
 
 
-def throw_error(wf: Workflow, task_id: str, code: str, variables: dict[str, Any]) -> bool:
-    """Throw BPMN error `code` from a waiting task; False when no boundary event would catch it."""
+def throw_error(wf: Workflow, task_id: str, code: str, variables: dict[str, Any], message: str | None = None) -> bool:
+    """Throw BPMN error `code` (with `message`) from a waiting task; False when no boundary event would catch it."""
     from . import events
 
-    return events.throw_error(wf, task_id, code, variables)
+    return events.throw_error(wf, task_id, code, variables, message=message)
 
 
 def throw_from_user_task(wf: Workflow, task_id: str, code: str, variables: dict[str, Any],

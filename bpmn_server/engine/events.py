@@ -110,7 +110,7 @@ def complete_external(wf: BpmnWorkflow, task_id: str, variables: dict[str, Any])
 
 
 def throw_error(wf: BpmnWorkflow, task_id: str, code: str, variables: dict[str, Any],
-                escalation: bool = False) -> bool:
+                escalation: bool = False, message: str | None = None) -> bool:
     """Throw a BPMN error (or escalation) `code` from a waiting task, as if the task had raised it.
 
     The nearest boundary event that catches the code handles it. False when nothing would catch it,
@@ -121,6 +121,7 @@ def throw_error(wf: BpmnWorkflow, task_id: str, code: str, variables: dict[str, 
         return False
     kind = EscalationEventDefinition if escalation else ErrorEventDefinition
     event = BpmnEvent(kind(code, code), payload=deepcopy(variables), target=task.workflow)
+    event.event_definition.message = message  # for camunda:errorMessageVariable (engine/camunda_runtime.py)
     catchers = [t for t in wf.event_manager.tasks.values()
                 if t.state == TaskState.WAITING and t.task_spec.catches(t, event)]
     if not catchers:

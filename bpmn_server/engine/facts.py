@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from . import data, event_subprocesses, timers
+from . import camunda_timers, data, event_subprocesses, timers
 
 
 @dataclass
@@ -162,6 +162,12 @@ def derive(wf: BpmnWorkflow, since: float = 0.0) -> Facts:
             facts.waiting.append(WaitingEvent(str(task.id), "external", activity, topic))
         elif task.state == TaskState.READY and task.task_spec.manual:
             facts.open_tasks.append(OpenTask(str(task.id), activity, task.task_spec.bpmn_name or activity, task.data))
+            facts.waiting.extend(WaitingEvent(str(task.id), "timer", activity, "timeout", due, "date")
+                                 for due in camunda_timers.timeout_dues(task))  # timeout task listeners
+        elif task.state == TaskState.STARTED and camunda_timers.retry_due(task) is not None:
+            # A failed script task waiting for its next attempt (camunda:failedJobRetryTimeCycle).
+            facts.waiting.append(WaitingEvent(str(task.id), "timer", activity, "retry",
+                                              camunda_timers.retry_due(task), "duration"))
         elif task.state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent):
             event = _waiting_event(task)
             if event is not None:

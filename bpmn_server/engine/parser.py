@@ -19,7 +19,18 @@ from SpiffWorkflow.bpmn.specs.defaults import ScriptTask
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import decision_task, feel_conditions, implicit, implicit_constructs, multiinstance, sandbox, starters
+from . import (
+    camunda_check,
+    camunda_config,
+    camunda_settings,
+    decision_task,
+    feel_conditions,
+    implicit,
+    implicit_constructs,
+    multiinstance,
+    sandbox,
+    starters,
+)
 from .complex_gateway import ComplexJoin, ComplexJoinParser
 from .errors import BpmnInvalid, BpmnMalformed
 from .expressions import (
@@ -221,6 +232,7 @@ def _user_task_meta(el: etree._Element, lane: str | None) -> dict[str, Any]:
         "priority": attr("priority"),
         "lane": lane.strip().lower().replace(" ", "-") if lane else None,
         "form": parse_form(el, CAMUNDA),
+        **camunda_settings.user_task_meta(el),
     }
 
 
@@ -244,6 +256,7 @@ def _process_meta(proc: etree._Element) -> dict[str, Any]:
             meta["external_tasks"][el.get("id")] = decision_task.job_type(el)
     meta["message_starts"], meta["signal_starts"] = _event_starts(proc)
     meta["starters"] = starters.declared(proc)
+    meta.update(camunda_settings.process_meta(proc, []))  # invalid values: engine/camunda_check.py
     return meta
 
 
@@ -298,9 +311,13 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
     tree = copy.deepcopy(root)
     _check_references(tree, errors)
     _prepare(tree)
+    camunda_config.add_result_variables(tree)
     _translate(tree, errors)
     check_constraints(root, errors)  # BPMN schema + spec constraints, on the untranslated tree
     errors.extend(unsupported(root))  # valid BPMN that this engine would run wrongly
+    # Camunda 7 extensions refused (engine/camunda_catalogue.py), on the prepared copy: what _prepare rewrites
+    # into camunda: (another dialect, say) is checked as well.
+    errors.extend(camunda_check.problems(tree))
     processes = [p for p in tree.findall(f"{{{BPMN}}}process") if p.get("isExecutable", "true") == "true"]
     if not processes:
         others = tree.findall(f"{{{BPMN}}}process")
@@ -313,6 +330,9 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
         raise BpmnInvalid("the diagram cannot be executed", errors=errors)
 
     metas = {p.get("id"): _process_meta(p) for p in processes}  # by the modelled ids, before the rewrites
+    settings = {filename: camunda_settings.collect(tree, errors)}  # Camunda 7 extensions that run, by file
+    if errors:
+        raise BpmnInvalid("the diagram cannot be executed", errors=errors)
     renamed = _rewrite(tree)
     parser = _Parser()  # Camunda's, plus external service tasks and REST messages
     local_ids = {p.get("id") for p in tree.findall(f"{{{BPMN}}}process")}
@@ -340,6 +360,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
                     other.remove(proc)
             pending.extend(e.get("calledElement") for e in other.iter(f"{{{BPMN}}}callActivity")
                            if e.get("calledElement"))
+            settings[f"{key}.bpmn"] = camunda_settings.collect(other, errors)
             renamed.update(_rewrite(other))
             parser.add_bpmn_xml(other, filename=f"{key}.bpmn")
         if errors:
@@ -352,6 +373,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
             for one in (spec, *subs.values()):
                 multiinstance.resolve(one)
             implicit.restore_ids([spec, *subs.values()], renamed)
+            camunda_settings.attach([spec, *subs.values()], settings)
             metas[key]["message_starts"], metas[key]["signal_starts"] = _event_starts(proc)  # rewritten starts
             result.append(ParsedProcess(key=key, name=proc.get("name"),
                                         spec={"spec": serialize(spec),

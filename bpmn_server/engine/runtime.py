@@ -17,7 +17,17 @@ from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import conditions, data, event_subprocesses, feel_conditions, sandbox, timers
+from . import (
+    camunda_conditions,
+    camunda_runtime,
+    camunda_timers,
+    conditions,
+    data,
+    event_subprocesses,
+    feel_conditions,
+    sandbox,
+    timers,
+)
 from .errors import StepFailed
 from .expressions import shown
 from .juel_runtime import ExecutionInfo
@@ -128,9 +138,14 @@ class Bundle:
     def __init__(self, stored: dict[str, Any]):
         self.spec = restore_spec(stored["spec"])
         self.subprocess_specs = {k: restore_spec(v) for k, v in stored["subprocess_specs"].items()}
+        for spec in (self.spec, *self.subprocess_specs.values()):
+            camunda_runtime.attach(spec, ENVIRONMENT)  # Camunda 7 mappings and listeners
+            for task_spec in spec.task_specs.values():
+                camunda_conditions.attach(task_spec)  # camunda:variableName on conditional events
 
 
-def new_workflow(bundle: Bundle, variables: dict[str, Any]) -> BpmnWorkflow:
+def new_workflow(bundle: Bundle, variables: dict[str, Any], initiator: str | None = None) -> BpmnWorkflow:
+    variables = {**variables, **camunda_runtime.initiator_variables(bundle.spec, initiator)}
     wf = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=SCRIPT_ENGINE)
     wf.task_tree.data.update(variables)
     for task in wf.get_tasks(state=TaskState.READY):
@@ -214,6 +229,7 @@ def run_engine(wf: BpmnWorkflow) -> None:
         wf.do_engine_steps()
         event_subprocesses.merge_finished(wf)
         conditions.run_until_stable(wf)
+        camunda_conditions.run_until_quiet(wf, ENVIRONMENT)
     except (SpiffWorkflowException, WorkflowException) as exc:
         raise _failure(exc) from None
     except (sandbox.SandboxViolation, sandbox.ScriptTimeout) as exc:
@@ -243,8 +259,10 @@ def complete_task(wf: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> bool:
 
 
 def fire_timer(wf: BpmnWorkflow, task_id: str) -> bool:
-    """Fire one waiting timer now (one occurrence of a cycle); False if it waits for no timer."""
-    return timers.fire(find_task(wf, task_id))
+    """Fire one waiting timer now (one occurrence of a cycle, or the retry of a failed script task);
+    False if it waits for no timer."""
+    task = find_task(wf, task_id)
+    return timers.fire(task) or camunda_timers.fire_retry(task) or camunda_timers.fire_timeout(task)
 
 
 def cancel(wf: BpmnWorkflow) -> None:

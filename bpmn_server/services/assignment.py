@@ -118,6 +118,16 @@ def due(value: Any, now: dt.datetime) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+def external_priority(meta: dict[str, Any], activity: str, data: dict[str, Any]) -> int:
+    """camunda:taskPriority of an external task (or of its process); Camunda's default is 0."""
+    source = meta.get("external_task_priorities", {}).get(activity) or meta.get("task_priority")
+    value = _single(source, data, activity, "taskPriority")
+    try:
+        return int(value) if value not in (None, "") else 0
+    except (TypeError, ValueError):
+        raise _fail(activity, f"taskPriority {value!r} is not a whole number") from None
+
+
 def task_row(instance: Instance, meta: dict[str, Any], item: engine.OpenTask,
              now: dt.datetime) -> tuple[Task, list[TaskCandidate]]:
     """The task row and candidate rows of a user task that just became ready."""
@@ -148,6 +158,12 @@ def _task_row(instance: Instance, spec: dict[str, Any], item: engine.OpenTask,
         due_at = due(raw_due, now)
     except (ValueError, OverflowError):
         raise _fail(activity, f"dueDate {raw_due!r} is not an ISO 8601 date, date-time or duration") from None
+    raw_follow_up = _single(spec.get("follow_up_date"), data, activity, "followUpDate")
+    try:
+        follow_up_at = due(raw_follow_up, now)
+    except (ValueError, OverflowError):
+        raise _fail(activity, f"followUpDate {raw_follow_up!r} is not an ISO 8601 date, date-time or duration") \
+            from None
     raw_priority = _single(spec.get("priority"), data, activity, "priority")
     try:
         priority = int(raw_priority) if raw_priority not in (None, "") else DEFAULT_PRIORITY
@@ -157,7 +173,8 @@ def _task_row(instance: Instance, spec: dict[str, Any], item: engine.OpenTask,
                activity=activity, name=name[:255], status="open",
                assignee=assignee[:200] if assignee else None, candidate_groups=groups, candidate_users=users,
                open_to_all=not (groups or users or assignee), due_at=due_at, due_sort=due_at or FAR_FUTURE,
-               priority=priority, form=spec.get("form"), created_at=now)
+               priority=priority, form=spec.get("form"), form_key=spec.get("form_key"), follow_up_at=follow_up_at,
+               created_at=now)
     named = [("group", g) for g in groups] + [("user", u) for u in users]
     if row.assignee:  # it holds the task from the start (services/visibility.py)
         named.append(("holder", row.assignee))

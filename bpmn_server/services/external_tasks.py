@@ -20,6 +20,7 @@ from .. import engine
 from ..db import is_postgres
 from ..exceptions import Conflict, NotFound
 from . import history, incidents, steps
+from .deployments import info
 from .instances import check_variables
 from .tx import transactional
 
@@ -29,7 +30,7 @@ def view(row: ExternalTask, variables: dict[str, Any] | None) -> dict[str, Any]:
     return {"id": row.id, "topic": row.topic, "instance_id": row.instance_id, "process": row.process,
             "activity": row.activity, "business_key": row.business_key, "variables": variables or {},
             "retries": row.retries, "lock_expires_at": row.lock_expires_at, "worker_id": row.worker_id,
-            "state": row.state, "error_message": row.error_message}
+            "state": row.state, "error_message": row.error_message, "priority": row.priority}
 
 
 def _fetchable(now: dt.datetime) -> Any:
@@ -42,12 +43,13 @@ def _fetchable(now: dt.datetime) -> Any:
 @transactional
 def fetch_and_lock(worker_id: str, topics: list[dict[str, Any]], max_tasks: int,
                    now: dt.datetime | None = None) -> list[dict[str, Any]]:
-    """Lease up to `max_tasks` open tasks of the topics to `worker_id`, oldest first."""
+    """Lease up to `max_tasks` open tasks of the topics to `worker_id`, highest camunda:taskPriority first,
+    then oldest first."""
     now = now or utcnow()
     durations = {t["name"]: t["lock_duration_ms"] for t in topics}
     q = (select(ExternalTask).join(Instance, Instance.id == ExternalTask.instance_id)
          .where(ExternalTask.topic.in_(durations), Instance.status == "running", *_fetchable(now))
-         .order_by(ExternalTask.created_at, ExternalTask.id).limit(max_tasks))
+         .order_by(ExternalTask.priority.desc(), ExternalTask.created_at, ExternalTask.id).limit(max_tasks))
     if is_postgres():
         q = q.with_for_update(skip_locked=True, of=ExternalTask)
     leased = []
@@ -63,7 +65,7 @@ def fetch_and_lock(worker_id: str, topics: list[dict[str, Any]], max_tasks: int,
     rows = db.session.execute(select(ExternalTask, Instance.variables)
                               .join(Instance, Instance.id == ExternalTask.instance_id)
                               .where(ExternalTask.id.in_(leased))
-                              .order_by(ExternalTask.created_at, ExternalTask.id)
+                              .order_by(ExternalTask.priority.desc(), ExternalTask.created_at, ExternalTask.id)
                               .execution_options(populate_existing=True)).all()
     return [view(row, variables) for row, variables in rows]
 
@@ -111,10 +113,17 @@ def complete(task_id: str, worker_id: str, actor: str, variables: dict[str, Any]
 @transactional
 def failure(task_id: str, worker_id: str, actor: str, error: str, retries: int, retry_timeout_ms: int,
             now: dt.datetime | None = None) -> dict[str, Any]:
-    """Report a failed attempt: the task comes back after the back-off; with no retries left, an incident."""
+    """Report a failed attempt: the task comes back after the back-off; with no retries left, an incident.
+
+    With camunda:failedJobRetryTimeCycle "R<n>/<duration>" on the task, the cycle decides instead of the
+    worker, as for a Camunda job: n attempts in all, each retry after the duration."""
     now = now or utcnow()
     row = _held(task_id, worker_id, now)
     instance = steps.lock(row.instance_id)
+    cycle = info(instance.definition_id).meta.get("retry_cycles", {}).get(row.activity)
+    if cycle:
+        retries = (row.retries if row.retries is not None else cycle["times"]) - 1
+        retry_timeout_ms = int(cycle["seconds"] * 1000)
     row.retries, row.error_message = retries, error
     row.worker_id = row.lock_expires_at = None
     row.retry_at = now + dt.timedelta(milliseconds=retry_timeout_ms) if retry_timeout_ms else None
@@ -140,7 +149,8 @@ def bpmn_error(task_id: str, worker_id: str, actor: str, code: str, message: str
     instance = _locked_instance(row)
     data = {"worker_id": worker_id, "code": code, "message": message, "variables": variables}
     caught: list[bool] = []
-    steps.advance(instance, actor, lambda wf: caught.append(engine.throw_error(wf, task_id, code, variables)))
+    steps.advance(instance, actor, lambda wf: caught.append(engine.throw_error(wf, task_id, code, variables,
+                                                                                  message)))
     history.record("external_task.bpmn_error", actor, instance, activity=row.activity, task_id=row.id,
                    data={**data, "caught": bool(caught and caught[0])})
     if not caught or not caught[0]:

@@ -11,7 +11,7 @@ from models import Incident, Instance, Task, User, db
 
 from .. import engine
 from ..exceptions import Invalid, NotFound
-from . import deployments, history, reasons, starters, steps, visibility
+from . import deployments, history, reasons, start_form, starters, steps, visibility
 from .pagination import Page, page
 from .tx import transactional
 
@@ -43,24 +43,29 @@ def _wide_integers(value: Any, path: str) -> list[str]:
 
 @transactional
 def start(process: str, actor: str, variables: dict[str, Any] | None = None, version: int | None = None,
-          business_key: str | None = None, user: User | None = None) -> Instance:
+          business_key: str | None = None, user: User | None = None, check_form: bool = True) -> Instance:
     """Start an instance of the latest (or a given) version and run it until every token waits.
-    `user`: the person starting it, held to the process's candidate starters (403)."""
+    `user`: the person starting it, held to the process's candidate starters (403). `check_form`: the
+    variables must satisfy the start form (Camunda's own /start does not check it)."""
     variables = check_variables(variables or {})
     definition = deployments.info(deployments.resolve(process, version).id)
     if user is not None:
         starters.require(user, definition.key, definition.meta)
+    if check_form:
+        variables, business_key = start_form.checked(definition, variables, business_key)
     return steps.begin(definition, variables, actor, business_key)
 
 
 @transactional
 def start_definition(definition_id: str, actor: str, variables: dict[str, Any] | None = None,
-                     business_key: str | None = None, user: User | None = None) -> Instance:
+                     business_key: str | None = None, user: User | None = None, check_form: bool = True) -> Instance:
     """Start an instance of one definition, by its id (404 if unknown); as `start` otherwise."""
     variables = check_variables(variables or {})
     definition = deployments.info(deployments.get_definition(definition_id).id)
     if user is not None:
         starters.require(user, definition.key, definition.meta)
+    if check_form:
+        variables, business_key = start_form.checked(definition, variables, business_key)
     return steps.begin(definition, variables, actor, business_key)
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, select, text
 
 from models import (
     CorrelationKey,
+    Definition,
     Event,
     ExternalTask,
     Incident,
@@ -58,8 +59,18 @@ def cutoff_for(days: float, now: dt.datetime | None = None) -> dt.datetime:
     return (now or utcnow()) - dt.timedelta(days=days)
 
 
-def _due(cutoff: dt.datetime) -> Any:
-    return (Instance.status.in_(ENDED), Instance.ended_at.is_not(None), Instance.ended_at < cutoff)
+def _due(cutoff: dt.datetime, definitions: list[str] | None = None) -> Any:
+    """Ended before `cutoff`; of `definitions` only, or (None) of those without their own time to live."""
+    scope = Instance.definition_id.in_(definitions) if definitions is not None \
+        else Instance.definition_id.not_in(list(own_time_to_live()))
+    return (Instance.status.in_(ENDED), Instance.ended_at.is_not(None), Instance.ended_at < cutoff, scope)
+
+
+def own_time_to_live() -> dict[str, int]:
+    """{definition id: days} of the definitions whose process sets camunda:historyTimeToLive."""
+    rows = db.session.execute(select(Definition.id, Definition.meta)).all()
+    return {d: meta["history_time_to_live"] for d, meta in rows
+            if isinstance(meta, dict) and meta.get("history_time_to_live") is not None}
 
 
 def count_due(cutoff: dt.datetime) -> Pruned:
@@ -91,9 +102,10 @@ def _unguarded_delete_events(ids: list[str]) -> int:
 
 
 @transactional
-def prune_batch(cutoff: dt.datetime, batch: int = BATCH) -> Pruned:
-    """Remove up to `batch` instances ended before `cutoff`, with their rows and events (one transaction)."""
-    q = select(Instance.id).where(*_due(cutoff)).order_by(Instance.ended_at, Instance.id).limit(batch)
+def prune_batch(cutoff: dt.datetime, batch: int = BATCH, definitions: list[str] | None = None) -> Pruned:
+    """Remove up to `batch` instances ended before `cutoff`, with their rows and events (one transaction);
+    `definitions`: of those definitions only (their own camunda:historyTimeToLive)."""
+    q = select(Instance.id).where(*_due(cutoff, definitions)).order_by(Instance.ended_at, Instance.id).limit(batch)
     if is_postgres():
         q = q.with_for_update(skip_locked=True)  # another process pruning at once takes other instances
     ids = list(db.session.execute(q).scalars())
@@ -135,4 +147,28 @@ def prune(days: float, now: dt.datetime | None = None, batch: int = BATCH, dry_r
             break
     log.info("history retention: %d instances and %d events removed in all (ended before %s)",
              total.instances, total.events, cutoff.isoformat())
+    return total
+
+
+def prune_by_process(now: dt.datetime | None = None, batch: int = BATCH,
+                     keep_going: Callable[[], bool] | None = None) -> Pruned:
+    """Remove ended instances of definitions with camunda:historyTimeToLive (days) once that time has passed,
+    whatever the global policy: the process's own setting wins, as in Camunda."""
+    now = now or utcnow()
+    total = Pruned(0, 0, now)
+    ttl = own_time_to_live()
+    db.session.rollback()
+    by_days: dict[int, list[str]] = {}
+    for definition_id, days in ttl.items():
+        by_days.setdefault(days, []).append(definition_id)
+    for days, ids in sorted(by_days.items()):
+        cutoff = cutoff_for(days, now)
+        while keep_going is None or keep_going():
+            done = prune_batch(cutoff, batch, ids)
+            total.instances += done.instances
+            total.events += done.events
+            if done.instances < batch:
+                break
+    if total.instances:
+        log.info("history time to live: %d instances and %d events removed", total.instances, total.events)
     return total

@@ -67,7 +67,7 @@ def begin(definition: DefinitionInfo, variables: dict[str, Any], actor: str, bus
           start_event: str | None = None) -> Instance:
     """Create and run a new instance until every token waits (`start_event`: the timer start event
     that fired to start it; see services/timer_starts.py)."""
-    wf = engine.start(definition.bundle, variables, start_event)
+    wf = engine.start(definition.bundle, variables, start_event, initiator=actor)
     instance = Instance(id=new_id(), definition_id=definition.id, process=definition.key, version=definition.version,
                         business_key=business_key, status="running", variables={}, waiting=[], state="",
                         serializer_version=engine.SERIALIZER_VERSION, started_by=actor, revision=1,
@@ -139,7 +139,8 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
     if new and (waiting_rows.subscribes(facts) or waiting_rows.has_external_tasks(definition.meta, facts)):
         _insert(instance)  # the new instance's row first: those rows refer to it
     waiting_rows.sync_subscriptions(instance, facts, not waited & {"message", "signal"})
-    waiting_rows.sync_external_tasks(instance, definition.meta, facts, new)
+    external_failure = waiting_rows.sync_external_tasks(instance, definition.meta, facts, new)
+    failure = failure or external_failure  # a taskPriority expression that failed
     incident = _fail(instance, failure, actor, now) if failure is not None else None
     # What this step knows to be open, so that the answer to the request need not read it back.
     # A new instance has no incident but this step's; an older one may have earlier ones.

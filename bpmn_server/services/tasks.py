@@ -20,7 +20,7 @@ from models import Instance, Task, TaskCandidate, User, db, utcnow
 
 from .. import engine
 from ..exceptions import Conflict, Forbidden, Invalid, NotFound
-from . import forms, history, steps, visibility
+from . import forms, history, steps, task_listeners, visibility
 from .instances import check_variables
 from .pagination import Page, page
 from .tx import pending_events, transactional
@@ -206,6 +206,7 @@ def claim(task_id: str, user: User) -> Task:
     _set_assignee(task, None, user.name)
     visibility.record_holders([(task.id, task.instance_id, user.name)])
     history.record("task.claimed", user.name, _instance(task.instance_id), activity=task.activity, task_id=task.id)
+    task_listeners.assigned(task, user.name)  # camunda:taskListener event="assignment"
     return task
 
 
@@ -264,6 +265,8 @@ def assign(task_id: str, actor: User, to: str | None) -> Task:
         visibility.record_holders([(task.id, task.instance_id, to)])
     history.record("task.assigned", actor.name, _instance(task.instance_id), activity=task.activity,
                    task_id=task.id, data={"from": previous, "to": to})
+    if to is not None:
+        task_listeners.assigned(task, actor.name)  # camunda:taskListener event="assignment"
     return task
 
 

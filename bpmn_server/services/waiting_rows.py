@@ -14,6 +14,7 @@ from sqlalchemy import select
 from models import CorrelationKey, ExternalTask, Instance, Subscription, db, new_id, utcnow
 
 from .. import engine
+from .assignment import external_priority
 
 
 def subscribes(facts: engine.Facts) -> bool:
@@ -75,20 +76,29 @@ def _sync_correlation_keys(instance: Instance, waiting: bool, new: bool) -> None
             db.session.delete(row)
 
 
-def sync_external_tasks(instance: Instance, meta: dict[str, Any], facts: engine.Facts, new: bool = False) -> None:
-    """Rows for external service tasks waiting for a worker; finished ones are closed."""
+def sync_external_tasks(instance: Instance, meta: dict[str, Any], facts: engine.Facts,
+                        new: bool = False) -> engine.StepFailed | None:
+    """Rows for external service tasks waiting for a worker; finished ones are closed. A taskPriority
+    expression that fails is returned (the instance fails; the row is made when a retry runs this again)."""
     if not meta.get("external_tasks"):
-        return
+        return None
+    failure = None
     rows = {} if new else {r.id: r for r in db.session.execute(
         select(ExternalTask).where(ExternalTask.instance_id == instance.id, ExternalTask.state == "open")).scalars()}
     now = utcnow()
     ready = {item.id for item in facts.external_tasks}
     for item in facts.external_tasks:
         if item.id not in rows:
+            try:
+                priority = external_priority(meta, item.activity, item.data)
+            except engine.StepFailed as exc:
+                failure = failure or exc
+                continue
             db.session.add(ExternalTask(id=item.id, instance_id=instance.id, process=instance.process,
                                         business_key=instance.business_key, activity=item.activity,
-                                        topic=item.topic, state="open", created_at=now))
+                                        topic=item.topic, state="open", created_at=now, priority=priority))
     for task_id, row in rows.items():
         if task_id not in ready:
             row.state = "completed" if task_id in facts.finished else "cancelled"
             row.completed_at = now
+    return failure

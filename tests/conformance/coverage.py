@@ -19,7 +19,7 @@ from typing import Any
 
 from lxml import etree
 
-from tests.conformance import betsy
+from tests.conformance import betsy, coverage_camunda
 from tests.conformance.corpus import BETSY, PRESENT, betsy_tests, constraint_tests
 from tests.conformance.test_betsy import LIMITATIONS, expected_trace, limitation
 
@@ -193,6 +193,7 @@ def render(runs: dict[str, tuple[dict[str, Any], dict[str, Any], betsy.Run]],
     if constraints and constraints[3]:
         lines += ["", "## Constraint models not refused with their rule", ""]
         lines += [f"- {other}" for other in constraints[3]]
+    lines += ["", *coverage_camunda.section()]  # Camunda 7 extensions (tests/conformance/coverage_camunda.py)
     return "\n".join(lines) + "\n"
 
 

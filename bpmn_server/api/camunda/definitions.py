@@ -20,7 +20,8 @@ def definition_dto(definition: Any) -> dict[str, Any]:
     return {"id": definition.id, "key": definition.key, "category": None, "description": None,
             "name": definition.name, "version": definition.version, "resource": definition.filename,
             "deploymentId": definition.deployment_id, "diagram": None, "suspended": False, "tenantId": None,
-            "versionTag": None, "historyTimeToLive": None, "startableInTasklist": True}
+            "versionTag": (definition.meta or {}).get("version_tag"),
+            "historyTimeToLive": (definition.meta or {}).get("history_time_to_live"), "startableInTasklist": True}
 
 
 class DefinitionQuery(ListQuery):
@@ -85,7 +86,7 @@ def process_definition_by_key(key: str) -> Any:
 def process_definition_start_by_key(key: str, body: dict[str, Any]) -> Any:
     variables, business_key = _start_arguments(body)
     user = current_user()
-    instance = instances.start(key, user.name, variables, None, business_key, user=user)
+    instance = instances.start(key, user.name, variables, None, business_key, user=user, check_form=False)
     return instance_dto(instance, body["with_variables"])
 
 
@@ -94,5 +95,6 @@ def process_definition_start_by_key(key: str, body: dict[str, Any]) -> Any:
 def process_definition_start(definition_id: str, body: dict[str, Any]) -> Any:
     variables, business_key = _start_arguments(body)
     user = current_user()
-    instance = instances.start_definition(definition_id, user.name, variables, business_key, user=user)
+    instance = instances.start_definition(definition_id, user.name, variables, business_key, user=user,
+                                          check_form=False)
     return instance_dto(instance, body["with_variables"])

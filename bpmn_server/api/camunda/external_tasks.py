@@ -82,8 +82,8 @@ def locked_dto(task: dict[str, Any], names: list[str] | None, local_only: bool) 
             "lockExpirationTime": camunda_time(task["lock_expires_at"]), "processDefinitionId": None,
             "processDefinitionKey": task["process"], "processDefinitionVersionTag": None,
             "processInstanceId": task["instance_id"], "retries": task["retries"], "suspended": False,
-            "workerId": task["worker_id"], "topicName": task["topic"], "tenantId": None, "priority": 0,
-            "businessKey": task["business_key"], "extensionProperties": {},
+            "workerId": task["worker_id"], "topicName": task["topic"], "tenantId": None,
+            "priority": task.get("priority", 0), "businessKey": task["business_key"], "extensionProperties": {},
             "variables": {} if local_only else to_typed(task["variables"], names)}
 
 

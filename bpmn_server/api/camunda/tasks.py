@@ -22,11 +22,12 @@ def task_dto(task: Any, definition_id: str | None, instance_status: str | None) 
     """Camunda's TaskDto; the execution is the instance (no separate executions here)."""
     return {"id": task.id, "name": task.name, "assignee": task.assignee, "owner": None,
             "created": camunda_time(task.created_at), "lastUpdated": camunda_time(task.claimed_at),
-            "due": camunda_time(task.due_at), "followUp": None, "delegationState": None, "description": None,
+            "due": camunda_time(task.due_at), "followUp": camunda_time(task.follow_up_at),
+            "delegationState": None, "description": None,
             "executionId": task.instance_id, "parentTaskId": None, "priority": task.priority,
             "processDefinitionId": definition_id, "processInstanceId": task.instance_id,
             "taskDefinitionKey": task.activity, "caseExecutionId": None, "caseInstanceId": None,
-            "caseDefinitionId": None, "suspended": instance_status == "suspended", "formKey": None,
+            "caseDefinitionId": None, "suspended": instance_status == "suspended", "formKey": task.form_key,
             "camundaFormRef": None, "tenantId": None}
 
 

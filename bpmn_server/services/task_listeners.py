@@ -1,0 +1,24 @@
+"""Camunda 7 assignment task listeners when a task gets an assignee through the API (claim, assign).
+
+The listeners run in the engine, on the instance, in the same unit of work as the claim: what they set
+is the instance's, with history, as for any step.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from models import Instance, Task, db
+
+from .. import engine
+from . import steps
+from .deployments import info
+
+
+def assigned(task: Task, actor: str) -> None:
+    """Run the assignment listeners of `task` (its assignee was just set), if its activity has any."""
+    definition_id = db.session.execute(select(Instance.definition_id).where(Instance.id == task.instance_id)
+                                       ).scalar_one()
+    if not info(definition_id).meta.get("user_tasks", {}).get(task.activity, {}).get("assignment_listeners"):
+        return  # the usual case: the claim needs no engine step
+    steps.advance(steps.lock(task.instance_id), actor, lambda wf: engine.task_assigned(wf, task.id))
