@@ -66,7 +66,7 @@ def test_missing_decision_is_an_incident_repaired_by_deploying_and_retrying(api)
     [incident] = inst["incidents"]
     assert incident["type"] == "decision" and "approve" in incident["message"]
     deploy(api, ("approve.dmn", ONE_RULE))
-    retried = api.post(f"/api/process-instances/{inst['id']}/retry").get_json()
+    retried = api.post(f"/api/process-instances/{inst['id']}/retry", {"reason": "repaired"}).get_json()
     assert retried["status"] == "running"
     assert retried["variables"]["res"] is True
     assert [t["activity"] for t in retried["tasks"]] == ["review"]
@@ -79,7 +79,7 @@ def test_decision_error_is_repaired_with_variables_and_retried(api):
     inst = api.start("p", {"amount": 10})
     assert inst["status"] == "failed" and "UNIQUE" in inst["incidents"][0]["message"]
     api.patch(f"/api/process-instances/{inst['id']}/variables", {"set": {"amount": 2}, "reason": "typo"})
-    retried = api.post(f"/api/process-instances/{inst['id']}/retry").get_json()
+    retried = api.post(f"/api/process-instances/{inst['id']}/retry", {"reason": "repaired"}).get_json()
     assert retried["status"] == "running" and retried["variables"]["res"] is True
 
 

@@ -90,7 +90,8 @@ class UserTokenSchema(UserSchema):
 
 # Definitions
 def _starters(definition: Any, kind: str) -> list[str]:
-    return list(((definition.meta or {}).get("starters") or {}).get(kind) or [])
+    meta = getattr(definition, "meta", None) or {}  # decision definitions have none
+    return list((meta.get("starters") or {}).get(kind) or [])
 
 
 class DefinitionSchema(Schema):

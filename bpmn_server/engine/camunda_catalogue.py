@@ -120,8 +120,9 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
     "ServiceTaskLike.resultVariable": (R, "on a message event definition: the variable the payload is stored in"),
     "DmnCapable": (R, "business rule tasks calling DMN decisions (the decisions engine)"),
     "DmnCapable.decisionRef": (R, "the decision evaluated"),
-    "DmnCapable.decisionRefBinding": (R, "the decision is bound at deploy (latest)"),
-    "DmnCapable.decisionRefVersion": (X, "calling a fixed decision version is not supported"),
+    "DmnCapable.decisionRefBinding": (R, "latest (the version deployed when the task starts) or version; "
+                                         "deployment and versionTag are refused (engine/decision_task.py)"),
+    "DmnCapable.decisionRefVersion": (R, "the decision version called with decisionRefBinding=\"version\""),
     "DmnCapable.mapDecisionResult": (R, "how the decision result is mapped into variables"),
     "DmnCapable.decisionRefTenantId": (X, _TENANT),
     "ExternalCapable": (R, "external tasks"),

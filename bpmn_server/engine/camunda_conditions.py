@@ -27,6 +27,11 @@ def _watch(spec: Any) -> dict[str, Any] | None:
     return settings.get("watch") if settings else None
 
 
+def watched(spec: Any) -> dict[str, Any] | None:
+    """The variable a conditional event watches (camunda:variableName), or None: it watches them all."""
+    return _watch(spec)
+
+
 def _seen(data: dict[str, Any], name: str) -> list[Any]:
     return [True, data[name]] if name in data else [False, None]
 

@@ -19,6 +19,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from . import camunda_conditions
 from .facts import variables_of
 
 SEEN = "server_condition_seen"  # internal data: digest of the variables the condition was last evaluated on
@@ -31,8 +32,10 @@ def _digest(variables: dict[str, Any]) -> str:
 
 
 def _waiting_conditions(wf: Any) -> list[Any]:
+    # Events that watch one variable (camunda:variableName) are camunda_conditions.py's to evaluate.
     return [t for t in list(wf.event_manager.tasks.values())
-            if t.state == TaskState.WAITING and isinstance(t.task_spec.event_definition, ConditionalEventDefinition)]
+            if t.state == TaskState.WAITING and isinstance(t.task_spec.event_definition, ConditionalEventDefinition)
+            and camunda_conditions.watched(t.task_spec) is None]
 
 
 def refresh(wf: Any) -> bool:
