@@ -16,7 +16,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """The app factory (Flask tutorial style): gunicorn calls `bpmn_server:create_app()`."""
     from . import config, db, errors, observability, scheduler
     from .api import register
-    from .engine import set_limits
+    from .engine import set_java_delegates, set_limits
     from .jsonutil import OrjsonProvider
 
     app = Flask(__name__)
@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                           config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     set_limits(app.config["SCRIPT_TIME_LIMIT"], app.config["MAX_VARIABLES_BYTES"])
+    set_java_delegates(app.config.get("JAVA_DELEGATES", "refuse"))
     db.init_app(app)
     errors.init_app(app)
     observability.init_app(app)

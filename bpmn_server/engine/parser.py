@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.specs.defaults import ScriptTask
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import implicit, implicit_constructs, multiinstance, sandbox
+from . import cron, delegates, implicit, implicit_constructs, multiinstance, namespaces, sandbox
 from .complex_gateway import ComplexJoin, ComplexJoinParser
 from .errors import BpmnInvalid, BpmnMalformed
 from .expressions import ExpressionError, translate_assignment, translate_expression, translate_timer
@@ -100,6 +100,8 @@ def parse_xml(data: bytes) -> etree._Element:
         raise BpmnInvalid("the file is not a BPMN 2.0 document (root must be bpmn:definitions)",
                           errors=[{"line": root.sourceline, "element": None,
                                    "message": f"root element is {root.tag}"}])
+    if b"activiti.org/bpmn" in data:
+        namespaces.to_camunda(root)  # Camunda 7 reads activiti: as camunda:
     return root
 
 
@@ -141,6 +143,11 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
                 problem = sandbox.check(el.text, "eval")
                 if problem:
                     errors.append(_err(el.getparent(), f"expression {original!r} does not compile: {problem}"))
+            elif name == "timeCycle" and cron.looks_like_cron(el.text or ""):
+                problem = cron.problem(el.text)  # Quartz cron, as Camunda 7 reads it (engine/cron.py)
+                if problem:
+                    errors.append(_err(el.getparent().getparent(), f"cron expression {el.text.strip()!r}: {problem}"))
+                el.text = repr(el.text.strip())
             elif name in ("timeDuration", "timeDate", "timeCycle") and el.text:
                 original = el.text.strip()
                 el.text = translate_timer(el.text)
@@ -216,15 +223,18 @@ def _event_starts(proc: etree._Element) -> tuple[list[str], list[str]]:
     return found["message"], found["signal"]
 
 
-def _prepare(tree: etree._Element) -> None:
+def _prepare(tree: etree._Element) -> list[dict[str, Any]]:
     """Constructs SpiffWorkflow lacks, rewritten into ones it runs (engine/implicit_constructs.py), before
-    the expressions are translated (so that what they add is translated and checked too)."""
+    the expressions are translated (so that what they add is translated and checked too); returns the
+    Java delegates refused (engine/delegates.py)."""
+    found = delegates.apply(tree)
     implicit_constructs.inline_definition_refs(tree)
     implicit_constructs.links_to_flows(tree)
     implicit_constructs.instantiating_receive_tasks(tree)
     implicit_constructs.global_script_calls(tree)
     implicit_constructs.nested_interrupting_handlers(tree)
     implicit_constructs.conditional_entry(tree)
+    return found
 
 
 def _rewrite(tree: etree._Element) -> dict[str, str]:
@@ -251,7 +261,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
     errors: list[dict[str, Any]] = []
     tree = copy.deepcopy(root)
     _check_references(tree, errors)
-    _prepare(tree)
+    errors.extend(_prepare(tree))
     _translate(tree, errors)
     check_constraints(root, errors)  # BPMN schema + spec constraints, on the untranslated tree
     errors.extend(unsupported(root))  # valid BPMN that this engine would run wrongly
