@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.specs.defaults import ScriptTask
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import cron, delegates, implicit, implicit_constructs, multiinstance, namespaces, sandbox
+from . import camunda_flows, cron, delegates, implicit, implicit_constructs, multiinstance, namespaces, sandbox
 from .complex_gateway import ComplexJoin, ComplexJoinParser
 from .errors import BpmnInvalid, BpmnMalformed
 from .expressions import ExpressionError, translate_assignment, translate_expression, translate_timer
@@ -228,6 +228,7 @@ def _prepare(tree: etree._Element) -> list[dict[str, Any]]:
     the expressions are translated (so that what they add is translated and checked too); returns the
     Java delegates refused (engine/delegates.py)."""
     found = delegates.apply(tree)
+    camunda_flows.unconditioned_exclusive_flows(tree)
     implicit_constructs.inline_definition_refs(tree)
     implicit_constructs.links_to_flows(tree)
     implicit_constructs.instantiating_receive_tasks(tree)
