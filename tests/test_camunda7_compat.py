@@ -145,3 +145,37 @@ def test_with_the_setting_java_delegates_run_as_external_tasks(external_app):
     done = api.instance(inst["id"])
     assert done["status"] == "completed"
     assert done["variables"] == {"amount": 12, "charged": True, "score": 7, "mailed": 1}
+
+
+def _js(script: str) -> str:
+    return _diagram('<bpmn:startEvent id="start"/><bpmn:scriptTask id="calc" scriptFormat="javascript">'
+                    f'<bpmn:script>{script}</bpmn:script></bpmn:scriptTask><bpmn:userTask id="check"/>'
+                    '<bpmn:endEvent id="end"/>' + _flow("f1", "start", "calc") + _flow("f2", "calc", "check")
+                    + _flow("f3", "check", "end"))
+
+
+def test_javascript_script_task_sets_variables(api):
+    api.deploy(_js("var total = execution.getVariable('price') * qty;\n"
+                   "execution.setVariable('total', total);\n"
+                   "execution.setVariable('lines', [{sku: 'A', qty: qty}]);\n"
+                   "qty = qty + 1;"))
+    inst = api.start("p", {"price": 2.5, "qty": 4})
+    assert inst["status"] == "running", inst
+    assert api.instance(inst["id"])["variables"] == {"price": 2.5, "qty": 5, "total": 10,
+                                                      "lines": [{"sku": "A", "qty": 4}]}
+
+
+def test_a_runaway_javascript_loop_is_stopped_by_the_time_limit(api):
+    api.deploy(_js("while (true) {}"))
+    inst = api.start("p")
+    assert inst["status"] == "failed"
+    [incident] = inst["incidents"]
+    assert incident["activity"] == "calc" and incident["type"] == "timeout", incident
+    assert "longer than" in incident["message"]
+
+
+def test_javascript_with_a_syntax_error_and_groovy_are_refused_naming_them(api):
+    xml = _js("var x = ;").replace('<bpmn:userTask id="check"/>', '<bpmn:scriptTask id="check" '
+                                   'scriptFormat="groovy"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>')
+    named = {e["element"]: e["message"] for e in api.deploy(xml, expect=422)["errors"]}
+    assert "JavaScript does not compile" in named["calc"] and "groovy" in named["check"]

@@ -19,7 +19,17 @@ from SpiffWorkflow.bpmn.specs.defaults import ScriptTask
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import camunda_flows, cron, delegates, implicit, implicit_constructs, multiinstance, namespaces, sandbox
+from . import (
+    camunda_flows,
+    cron,
+    delegates,
+    implicit,
+    implicit_constructs,
+    js_sandbox,
+    multiinstance,
+    namespaces,
+    sandbox,
+)
 from .complex_gateway import ComplexJoin, ComplexJoinParser
 from .errors import BpmnInvalid, BpmnMalformed
 from .expressions import ExpressionError, translate_assignment, translate_expression, translate_timer
@@ -48,7 +58,12 @@ SCRIPT_FORMATS = {"", "python", "py", "python3"}
 
 class _CamundaScriptTaskParser(CamundaTaskParser, ScriptTaskParser):
     """SpiffWorkflow reads Camunda's multi-instance attributes (`camunda:collection`,
-    `camunda:elementVariable`) on user tasks but not on script tasks; give script tasks the same."""
+    `camunda:elementVariable`) on user tasks but not on script tasks; give script tasks the same.
+    A JavaScript script becomes a js_sandbox.JavaScriptTask."""
+
+    def create_task(self) -> Any:
+        self.spec_class = js_sandbox.choose_spec_class(self.node)
+        return super().create_task()
 
 
 class _Parser(ServerParser):
@@ -157,6 +172,12 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
                                        f"timer expression {original!r} does not compile: {problem}"))
             elif name == "scriptTask":
                 fmt = (el.get("scriptFormat") or "").strip().lower()
+                if js_sandbox.is_javascript(fmt):
+                    script = el.find(f"{{{BPMN}}}script")
+                    problem = js_sandbox.check(script.text or "") if script is not None else "no script"
+                    if problem:
+                        errors.append(_err(el, f"JavaScript does not compile: {problem}"))
+                    continue
                 if fmt not in SCRIPT_FORMATS:
                     errors.append(_err(el, f"script format '{fmt}' is not supported; scripts are Python"))
                     continue
