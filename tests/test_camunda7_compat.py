@@ -179,3 +179,17 @@ def test_javascript_with_a_syntax_error_and_groovy_are_refused_naming_them(api):
                                    'scriptFormat="groovy"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>')
     named = {e["element"]: e["message"] for e in api.deploy(xml, expect=422)["errors"]}
     assert "JavaScript does not compile" in named["calc"] and "groovy" in named["check"]
+
+
+def test_stale_incoming_outgoing_entries_are_ignored_but_a_flow_left_unlisted_is_refused(api):
+    listed = _diagram(
+        '<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing><bpmn:outgoing>gone</bpmn:outgoing>'
+        '</bpmn:startEvent><bpmn:userTask id="work"><bpmn:incoming>f1</bpmn:incoming><bpmn:incoming>old</bpmn:incoming>'
+        '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask><bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming>'
+        '</bpmn:endEvent>' + _flow("f1", "start", "work") + _flow("f2", "work", "end"))
+    api.deploy(listed)
+    assert [t["activity"] for t in api.start("p")["tasks"]] == ["work"]
+    # BPMN's EXT.023 (betsy): a node that lists its flows must list each of them.
+    body = api.deploy(listed.replace("<bpmn:incoming>f2</bpmn:incoming>", "<bpmn:incoming>old</bpmn:incoming>"),
+                      expect=422)
+    assert [e["element"] for e in body["errors"] if "[flow-node-refs]" in e["message"]] == ["end"]
