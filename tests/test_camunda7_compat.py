@@ -193,3 +193,14 @@ def test_stale_incoming_outgoing_entries_are_ignored_but_a_flow_left_unlisted_is
     body = api.deploy(listed.replace("<bpmn:incoming>f2</bpmn:incoming>", "<bpmn:incoming>old</bpmn:incoming>"),
                       expect=422)
     assert [e["element"] for e in body["errors"] if "[flow-node-refs]" in e["message"]] == ["end"]
+
+
+def test_a_refused_file_names_the_parser_problem_together_with_the_others(api):
+    # An unknown ref (the validator) and a service task with no implementation (SpiffWorkflow's parser).
+    xml = _diagram('<bpmn:startEvent id="start"/><bpmn:serviceTask id="blank"/><bpmn:userTask id="work">'
+                   '<bpmn:incoming>f2</bpmn:incoming></bpmn:userTask><bpmn:endEvent id="end"/>'
+                   + _flow("f1", "start", "blank") + _flow("f2", "blank", "work") + _flow("f3", "work", "end")
+                   + '<bpmn:intermediateThrowEvent id="shout"><bpmn:incoming>f9</bpmn:incoming>'
+                   '<bpmn:signalEventDefinition signalRef="nowhere"/></bpmn:intermediateThrowEvent>')
+    named = {e["element"] for e in api.deploy(xml, expect=422)["errors"]}
+    assert {"shout", "blank"} <= named

@@ -273,6 +273,27 @@ def _spiff_error(exc: SpiffWorkflowException) -> dict[str, Any]:
             "message": str(exc).split("\n")[0]}
 
 
+def _parser_problem(tree: etree._Element, filename: str, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What SpiffWorkflow's parser would also refuse in a file already refused for other reasons, so that one 422
+    names every problem; only an element not named yet (its parser stops at the first problem)."""
+    named = {e.get("element") for e in errors}
+    attempt, renamed = copy.deepcopy(tree), {}
+    try:
+        renamed = _rewrite(attempt)
+        parser = _Parser()
+        parser.add_bpmn_xml(attempt, filename=filename)
+        for proc in attempt.findall(f"{{{BPMN}}}process"):
+            if proc.get("isExecutable", "true") == "true":
+                parser.get_spec(proc.get("id"))
+    except (ValidationException, SpiffWorkflowException) as exc:
+        error = _spiff_error(exc)
+        error["element"] = renamed.get(error["element"], error["element"])
+        return [error] if error["element"] and error["element"] not in named else []
+    except Exception:  # noqa: BLE001 - a tree already known to be broken may trip the parser anywhere
+        return []
+    return []
+
+
 def build_processes(root: etree._Element, filename: str, serialize: Callable[[Any], dict[str, Any]],
                     find_called: Callable[[str], bytes | None]) -> list[ParsedProcess]:
     """Validate and translate one document; return a ParsedProcess per executable process.
@@ -295,6 +316,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
         if not others:
             errors.append({"line": root.sourceline, "element": None, "message": "the file has no process"})
     if errors:
+        errors.extend(_parser_problem(tree, filename, errors))
         raise BpmnInvalid("the diagram cannot be executed", errors=errors)
 
     metas = {p.get("id"): _process_meta(p) for p in processes}  # by the modelled ids, before the rewrites
