@@ -44,6 +44,7 @@ REASONS: list[tuple[str, re.Pattern[str], bool]] = [(r, re.compile(p), java) for
     ("breaks a BPMN 2.0 constraint (unconnected, unknown reference, ...)", r"^\[[a-z][a-z0-9-]*\]", False),
     ("not a BPMN 2.0 document", r"not a BPMN 2.0 document|root element is|not well-formed", False),
     ("data association SpiffWorkflow cannot resolve", r"Cannot resolve dataInputAssociation", False),
+    ("subprocess without a start event", r"start event is required in a SubWorkflow", False),
 ]]
 
 
