@@ -204,3 +204,11 @@ def test_a_refused_file_names_the_parser_problem_together_with_the_others(api):
                    '<bpmn:signalEventDefinition signalRef="nowhere"/></bpmn:intermediateThrowEvent>')
     named = {e["element"] for e in api.deploy(xml, expect=422)["errors"]}
     assert {"shout", "blank"} <= named
+
+
+def test_javascript_over_the_heap_limit_is_an_incident(api):
+    api.deploy(_js("var a = []; while (true) { a.push(new Array(100000).fill(1)); }"))
+    inst = api.start("p")
+    assert inst["status"] == "failed"
+    [incident] = inst["incidents"]
+    assert incident["activity"] == "calc" and "MiB" in incident["message"], incident
