@@ -97,16 +97,19 @@ class Report:
         return [f for f in self.refused if UNCLASSIFIED in self.reasons(f)]
 
 
-def deploy_folder(app: Any, mode: str) -> Report:
-    """Deploy every file through `services.deployments.deploy`, two passes, with Java delegates `mode`."""
+def deploy_folder(app: Any, mode: str, known: list[str] | None = None) -> Report:
+    """Deploy every file through `services.deployments.deploy`, two passes, with Java delegates `mode`.
+
+    `known`: files already deployed in this database by a run in the other mode; a file that deployed with Java
+    delegates refused has none, so it deploys the same in either mode and is counted without a second deploy."""
     from bpmn_server import engine
     from bpmn_server.services.deployments import Upload, deploy
 
     engine.set_java_delegates(mode)
-    report = Report(mode)
+    report = Report(mode, deployed=list(known or []))
     started = time.perf_counter()
     try:
-        pending = files()
+        pending = sorted(set(files()) - set(report.deployed))
         for _ in range(2):
             refused: dict[str, list[dict[str, Any]]] = {}
             for relative in pending:

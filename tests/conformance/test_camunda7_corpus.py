@@ -22,7 +22,7 @@ AT_LEAST = {"refuse": 130, "external": 269}
 @pytest.fixture
 def reports(app):
     refuse = deploy_folder(app, "refuse")
-    external = deploy_folder(app, "external")  # the same database: what deployed stays deployed
+    external = deploy_folder(app, "external", refuse.deployed)  # the same database: what deployed stays
     return refuse, external
 
 
