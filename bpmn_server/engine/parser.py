@@ -304,6 +304,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
     errors: list[dict[str, Any]] = []
     tree = copy.deepcopy(root)
     _check_references(tree, errors)
+    broken_graph = bool(errors)  # a flow or boundary event pointing nowhere: the parser would only restate it
     errors.extend(_prepare(tree))
     _translate(tree, errors)
     check_constraints(root, errors)  # BPMN schema + spec constraints, on the untranslated tree
@@ -315,7 +316,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
                       for p in others)
         if not others:
             errors.append({"line": root.sourceline, "element": None, "message": "the file has no process"})
-    if errors:
+    if errors and not broken_graph:
         errors.extend(_parser_problem(tree, filename, errors))
         raise BpmnInvalid("the diagram cannot be executed", errors=errors)
 
