@@ -22,6 +22,9 @@ def from_env() -> dict[str, Any]:
         # Largest variables of an instance, as JSON: a script leaving more is an incident, a request
         # sending more is refused with 413 (docs/SANDBOX.md).
         "MAX_VARIABLES_BYTES": int(env("BPMN_SERVER_MAX_VARIABLES_BYTES", str(1024 * 1024))),
+        # Camunda 7 Java delegates (camunda:class, delegateExpression, expression): refused at deploy, or
+        # `external`: run as external tasks whose topic is the class's simple name or the bean's name.
+        "JAVA_DELEGATES": env("BPMN_SERVER_JAVA_DELEGATES", "refuse").lower(),
         "SCHEDULER_ENABLED": env("BPMN_SERVER_SCHEDULER", "on").lower() not in ("0", "off", "false", "no"),
         "TIMER_POLL_SECONDS": float(env("BPMN_SERVER_TIMER_POLL_SECONDS", "1")),
         "TIMER_LEASE_SECONDS": float(env("BPMN_SERVER_TIMER_LEASE_SECONDS", "60")),

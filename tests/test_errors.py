@@ -147,7 +147,7 @@ def test_wrong_content_type_is_415(api):
     ("core_bad_complex.bpmn", ["Gateway_complex"], "complex gateway"),
     ("core_bad_script.bpmn", ["Activity_broken_1", "Activity_broken_2"], "does not compile"),
     ("core_bad_condition.bpmn", ["Flow_bad"], "does not compile"),
-    ("core_bad_script_format.bpmn", ["Activity_js"], "javascript"),
+    ("core_bad_script_format.bpmn", ["Activity_groovy"], "groovy"),
     ("core_caller.bpmn", ["Activity_call_price"], "core_callee"),
 ])
 def test_bpmn_that_cannot_run_is_422_naming_each_element(api, diagram, elements, words):

@@ -28,8 +28,8 @@ Workflow = Any  # an opaque SpiffWorkflow BpmnWorkflow
 
 __all__ = ["BpmnInvalid", "BpmnMalformed", "StepFailed", "Facts", "OpenTask", "WaitingEvent", "ParsedProcess",
            "SERIALIZER_VERSION", "plain", "parse_definitions", "bundle", "start", "load", "dump", "run",
-           "derive", "complete_task", "fire_timer", "evaluate", "set_limits", "now_marker", "cancel",
-           "DecisionCall", "DecisionOutcome", "DecisionTaskError", "set_decision_evaluator"]
+           "derive", "complete_task", "fire_timer", "evaluate", "set_limits", "set_java_delegates", "now_marker",
+           "cancel", "DecisionCall", "DecisionOutcome", "DecisionTaskError", "set_decision_evaluator"]
 
 
 def parse_definitions(data: bytes, filename: str, find_called: Callable[[str], bytes | None]) -> list[ParsedProcess]:
@@ -164,6 +164,13 @@ def bind(wf: Workflow, instance_id: str, business_key: str | None) -> None:
     _runtime.bind(wf, instance_id, business_key)
 
 
+def set_java_delegates(mode: str) -> None:
+    """`refuse` (default) or `external`: what a deploy does with Camunda 7 Java delegates (engine/delegates.py)."""
+    from . import delegates
+
+    delegates.set_mode(mode)
+
+
 def set_limits(time_limit: float, max_variables_bytes: int) -> None:
     """The sandbox's limits: seconds a script or expression may run, and the size of an instance's variables."""
     _runtime.ENVIRONMENT.time_limit = time_limit
@@ -254,6 +261,15 @@ def failed_user_tasks(wf: Workflow) -> list[str]:
 
 # Timer start events (engine/timers.py).
 StartSchedule = _timers.StartSchedule
+
+
+def next_cron_start(spec_bundle: Any, activity: str, now: Any) -> Any:
+    """The next occurrence after `now` of a timer start event whose cycle is a cron expression (those have no
+    fixed interval, so a start timer row cannot carry its schedule); None when it has none."""
+    for item in start_schedules(spec_bundle, now):
+        if item.activity == activity:
+            return item.due_at
+    return None
 
 
 def start_schedules(spec_bundle: Any, now: Any) -> list[StartSchedule]:

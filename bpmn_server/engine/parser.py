@@ -22,12 +22,17 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from . import (
     camunda_check,
     camunda_config,
+    camunda_flows,
     camunda_settings,
+    cron,
     decision_task,
+    delegates,
     feel_conditions,
     implicit,
     implicit_constructs,
+    js_sandbox,
     multiinstance,
+    namespaces,
     sandbox,
     starters,
 )
@@ -65,7 +70,12 @@ SCRIPT_FORMATS = {"", "python", "py", "python3"}
 
 class _CamundaScriptTaskParser(CamundaTaskParser, ScriptTaskParser):
     """SpiffWorkflow reads Camunda's multi-instance attributes (`camunda:collection`,
-    `camunda:elementVariable`) on user tasks but not on script tasks; give script tasks the same."""
+    `camunda:elementVariable`) on user tasks but not on script tasks; give script tasks the same.
+    A JavaScript script becomes a js_sandbox.JavaScriptTask."""
+
+    def create_task(self) -> Any:
+        self.spec_class = js_sandbox.choose_spec_class(self.node)
+        return super().create_task()
 
 
 class _Parser(ServerParser):
@@ -119,6 +129,8 @@ def parse_xml(data: bytes) -> etree._Element:
         raise BpmnInvalid("the file is not a BPMN 2.0 document (root must be bpmn:definitions)",
                           errors=[{"line": root.sourceline, "element": None,
                                    "message": f"root element is {root.tag}"}])
+    if b"activiti.org/bpmn" in data:
+        namespaces.to_camunda(root)  # Camunda 7 reads activiti: as camunda:
     return root
 
 
@@ -182,6 +194,11 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
                 el.text, problem = feel_conditions.translate(el.text, value=True)
                 if problem:
                     errors.append(_err(el.getparent().getparent(), problem))
+            elif name == "timeCycle" and cron.looks_like_cron(el.text or ""):
+                problem = cron.problem(el.text)  # Quartz cron, as Camunda 7 reads it (engine/cron.py)
+                if problem:
+                    errors.append(_err(el.getparent().getparent(), f"cron expression {el.text.strip()!r}: {problem}"))
+                el.text = repr(el.text.strip())
             elif name in ("timeDuration", "timeDate", "timeCycle") and el.text:
                 original = el.text.strip()
                 el.text = translate_timer(el.text)
@@ -191,6 +208,12 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
                                        f"timer expression {original!r} does not compile: {problem}"))
             elif name == "scriptTask":
                 fmt = (el.get("scriptFormat") or "").strip().lower()
+                if js_sandbox.is_javascript(fmt):
+                    script = el.find(f"{{{BPMN}}}script")
+                    problem = js_sandbox.check(script.text or "") if script is not None else "no script"
+                    if problem:
+                        errors.append(_err(el, f"JavaScript does not compile: {problem}"))
+                    continue
                 if fmt not in SCRIPT_FORMATS:
                     errors.append(_err(el, f"script format '{fmt}' is not supported; scripts are Python"))
                     continue
@@ -275,15 +298,19 @@ def _event_starts(proc: etree._Element) -> tuple[list[str], list[str]]:
     return found["message"], found["signal"]
 
 
-def _prepare(tree: etree._Element) -> None:
+def _prepare(tree: etree._Element) -> list[dict[str, Any]]:
     """Constructs SpiffWorkflow lacks, rewritten into ones it runs (engine/implicit_constructs.py), before
-    the expressions are translated (so that what they add is translated and checked too)."""
+    the expressions are translated (so that what they add is translated and checked too); returns the
+    Java delegates refused (engine/delegates.py)."""
+    found = delegates.apply(tree)
+    camunda_flows.unconditioned_exclusive_flows(tree)
     implicit_constructs.inline_definition_refs(tree)
     implicit_constructs.links_to_flows(tree)
     implicit_constructs.instantiating_receive_tasks(tree)
     implicit_constructs.global_script_calls(tree)
     implicit_constructs.nested_interrupting_handlers(tree)
     implicit_constructs.conditional_entry(tree)
+    return found
 
 
 def _rewrite(tree: etree._Element) -> dict[str, str]:
@@ -300,6 +327,27 @@ def _spiff_error(exc: SpiffWorkflowException) -> dict[str, Any]:
             "message": str(exc).split("\n")[0]}
 
 
+def _parser_problem(tree: etree._Element, filename: str, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What SpiffWorkflow's parser would also refuse in a file already refused for other reasons, so that one 422
+    names every problem; only an element not named yet (its parser stops at the first problem)."""
+    named = {e.get("element") for e in errors}
+    attempt, renamed = copy.deepcopy(tree), {}
+    try:
+        renamed = _rewrite(attempt)
+        parser = _Parser()
+        parser.add_bpmn_xml(attempt, filename=filename)
+        for proc in attempt.findall(f"{{{BPMN}}}process"):
+            if proc.get("isExecutable", "true") == "true":
+                parser.get_spec(proc.get("id"))
+    except (ValidationException, SpiffWorkflowException) as exc:
+        error = _spiff_error(exc)
+        error["element"] = renamed.get(error["element"], error["element"])
+        return [error] if error["element"] and error["element"] not in named else []
+    except Exception:  # noqa: BLE001 - a tree already known to be broken may trip the parser anywhere
+        return []
+    return []
+
+
 def build_processes(root: etree._Element, filename: str, serialize: Callable[[Any], dict[str, Any]],
                     find_called: Callable[[str], bytes | None]) -> list[ParsedProcess]:
     """Validate and translate one document; return a ParsedProcess per executable process.
@@ -310,7 +358,8 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
     errors: list[dict[str, Any]] = []
     tree = copy.deepcopy(root)
     _check_references(tree, errors)
-    _prepare(tree)
+    broken_graph = bool(errors)  # a flow or boundary event pointing nowhere: the parser would only restate it
+    errors.extend(_prepare(tree))
     camunda_config.add_result_variables(tree)
     _translate(tree, errors)
     check_constraints(root, errors)  # BPMN schema + spec constraints, on the untranslated tree
@@ -326,6 +375,8 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
         if not others:
             errors.append({"line": root.sourceline, "element": None, "message": "the file has no process"})
     errors.extend(e for p in processes for e in starters.problems(p))
+    if errors and not broken_graph:
+        errors.extend(_parser_problem(tree, filename, errors))
     if errors:
         raise BpmnInvalid("the diagram cannot be executed", errors=errors)
 

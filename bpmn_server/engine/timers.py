@@ -29,6 +29,8 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.util.task import TaskState
 
+from . import cron
+
 KINDS = {TimeDateEventDefinition: "date", DurationTimerEventDefinition: "duration", CycleTimerEventDefinition: "cycle"}
 
 
@@ -62,6 +64,9 @@ def parse_cycle(value: str, now: dt.datetime) -> tuple[int, dt.datetime, float]:
     """A repeating interval (`R3/PT1H`, `R/2026-01-01T00:00:00Z/P1D`): (occurrences left or -1
     for ever, next occurrence, interval in seconds). Occurrences already past are skipped, as a
     Camunda engine does: deploying "daily since January" must not fire a hundred times at once."""
+    if cron.looks_like_cron(value):  # Quartz cron, as Camunda 7 allows in timeCycle: repeats for ever
+        following = cron_after(value, now)
+        return (-1, following, 0.0) if following is not None else (0, now, 0.0)
     try:
         cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(value)
     except Exception as exc:  # noqa: BLE001
@@ -71,6 +76,14 @@ def parse_cycle(value: str, now: dt.datetime) -> tuple[int, dt.datetime, float]:
         raise ValueError(f"'{value}': the interval of a cycle must be longer than zero")
     cycles, start = skip_past(cycles, start.astimezone(dt.UTC), interval, now)
     return cycles, start, interval
+
+
+def cron_after(value: str, now: dt.datetime) -> dt.datetime | None:
+    """The next occurrence of a Quartz cron expression after `now` (ValueError if it is not one)."""
+    try:
+        return cron.next_fire(value, now)
+    except cron.CronError as exc:
+        raise ValueError(f"'{value}' is not a valid cron expression: {exc}") from None
 
 
 def skip_past(cycles: int, start: dt.datetime, interval: float, now: dt.datetime) -> tuple[int, dt.datetime]:
@@ -122,15 +135,24 @@ class HeldCycle(CycleTimerEventDefinition):
     def cycle_complete(self, my_task: Any) -> bool:
         value = my_task._get_internal_data("event_value")
         if value is None:
-            cycles, start, interval = _checked(my_task, parse_cycle, _value(my_task, self), _now())
+            text = _value(my_task, self)
+            cycles, start, interval = _checked(my_task, parse_cycle, text, _now())
             value = {"cycles": cycles, "next": start.isoformat(), "duration": interval}
+            if cron.looks_like_cron(text):
+                value["cron"] = text
         ready = False
         if value["cycles"] != 0:
             if my_task.internal_data.pop("cycle_due", False):
                 # The next occurrence keeps the schedule; those missed while no server ran are skipped.
-                following = dt.datetime.fromisoformat(value["next"]) + dt.timedelta(seconds=value["duration"])
-                cycles = value["cycles"] - 1 if value["cycles"] > 0 else -1
-                cycles, following = skip_past(cycles, following, value["duration"], _now())
+                previous = dt.datetime.fromisoformat(value["next"])
+                if value.get("cron"):
+                    following = cron_after(value["cron"], max(previous, _now()))
+                    cycles = -1 if following is not None else 0
+                    following = following or previous
+                else:
+                    following = previous + dt.timedelta(seconds=value["duration"])
+                    cycles = value["cycles"] - 1 if value["cycles"] > 0 else -1
+                    cycles, following = skip_past(cycles, following, value["duration"], _now())
                 value.update(cycles=cycles, next=following.isoformat())
                 ready = True
         else:

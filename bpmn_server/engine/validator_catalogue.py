@@ -74,7 +74,7 @@ RULE_CATALOGUE: dict[str, tuple[tuple[str, ...], str]] = {
     "boundary-event-trigger": (("EXT.110", "EXT.130", "EXT.147"), "boundary events have an allowed trigger"),
     "cancel-boundary-event": (("EXT.111", "EXT.120"), "cancel boundary events are attached to transactions"),
     "boundary-event-incoming": (("EXT.112",), "boundary events have no incoming flows"),
-    "boundary-event-outgoing": (("EXT.113", "EXT.114"), "boundary events have outgoing flows, except compensation"),
+    "boundary-event-outgoing": (("EXT.114",), "a compensation boundary event has no outgoing flow"),
     "intermediate-event-flows": (("EXT.115", "EXT.116", "EXT.117"), "intermediate events are on a path"),
     "link-event": (("EXT.118", "EXT.124", "EXT.125", "EXT.126"), "link events pair up within one level"),
     "catch-event-message-flow": (("EXT.119",), "intermediate catch events send no message flows"),
@@ -101,6 +101,8 @@ NOT_ENFORCED: dict[str, str] = {
                          "Spiff diagrams omit it and the value is still a well-defined ISO 8601 literal"),
     "EXT.103": ("a none start event may receive a message flow: the flow documents who triggers the process, "
                 "which is started through the API"),
+    "EXT.113": ("a boundary event may have no outgoing flow: its token ends there, as Camunda 7 runs it (real "
+                "diagrams model 'cancel the task on this error' so)"),
     "EXT.128": ("message events need no operationRef: messages are correlated by name, no modelling tool "
                 "writes operations"),
 }

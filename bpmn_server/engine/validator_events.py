@@ -107,8 +107,8 @@ def _rule_boundary_events(m: Model) -> Iterator[Problem]:
         if m.incoming(ev) or m.listed(ev, "incoming"):
             yield ev, "boundary-event-incoming", "a boundary event must not be the target of a sequence flow"
         has_out = bool(m.outgoing(ev) or m.listed(ev, "outgoing"))
-        if not has_out and not compensation:
-            yield ev, "boundary-event-outgoing", "a boundary event needs an outgoing sequence flow"
+        # Without an outgoing flow the token ends at the boundary event (Camunda 7 runs it so): EXT.113 is not
+        # enforced (validator_catalogue.NOT_ENFORCED).
         if has_out and compensation:
             yield ev, "boundary-event-outgoing", "a compensation boundary event must not have outgoing sequence flows"
         bad = set(triggers) & _FORBIDDEN["boundaryEvent"]

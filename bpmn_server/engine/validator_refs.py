@@ -89,6 +89,9 @@ def _check(m: Model, el: etree._Element, what: str, text: str | None,
     if ident is None:
         return
     target = m.ids.get(ident)
+    if target is None and what in ("incoming", "outgoing"):
+        return  # a stale entry: flows come from the sequence flows, as Camunda 7 reads them (flow-node-refs checks
+        # that each flow is listed)
     if target is None and what not in _TYPE_REFERENCES:
         yield el, "unknown-reference", f"{what} '{text}' does not name an element of this file"
     elif target is not None and kinds is not None and local(target) not in kinds:

@@ -56,6 +56,10 @@ def _add(definition: Definition, activity: str, kind: str, due_at: dt.datetime, 
 
 def _next(timer: Timer, now: dt.datetime) -> tuple[dt.datetime, int] | None:
     """The next occurrence of a cycle after `now`, and how many follow it; None when done."""
+    if timer.kind == "cycle" and timer.repeat == -1 and not timer.interval_seconds:  # a cron cycle
+        due = engine.next_cron_start(deployments.info(timer.definition_id).bundle, timer.activity,
+                                     max(now, timer.due_at))
+        return (due, -1) if due is not None else None
     if not timer.repeat or not timer.interval_seconds:
         return None
     late = (now - timer.due_at).total_seconds()

@@ -19,7 +19,7 @@ from typing import Any
 
 from lxml import etree
 
-from tests.conformance import betsy, coverage_camunda
+from tests.conformance import betsy, coverage_camunda, coverage_camunda7
 from tests.conformance.corpus import BETSY, PRESENT, betsy_tests, constraint_tests
 from tests.conformance.test_betsy import LIMITATIONS, expected_trace, limitation
 
@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     if not PRESENT:
         parser.error("the BPMN corpus is missing (set BPMN_SERVER_CORPUS to the shared/corpus folder)")
     assert betsy_tests()
-    text = render(run_cases(), constraint_results())
+    text = render(run_cases(), constraint_results()) + coverage_camunda7.section()
     from tests.conformance.dmn_coverage import keep_section  # the DMN TCK section has its own generator
 
     args.output.write_text(keep_section(text, args.output))

@@ -25,6 +25,7 @@ EXEMPT = {
     "EXT012_8_failure_timerEvent_timeDate": "EXT.012 (timers)",
     "EXT012_9_failure_timerEvent_timeDuration": "EXT.012 (timers)",
     "EXT103_1_Fail": "EXT.103",
+    "EXT113_1_failure_noSeqFlow": "EXT.113",
     **{f"EXT128_{n}": "EXT.128" for n in ("1_failure_boundary", "2_failure_endEvent", "3_failure_intCatch",
                                            "4_failure_intThrow", "5_failure_startEvent")},
 }
