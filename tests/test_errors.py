@@ -198,3 +198,24 @@ def test_unexpected_exception_is_500_without_a_trace(api, monkeypatch):
     text = r.get_data(as_text=True)
     assert "hunter2" not in text and "RuntimeError" not in text
     assert set(body) == PROBLEM_KEYS
+
+
+def test_a_refused_file_names_its_form_problems_with_the_others(api):
+    xml = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="t">
+  <bpmn:process id="rounds" isExecutable="true">
+    <bpmn:startEvent id="S"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:scriptTask id="Bad" scriptFormat="python"><bpmn:incoming>F1</bpmn:incoming>
+      <bpmn:outgoing>F2</bpmn:outgoing><bpmn:script>x = = 1</bpmn:script></bpmn:scriptTask>
+    <bpmn:userTask id="U"><bpmn:extensionElements><camunda:formData>
+      <camunda:formField id="f" type="colour" /></camunda:formData></bpmn:extensionElements>
+      <bpmn:incoming>F2</bpmn:incoming><bpmn:outgoing>F3</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="E"><bpmn:incoming>F3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="S" targetRef="Bad" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Bad" targetRef="U" />
+    <bpmn:sequenceFlow id="F3" sourceRef="U" targetRef="E" />
+  </bpmn:process>
+</bpmn:definitions>"""
+    r = api.deploy(xml, expect=422)
+    assert {e["element"] for e in r["errors"]} == {"Bad", "U"}  # one round: the script and the form together

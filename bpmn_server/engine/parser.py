@@ -259,6 +259,18 @@ def _user_task_meta(el: etree._Element, lane: str | None) -> dict[str, Any]:
     }
 
 
+def _form_problems(processes: list[etree._Element]) -> list[dict[str, Any]]:
+    """The problems of every task form, so that a refused file names them beside its other problems."""
+    found: list[dict[str, Any]] = []
+    for proc in processes:
+        for task in proc.iter(f"{{{BPMN}}}userTask"):
+            try:
+                parse_form(task, CAMUNDA)
+            except BpmnInvalid as exc:
+                found.extend(exc.errors or [])
+    return found
+
+
 def _process_meta(proc: etree._Element) -> dict[str, Any]:
     lanes: dict[str, str] = {}
     for lane in proc.iter(f"{{{BPMN}}}lane"):
@@ -375,6 +387,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
         if not others:
             errors.append({"line": root.sourceline, "element": None, "message": "the file has no process"})
     errors.extend(e for p in processes for e in starters.problems(p))
+    errors.extend(_form_problems(processes))  # with the rest, not in a later round
     if errors and not broken_graph:
         errors.extend(_parser_problem(tree, filename, errors))
     if errors:
