@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from typing import Any
 
-from bpmn_server.feel.values import Function, Range, YMDuration
+from bpmn_server.feel.types import SIMPLE_TYPES
+from bpmn_server.feel.values import Function
 
 from .model import ItemDef
 
 _ALIASES = {"dateTime": "date and time", "dayTimeDuration": "days and time duration",
             "yearMonthDuration": "years and months duration", "decimal": "number", "integer": "number",
             "double": "number", "int": "number"}
-_BUILTIN = {
-    "number": lambda v: type(v) is Decimal,
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
-    "date": lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime),
-    "date and time": lambda v: isinstance(v, dt.datetime),
-    "time": lambda v: isinstance(v, dt.time),
-    "days and time duration": lambda v: isinstance(v, dt.timedelta),
-    "years and months duration": lambda v: isinstance(v, YMDuration),
-    "context": lambda v: isinstance(v, dict),
-    "list": lambda v: isinstance(v, list),
-    "range": lambda v: isinstance(v, Range),
-    "function": lambda v: isinstance(v, Function),
-    "Any": lambda v: True,
-}
+_BUILTIN = {**SIMPLE_TYPES, "Any": lambda v: True}
 
 
 def normalize(type_ref: str | None, items: dict[str, ItemDef]) -> str | None:

@@ -11,7 +11,7 @@ from .values import Function, Range, YMDuration
 # A scope entry that answers `value instance of NAME` for the types a DMN model defines: (value, name) -> bool.
 TYPE_RESOLVER = "\x00types"
 
-_SIMPLE = {
+SIMPLE_TYPES = {  # FEEL's built-in types: name -> is a value of it (dmn/typeref.py uses it too)
     "number": lambda v: type(v) is Decimal,
     "string": lambda v: isinstance(v, str),
     "boolean": lambda v: isinstance(v, bool),
@@ -43,8 +43,8 @@ def instance_of(v: Any, typ: tuple) -> bool:
         return isinstance(v, dict) and all(k in v and instance_of(v[k], t) for k, t in typ[2])
     if name == "function" and len(typ) > 2:
         return isinstance(v, Function) and len(v.params) == len(typ[2])
-    check = _SIMPLE.get(name)
+    check = SIMPLE_TYPES.get(name)
     return bool(check and check(v))
 
 
-KNOWN_TYPES = frozenset({*_SIMPLE, "Any", "Null"})
+KNOWN_TYPES = frozenset({*SIMPLE_TYPES, "Any", "Null"})
