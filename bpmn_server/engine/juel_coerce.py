@@ -3,6 +3,7 @@ arithmetic, Java's remainder, `empty`, composite text. They work on data only.""
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any
 
@@ -42,10 +43,8 @@ def to_long(value: Any) -> int:
     if is_num(value):
         return int(value)
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):  # not a number: the error below says so
             return int(value.strip())
-        except ValueError:
-            pass
     raise JuelEvalError(f"cannot coerce {value!r} ({type_name(value)}) to a number")
 
 
@@ -55,10 +54,8 @@ def to_double(value: Any) -> float:
     if is_num(value):
         return float(value)
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):  # not a number: the error below says so
             return float(value.strip())
-        except ValueError:
-            pass
     raise JuelEvalError(f"cannot coerce {value!r} ({type_name(value)}) to a number")
 
 
