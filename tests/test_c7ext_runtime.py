@@ -245,3 +245,26 @@ def test_escalation_code_variable_of_a_caught_escalation(api):
     done = api.start("c7ext_escalation_vars", {})
     assert done["status"] == "completed", done
     assert done["variables"]["code"] == "ESC-LATE"
+
+
+def test_feel_values_in_input_output_mappings(api):
+    """`= expr` (Camunda 8's convention) and `camunda:script scriptFormat="feel"` are FEEL values (issue 17)."""
+    api.deploy("c7ext_feel_io.bpmn")
+    items = [{"price": 10, "qty": 2}, {"price": 2.5, "qty": 4}]
+    done = api.start("c7ext_feel_io", {"items": items, "customer": {"name": "Ada", "vip": True}})
+    assert done["status"] == "completed", done
+    v = done["variables"]
+    assert v["total"] == 33.0 and v["label"] == "order of Ada" and v["lines"] == [2, "plain"]
+    assert "net" not in v and "rate" not in v  # inputs stay local to the task
+
+
+def test_feel_mapping_errors_are_named_at_deploy(api):
+    xml = (DIAGRAMS / "c7ext_feel_io.bpmn").read_text()
+    broken = xml.replace("= gross", "= gross +")
+    r = api.deploy(broken, expect=422)
+    assert any(e["element"] == "Script" and "total" in e["message"] and "FEEL" in e["message"]
+               for e in r["errors"]), r["errors"]
+    listener = xml.replace("</camunda:inputOutput>", "</camunda:inputOutput><camunda:executionListener event=\"end\">"
+                           "<camunda:script scriptFormat=\"feel\">1</camunda:script></camunda:executionListener>")
+    r = api.deploy(listener, expect=422)
+    assert any("FEEL script gives a value" in e["message"] for e in r["errors"]), r["errors"]

@@ -183,3 +183,22 @@ def test_feel_assignee(api):
     bad = xml.replace(b"= lower case(owner)", b"= lower case(owner")
     body = deploy(api, ("bad.bpmn", bad.replace(b'id="assign"', b'id="assign2"')), expect=422)
     assert "camunda:assignee" in body["errors"][0]["message"] and body["errors"][0]["element"] == "review"
+
+
+def test_the_instance_page_shows_each_decision_with_inputs_rules_and_outputs(app, api):
+    """The audit question "why was this refused" is answered on the instance page too (issue 17)."""
+    import html
+    import re
+
+    from tests.test_web import Pages
+
+    deploy(api, ("limits.dmn", TWO_OUTPUTS))
+    _process(api, "p_page", C7.format(ref="limits", mode="singleResult"))
+    inst = api.start("p_page", {"amount": 5000})
+    page = html.unescape(Pages(app, api.token).text(f"/ui/instances/{inst['id']}"))
+    section = re.search(r'<section class="card" id="decisions">(.*?)</section>', page, re.S).group(1)
+    [row] = re.findall(r'<tr class="decision">(.*?)</tr>', section, re.S)
+    assert "<strong>limits</strong>" in row and "v1" in row and "<code>decide</code>" in row
+    assert "<code>Amount</code> = 5000" in row
+    assert "<code>r2</code>" in row  # the matched rule
+    assert '<code>approved</code> = false' in row and '<code>reason</code> = "too large"' in row

@@ -163,7 +163,7 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
     "Value.name": (R, "the option's label (enum form fields)"),
     "Value.value": (R, "the item's text or expression"),
     "Script": (R, "a Python script (sandboxed); other languages are refused"),
-    "Script.scriptFormat": (R, "python; other formats are refused"),
+    "Script.scriptFormat": (R, "python, or feel for a value (input/output parameters); other formats are refused"),
     "Script.resource": (X, _RESOURCE),
     "Script.value": (R, "the script; as a parameter value, its last expression gives the value"),
     "Field": (X, _FIELDS),

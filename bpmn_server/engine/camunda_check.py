@@ -86,7 +86,11 @@ def _values(el: etree._Element) -> Iterator[str]:
     name, parent = _local(el), el.getparent()
     host = parent.getparent() if parent is not None and _local(parent) == "extensionElements" else None
     host_name = _local(host) if host is not None else ""
-    if name == "script" and (el.get("scriptFormat") or "").strip().lower() not in _SCRIPT_FORMATS:
+    script_format = (el.get("scriptFormat") or "").strip().lower()
+    if name == "script" and script_format == "feel":
+        if _local(parent) in _LISTENER_EVENTS:  # a FEEL script only gives a value (engine/camunda_config.py)
+            yield "[camunda:script] a FEEL script gives a value and changes nothing: listeners need Python"
+    elif name == "script" and script_format not in _SCRIPT_FORMATS:
         yield f"[camunda:script] script format '{el.get('scriptFormat')}' is not supported; scripts are Python"
     if name in _LISTENER_EVENTS:
         event = el.get("event") or ""

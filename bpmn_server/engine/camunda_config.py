@@ -14,7 +14,7 @@ from typing import Any
 
 from lxml import etree
 
-from . import sandbox
+from . import feel_conditions, sandbox
 from .expressions import ExpressionError, translate_expression, translate_timer
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -89,7 +89,17 @@ class _Reader:
             return None
         return source
 
+    def feel(self, el: etree._Element, text: str, what: str) -> str | None:
+        """A FEEL value (`= expr`, Camunda 8's convention, or a FEEL script), compiled once here."""
+        stored, problem = feel_conditions.translate(text, value=True)
+        if problem:
+            self.errors.append(_err(el, f"{what} {text.strip()!r} is not FEEL: {problem}"))
+            return None
+        return stored
+
     def expression(self, el: etree._Element, text: str, what: str) -> str | None:
+        if feel_conditions.is_feel(text):
+            return self.feel(el, text, what)
         try:
             source = value_source(text)
         except ExpressionError as exc:
@@ -120,6 +130,9 @@ class _Reader:
     def of(self, child: etree._Element, what: str) -> dict[str, Any] | None:
         """A camunda:script, camunda:list, camunda:map or camunda:value."""
         kind = _local(child)
+        if kind == "script" and (child.get("scriptFormat") or "").strip().lower() == "feel":
+            source = self.feel(child, child.text or "", what)
+            return None if source is None else {"t": "expr", "src": source}
         if kind == "script":
             source = self.script(child, what, result=True)
             return None if source is None else {"t": "script", "src": source}
