@@ -72,9 +72,9 @@ class ServerProcess:
         while time.monotonic() < deadline:
             assert self.running(), f"{self.name} exited:\n{self.output()}"
             try:
-                if requests.get(f"{self.url}/api/health", timeout=1).status_code == 200:
+                if requests.get(f"{self.url}/api/health", timeout=2).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or a loaded machine
                 pass
             time.sleep(0.1)
         raise AssertionError(f"{self.name} did not come up:\n{self.output()}")

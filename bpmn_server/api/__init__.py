@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import (
+    base,
     camunda,
     decisions,
     definitions,
@@ -25,6 +26,7 @@ def register(app: Flask) -> None:
     for module in (definitions, instances, tasks, timers, history, users, ops, metrics, incidents, messages,
                    external_tasks, decisions, camunda):
         app.register_blueprint(module.bp)
+    app.after_request(base.allow_of_the_route)
     from .. import web  # the web pages under /ui: one more client of the services
 
     web.register(app)

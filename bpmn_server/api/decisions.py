@@ -17,7 +17,7 @@ bp = Blueprint("decisions", __name__, url_prefix="/api")
 
 class EvaluateSchema(Strict):
     variables = fields.Dict(keys=fields.String(), load_default=dict)
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
 
 
 class EvaluatedSchema(Schema):

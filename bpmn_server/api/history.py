@@ -26,7 +26,7 @@ def list_events(query: dict[str, Any]) -> Any:
 
 
 @route(bp, "/export", ["GET"], summary="Download the history as NDJSON (json), CSV or IEEE 1849 XES (streamed)",
-       permission="history.export", query=ExportQuery, produces="application/x-ndjson")
+       permission="history.export", query=ExportQuery, produces=["application/x-ndjson", "text/csv", "application/xml"])
 def export_events(query: dict[str, Any]) -> Any:
     download = export.export(query["format"], query["process"], query["from_"], query["to"])
     return Response(stream_with_context(download.body), content_type=download.mimetype,

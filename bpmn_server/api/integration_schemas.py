@@ -9,20 +9,26 @@ from .schemas import UTC, Reason, Strict
 
 # Repair, messages, signals, external tasks, migration
 class VariablesPatchSchema(Strict):
+    # A repair changes something: a variable to set or a name to unset (api/openapi.py adds it to the document).
+    openapi_extra = {"anyOf": [{"required": ["set"], "properties": {"set": {"minProperties": 1}}},
+                               {"required": ["unset"], "properties": {"unset": {"minItems": 1}}}]}
     set = fields.Dict(keys=fields.String(), load_default=dict)
     unset = fields.List(fields.String(validate=validate.Length(1, 255)), load_default=list)
     reason = Reason()
 
 
 class MigrateSchema(Strict):
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     reason = Reason()
 
 
 class MessageSchema(Strict):
     name = fields.String(required=True, validate=validate.Length(1, 255))
     business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
-    correlation = fields.Dict(keys=fields.String(), load_default=None, allow_none=True)
+    correlation = fields.Dict(keys=fields.String(), load_default=None, allow_none=True, metadata={
+        "description": "correlation values: strings, numbers, booleans or null",
+        "additionalProperties": {"nullable": True, "anyOf": [{"type": "string"}, {"type": "number"},
+                                                             {"type": "boolean"}]}})
     variables = fields.Dict(keys=fields.String(), load_default=dict)
 
 
@@ -80,7 +86,7 @@ class ExternalCompleteSchema(Strict):
 class ExternalFailureSchema(Strict):
     worker_id = fields.String(required=True, validate=validate.Length(1, 255))
     error = fields.String(load_default="", validate=validate.Length(max=4000))
-    retries = fields.Integer(required=True, validate=validate.Range(min=0))
+    retries = fields.Integer(required=True, validate=validate.Range(min=0, max=2**31 - 1))
     retry_timeout_ms = fields.Integer(load_default=0, validate=validate.Range(0, 30 * 24 * 3600 * 1000))
 
 

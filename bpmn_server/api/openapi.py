@@ -15,6 +15,18 @@ from .schemas import Reason
 
 PROBLEM = {"description": "Problem details (RFC 9457)",
            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+# /engine-rest answers errors as Camunda 7 does (api/camunda/errors.py): `{"type", "message"}` as
+# application/json, and engine exceptions (a missing or claimed task, a conflict) as 500.
+CAMUNDA_ERROR = {"description": "Camunda 7's error body",
+                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CamundaError"}}}}
+CAMUNDA_PREFIX = "/engine-rest"
+URI_TOO_LONG = {"description": "URI too long (answered by the HTTP server, gunicorn)",
+                "content": {"text/html": {"schema": {"type": "string"}}}}
+# Every authenticated route may answer these; 429 (bad-token throttle) and 503 (database unreachable,
+# with Retry-After) can reach any route, public ones included.
+_ERRORS = ["400", "401", "403", "404", "409", "413", "415", "422", "429", "503"]
+_PUBLIC_ERRORS = ["429", "503"]
+_CAMUNDA_ERRORS = ["400", "401", "403", "404", "413", "415", "429", "500", "503"]
 _cache: dict[str, Any] = {}
 
 
@@ -32,6 +44,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
     spec.components.schema("Problem", {"type": "object", "properties": {
         "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
         "detail": {"type": "string"}, "errors": {"type": "array", "items": {"type": "object"}}}})
+    spec.components.schema("CamundaError", {"type": "object", "properties": {
+        "type": {"type": "string"}, "message": {"type": "string"}}})
     prefixes = {bp.name: (bp.url_prefix or "") for bp in app.blueprints.values()}
     paths: dict[str, dict[str, Any]] = {}
     for doc in ROUTES:
@@ -45,7 +59,9 @@ def build_spec(app: Flask) -> dict[str, Any]:
             if doc.query is not None:
                 op["parameters"].append({"in": "query", "schema": doc.query})
             if doc.body is not None:
-                op["requestBody"] = {"required": True, "content": {"application/json": {"schema": doc.body}}}
+                # An empty body reads as {} (api/base.json_body): it is required only when a field is.
+                op["requestBody"] = {"required": _requires_fields(doc.body),
+                                     "content": {"application/json": {"schema": doc.body}}}
             if doc.extra.get("upload"):
                 op["requestBody"] = {"required": True, "content": {
                     "multipart/form-data": {"schema": {"type": "object", "properties": {
@@ -56,10 +72,18 @@ def build_spec(app: Flask) -> dict[str, Any]:
             if doc.response is not None:
                 ok["content"] = {"application/json": {"schema": doc.response}}
             elif doc.extra.get("produces"):
-                ok["content"] = {doc.extra["produces"]: {"schema": {"type": "string"}}}
+                produces = doc.extra["produces"]
+                ok["content"] = {kind: {"schema": {"type": "string"}}
+                                 for kind in ([produces] if isinstance(produces, str) else produces)}
             op["responses"][str(doc.status)] = ok
-            for code in (["400", "401", "403", "404", "409", "415", "422"] if not doc.public else ["503"]):
-                op["responses"][code] = PROBLEM
+            # The HTTP server (gunicorn) answers a request line beyond 4 KB itself, before the application.
+            op["responses"]["414"] = URI_TOO_LONG
+            for code in doc.extra.get("also", []):  # another success, e.g. Camunda's 204 when no result is asked
+                op["responses"][str(code)] = {"description": "Success, no content"}
+            camunda = path.startswith(CAMUNDA_PREFIX)
+            codes = _CAMUNDA_ERRORS if camunda else _PUBLIC_ERRORS if doc.public else _ERRORS
+            for code in codes:
+                op["responses"].setdefault(code, CAMUNDA_ERROR if camunda else PROBLEM)
             if not doc.public:
                 op["security"] = [{"bearer": []}]
             paths.setdefault(path, {})[method.lower()] = op
@@ -67,8 +91,14 @@ def build_spec(app: Flask) -> dict[str, Any]:
         spec.path(path=path, operations=ops)
     document = spec.to_dict()
     _mark_reasons_required(document, prefixes)
+    _add_schema_extras(document)
+    _no_nul_in_text(document)
     _cache["spec"] = document
     return _cache["spec"]
+
+
+def _requires_fields(schema: Any) -> bool:
+    return any(field.required or isinstance(field, Reason) for field in schema.fields.values())
 
 
 def _mark_reasons_required(document: dict[str, Any], prefixes: dict[str, str]) -> None:
@@ -85,3 +115,34 @@ def _mark_reasons_required(document: dict[str, Any], prefixes: dict[str, str]) -
             if "$ref" in schema:
                 schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
             schema["required"] = sorted(set(schema.get("required", [])) | set(names))
+            for name in names:  # null and blank are refused by the service: not valid values
+                prop = schema["properties"][name]
+                prop.pop("nullable", None)
+                prop.update(minLength=1, pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")
+
+
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _no_nul_in_text(node: Any) -> None:
+    """Text parameters and fields never hold NUL (api/base.py refuses it: PostgreSQL cannot store it); say so on
+    every string that has no pattern of its own (the ones that do exclude it already)."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and "pattern" not in node and "enum" not in node \
+                and node.get("format") not in ("binary", "date-time"):
+            node["pattern"] = NO_NUL
+        for value in node.values():
+            _no_nul_in_text(value)
+    elif isinstance(node, list):
+        for value in node:
+            _no_nul_in_text(value)
+
+
+def _add_schema_extras(document: dict[str, Any]) -> None:
+    """Constraints across fields that marshmallow cannot describe (a schema's `openapi_extra`)."""
+    for doc in ROUTES:
+        extra = getattr(doc.body, "openapi_extra", None)
+        if not extra:
+            continue
+        name = type(doc.body).__name__.removesuffix("Schema")
+        document["components"]["schemas"].get(name, {}).update(extra)

@@ -33,7 +33,9 @@ class Strict(Schema):
 
 class ListQuery(Strict):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
-    after = fields.String(load_default=None)
+    after = fields.String(load_default=None, metadata={
+        "description": "the `next` value of the previous page (opaque; any other value is a 400)",
+        "pattern": "^[A-Za-z0-9_-]*$"})
 
 
 _PAGES: dict[type, type[Schema]] = {}
@@ -54,7 +56,8 @@ def _make_page(item: type[Schema]) -> type[Schema]:
 # Users
 _EXPIRES = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False,
                                                                                       max=3650),
-                        metadata={"description": "the token expires after this many days (unset: never)"})
+                        metadata={"description": "the token expires after this many days (unset: never)",
+                                  "exclusiveMinimum": True})
 
 
 class UserCreateSchema(Strict):
@@ -212,14 +215,19 @@ class InstanceSummarySchema(InstanceSchema):
 
 class StartSchema(Strict):
     process = fields.String(required=True, validate=validate.Length(1, 255))
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
     variables = fields.Dict(keys=fields.String(), load_default=dict)
     business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
 
 
+# Query statuses are checked by the services (a 422 naming `status`); the document lists the values.
+_INSTANCE_STATUSES = ["running", "completed", "cancelled", "failed", "suspended"]
+_TASK_STATUSES = ["open", "completed", "cancelled"]
+
+
 class InstanceQuery(ListQuery):
     process = fields.String(load_default=None)
-    status = fields.String(load_default=None)
+    status = fields.String(load_default=None, metadata={"enum": _INSTANCE_STATUSES})
     business_key = fields.String(load_default=None)
 
 
@@ -243,7 +251,7 @@ class TaskQuery(ListQuery):
     candidate_group = fields.String(load_default=None)
     process = fields.String(load_default=None)
     instance = fields.String(load_default=None)
-    status = fields.String(load_default="open")
+    status = fields.String(load_default="open", metadata={"enum": _TASK_STATUSES})
     due_before = UTC(load_default=None)
 
 

@@ -50,8 +50,8 @@ def export(fmt: str, process: str | None = None, from_: dt.datetime | None = Non
     """A streamed export of the events of `process` (or all) with `from_ <= at < to`."""
     if fmt not in FORMATS:
         raise BadRequest(f"format must be one of {', '.join(FORMATS)}")
-    if from_ and to and from_ >= to:
-        raise BadRequest("'from' must be before 'to'")
+    if from_ and to and from_ > to:  # from == to is an empty window, not a mistake
+        raise BadRequest("'from' must not be after 'to'")
     mimetype, ext = FORMATS[fmt]
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     name = f"history-{process}-{stamp}.{ext}" if process else f"history-{stamp}.{ext}"

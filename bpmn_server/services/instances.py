@@ -106,7 +106,7 @@ def list_instances(limit: int, after: str | None, process: str | None = None, st
         q = q.where(visibility.instance_clause(viewer))
     if process:
         q = q.where(Instance.process.startswith(process, autoescape=True) if prefix else Instance.process == process)
-    if status:
+    if status is not None:  # "" is not a status either
         if status not in STATUSES:
             raise Invalid(f"status must be one of {', '.join(STATUSES)}",
                           errors=[{"field": "status", "message": "unknown status"}])

@@ -76,7 +76,7 @@ def list_tasks(user: User, limit: int, after: str | None, assignee: str | None =
     `unassigned`: only tasks nobody holds (True) or only held ones (False), filtered in the query so that
     a page is full whenever more rows match (the pages' "Group tasks")."""
     q = select(Task)
-    if status:
+    if status is not None:  # "" is not a status either
         if status not in STATUSES:
             raise Invalid(f"status must be one of {', '.join(STATUSES)}",
                           errors=[{"field": "status", "message": "unknown status"}])

@@ -61,7 +61,7 @@ class WorkerBody(Lenient):
 class FailureBody(WorkerBody):
     error_message = fields.String(data_key="errorMessage", load_default="", allow_none=True)
     error_details = fields.String(data_key="errorDetails", load_default=None, allow_none=True)
-    retries = fields.Integer(required=True, validate=validate.Range(min=0))
+    retries = fields.Integer(required=True, validate=validate.Range(min=0, max=2**31 - 1))
     retry_timeout = fields.Integer(data_key="retryTimeout", load_default=0, validate=validate.Range(0, 30 * WEEK_MS))
 
 
@@ -134,14 +134,15 @@ def external_task_fetch(body: dict[str, Any]) -> Any:
 
 
 @endpoint("/external-task/<task_id>/complete", ["POST"], summary="complete a task the worker holds, with typed "
-          "variables", permission="external_tasks.work", body=WorkerBody, errors=_task_errors)
+          "variables", permission="external_tasks.work", body=WorkerBody, errors=_task_errors, status=204)
 def external_task_complete(task_id: str, body: dict[str, Any]) -> Any:
     external_tasks.complete(task_id, body["worker_id"], current_user().name, _no_local(body))
     return no_content()
 
 
 @endpoint("/external-task/<task_id>/failure", ["POST"], summary="report a failure: retry after retryTimeout ms; "
-          "retries 0 raises an incident", permission="external_tasks.work", body=FailureBody, errors=_task_errors)
+          "retries 0 raises an incident", permission="external_tasks.work", body=FailureBody, errors=_task_errors,
+          status=204)
 def external_task_failure(task_id: str, body: dict[str, Any]) -> Any:
     if _no_local(body):
         raise BadRequest("variables on a failure are not supported; complete the task to set variables")
@@ -152,7 +153,7 @@ def external_task_failure(task_id: str, body: dict[str, Any]) -> Any:
 
 
 @endpoint("/external-task/<task_id>/bpmnError", ["POST"], summary="throw a BPMN error (errorCode) for an error "
-          "boundary event", permission="external_tasks.work", body=BpmnErrorBody, errors=_task_errors)
+          "boundary event", permission="external_tasks.work", body=BpmnErrorBody, errors=_task_errors, status=204)
 def external_task_bpmn_error(task_id: str, body: dict[str, Any]) -> Any:
     external_tasks.bpmn_error(task_id, body["worker_id"], current_user().name, body["error_code"],
                               (body["error_message"] or "")[:ERROR_LIMIT] or None, _no_local(body))
@@ -160,14 +161,14 @@ def external_task_bpmn_error(task_id: str, body: dict[str, Any]) -> Any:
 
 
 @endpoint("/external-task/<task_id>/extendLock", ["POST"], summary="extend the worker's lock to now + newDuration ms",
-          permission="external_tasks.work", body=ExtendBody, errors=_task_errors)
+          permission="external_tasks.work", body=ExtendBody, errors=_task_errors, status=204)
 def external_task_extend_lock(task_id: str, body: dict[str, Any]) -> Any:
     external_tasks.extend_lock(task_id, body["worker_id"], body["new_duration"])
     return no_content()
 
 
 @endpoint("/external-task/<task_id>/unlock", ["POST"], summary="release the lock, whoever holds it",
-          permission="external_tasks.work", errors=_task_errors)
+          permission="external_tasks.work", errors=_task_errors, status=204)
 def external_task_unlock(task_id: str) -> Any:
     external_tasks.unlock(task_id)
     return no_content()

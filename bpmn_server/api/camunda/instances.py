@@ -81,7 +81,7 @@ def _delete_errors(exc: Exception) -> tuple[int, str, str] | None:
 
 @endpoint("/process-instance/<instance_id>", ["DELETE"], summary="delete (cancel) a running process instance; "
           "its history stays (deleteReason: an extension)", permission="instances.manage", query=DeleteQuery,
-          errors=_delete_errors)
+          errors=_delete_errors, status=204)
 def process_instance_delete(instance_id: str, query: dict[str, Any]) -> Any:
     if boolean(query["skip_subprocesses"]):
         raise BadRequest("skipSubprocesses is not supported: called processes run inside their caller's "

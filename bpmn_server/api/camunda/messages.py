@@ -51,7 +51,7 @@ def _arguments(body: dict[str, Any]) -> dict[str, Any]:
 @endpoint("/message", ["POST"], summary="correlate a message (messageName, businessKey, correlationKeys, "
           "processVariables, processInstanceId) to the one waiting instance, or start an instance at a message "
           "start event; resultEnabled: 200 with the result, otherwise 204", permission="messages.send",
-          body=MessageBody, errors=_errors)
+          body=MessageBody, errors=_errors, also=[204])
 def message_correlate(body: dict[str, Any]) -> Any:
     instance, started = messages.correlate_instance(body["message_name"], current_user().name, **_arguments(body))
     if not body["result_enabled"]:

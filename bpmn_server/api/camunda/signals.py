@@ -23,7 +23,7 @@ class SignalBody(Lenient):
 
 
 @endpoint("/signal", ["POST"], summary="broadcast a signal (name, typed variables) to every waiting catcher and "
-          "signal start event; 204", permission="signals.send", body=SignalBody)
+          "signal start event; 204", permission="signals.send", body=SignalBody, status=204)
 def signal_throw(body: dict[str, Any]) -> Any:
     if body["execution_id"]:
         raise BadRequest("'executionId' is not supported: a signal is broadcast to every waiting catcher")

@@ -114,7 +114,7 @@ def task_get(task_id: str) -> Any:
 
 
 @endpoint("/task/<task_id>/claim", ["POST"], summary="claim a task for yourself (userId, if sent, must be you)",
-          permission="tasks.work", body=ClaimBody, errors=_claim_errors)
+          permission="tasks.work", body=ClaimBody, errors=_claim_errors, status=204)
 def task_claim(task_id: str, body: dict[str, Any]) -> Any:
     user = current_user()
     if body["user_id"] not in (None, user.name):
@@ -125,7 +125,7 @@ def task_claim(task_id: str, body: dict[str, Any]) -> Any:
 
 
 @endpoint("/task/<task_id>/unclaim", ["POST"], summary="give a claimed task back to its candidates",
-          permission="tasks.work", errors=_claim_errors)
+          permission="tasks.work", errors=_claim_errors, status=204)
 def task_unclaim(task_id: str) -> Any:
     tasks.unclaim(task_id, current_user())
     return no_content()
@@ -133,7 +133,7 @@ def task_unclaim(task_id: str) -> Any:
 
 @endpoint("/task/<task_id>/complete", ["POST"], summary="complete a task with typed variables "
           "(withVariablesInReturn: 200 with the instance's variables, otherwise 204)", permission="tasks.work",
-          body=CompleteBody, errors=_complete_errors)
+          body=CompleteBody, errors=_complete_errors, also=[204])
 def task_complete(task_id: str, body: dict[str, Any]) -> Any:
     instance = tasks.complete(task_id, current_user(), from_typed(body["variables"]))
     return to_typed(instance.variables) if body["with_variables"] else no_content()
@@ -151,7 +151,7 @@ def _report_errors(exc: Exception) -> tuple[int, str, str] | None:
 
 @endpoint("/task/<task_id>/bpmnError", ["POST"], summary="report a BPMN error (errorCode, errorMessage, typed "
           "variables) on a task: an error boundary event or event subprocess takes over; 204",
-          permission="tasks.work", body=TaskBpmnErrorBody, errors=_report_errors)
+          permission="tasks.work", body=TaskBpmnErrorBody, errors=_report_errors, status=204)
 def task_bpmn_error(task_id: str, body: dict[str, Any]) -> Any:
     task_events.bpmn_error(task_id, current_user(), body["error_code"], body["error_message"],
                            from_typed(body["variables"]))
@@ -160,7 +160,7 @@ def task_bpmn_error(task_id: str, body: dict[str, Any]) -> Any:
 
 @endpoint("/task/<task_id>/bpmnEscalation", ["POST"], summary="report an escalation (escalationCode, typed "
           "variables) on a task: an escalation boundary event or event subprocess takes over; 204",
-          permission="tasks.work", body=TaskBpmnEscalationBody, errors=_report_errors)
+          permission="tasks.work", body=TaskBpmnEscalationBody, errors=_report_errors, status=204)
 def task_bpmn_escalation(task_id: str, body: dict[str, Any]) -> Any:
     task_events.bpmn_escalation(task_id, current_user(), body["escalation_code"], from_typed(body["variables"]))
     return no_content()
