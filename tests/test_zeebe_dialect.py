@@ -218,3 +218,15 @@ def test_embedded_camunda_form_validates_completion(api):
         "name": "Ann", "qty": 2.5, "size": "m", "extras": ["gift"], "agree": True}})
     assert r.status_code == 200, r.get_json()
     assert api.instance(inst["id"])["variables"]["size"] == "m"
+
+
+def test_a_feel_error_in_a_mapping_at_run_time_is_an_incident_naming_element_and_expression(api):
+    mapping = ('<zeebe:ioMapping><zeebe:input source="= for i in 1..100000000 return i" target="huge"/>'
+               '</zeebe:ioMapping>')
+    api.deploy(diagram("zb_feel_error", job("charge", "payment", mapping)))
+    inst = api.start("zb_feel_error", {})
+    assert inst["status"] == "failed"
+    [incident] = inst["incidents"]
+    assert incident["activity"] == "charge"
+    assert "huge" in incident["message"] and "FEEL expression" in incident["message"]
+    assert "return i" in incident["message"]
