@@ -118,7 +118,10 @@ def test_yellow_path_calls_the_manual_check_with_its_camunda_form(onboarding):
 def test_cancellation_message_runs_the_message_end_events_as_jobs(onboarding):
     api = onboarding
     inst = _start(api, {"name": "Di", "email": "di@example.com", "age": 22})
-    r = api.post("/api/messages", {"name": "Message_CancellationRequested", "correlation": {}})
+    # The message's zeebe:subscription correlationKey is the constant "=01": Camunda 8 clients send "1".
+    r = api.post("/v2/messages/correlation", {"name": "Message_CancellationRequested", "correlationKey": "2"})
+    assert r.status_code == 404, r.get_json()
+    r = api.post("/v2/messages/correlation", {"name": "Message_CancellationRequested", "correlationKey": "1"})
     assert r.status_code == 200, r.get_json()
     [cancel] = _fetch(api, "cancelApplication")
     _complete(api, cancel)

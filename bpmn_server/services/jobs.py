@@ -127,7 +127,7 @@ def _correlations(name: str, key: str | None) -> list[dict[str, Any]]:
     tried: list[dict[str, Any]] = []
     for expression in sorted(KEY_INDEX.keys(name)):
         body = expression.removeprefix("=").strip()
-        if body.isidentifier():
+        if expression.startswith("=") and body.isidentifier():
             tried.append({body: key})
             if key.lstrip("-").isdigit():
                 tried.append({body: int(key)})  # a number variable: Zeebe compares its text
