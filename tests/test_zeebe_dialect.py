@@ -230,3 +230,26 @@ def test_a_feel_error_in_a_mapping_at_run_time_is_an_incident_naming_element_and
     assert incident["activity"] == "charge"
     assert "huge" in incident["message"] and "FEEL expression" in incident["message"]
     assert "return i" in incident["message"]
+
+
+def test_the_task_page_renders_and_submits_a_camunda_form(app, api):
+    from tests.test_web import Pages
+
+    body = ('<bpmn:userTask id="ask"><bpmn:extensionElements><zeebe:formDefinition formKey="camunda-forms:bpmn:f1"/>'
+            '</bpmn:extensionElements></bpmn:userTask>\n\n')
+    api.deploy(diagram("zb_form_page", body).replace(
+        b'<bpmn:startEvent id="s"/>', b'<bpmn:extensionElements><zeebe:userTaskForm id="f1">'
+        + FORM.encode() + b'</zeebe:userTaskForm></bpmn:extensionElements><bpmn:startEvent id="s"/>'))
+    inst = api.start("zb_form_page", {})
+    task_id = inst["tasks"][0]["id"]
+    pages = Pages(app, api.token)
+    pages.post(f"/ui/tasks/{task_id}/claim")
+    page = pages.text(f"/ui/tasks/{task_id}")
+    assert 'name="qty"' in page and 'inputmode="decimal"' in page and '<select multiple id="f-extras"' in page
+    r = pages.post(f"/ui/tasks/{task_id}/complete", {"name": "x", "qty": "7"})
+    assert r.status_code in (200, 422) and "must be at most 5" in r.get_data(as_text=True)
+    r = pages.post(f"/ui/tasks/{task_id}/complete", {"name": "Ann", "qty": "2.5", "size": "m", "extras": "gift",
+                                                     "agree": "true"})
+    assert r.status_code == 303, r.get_data(as_text=True)[:500]
+    done = api.instance(inst["id"])["variables"]
+    assert done["qty"] == 2.5 and done["extras"] == ["gift"] and done["agree"] is True
