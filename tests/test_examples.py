@@ -50,3 +50,21 @@ def test_a_declined_payment_goes_to_sales(api):
     now = api.instance(inst["id"])
     assert [(t["activity"], t["candidate_groups"]) for t in now["tasks"]] == [("Task_contact", ["sales"])]
     assert api.complete(now["tasks"][0]["id"])["status"] == "completed"
+
+
+def test_camunda8_example_runs_a_job_and_its_camunda_form(api):
+    api.deploy((PROCESSES / "camunda8_account_opening.bpmn").read_bytes())
+    inst = api.start("camunda8_account_opening", {"applicant": "Ada"})
+    r = api.post("/v2/jobs/activation", {"type": "credit-score", "worker": "bureau", "timeout": 30000,
+                                         "maxJobsToActivate": 1})
+    [job] = r.get_json()["jobs"]
+    assert job["customHeaders"] == {"bureau": "example-bureau"} and job["variables"]["person"] == "Ada"
+    assert api.post(f"/v2/jobs/{job['jobKey']}/completion", {"variables": {"score": 640}}).status_code == 204
+    [task] = api.instance(inst["id"])["tasks"]
+    assert task["candidate_groups"] == ["clerks"] and task["form"]["schema"]["id"] == "account-review"
+    assert task["due_at"]
+    r = api.post(f"/api/tasks/{task['id']}/complete", {"variables": {"limit": 20000, "decision": "maybe"}})
+    assert r.status_code == 422 and {e["field"] for e in r.get_json()["errors"]} == {"limit", "decision"}
+    r = api.post(f"/api/tasks/{task['id']}/complete", {"variables": {"limit": 500, "decision": "open"}})
+    assert r.status_code == 200
+    assert api.instance(inst["id"])["status"] == "completed"

@@ -7,6 +7,7 @@ from flask import Flask
 from . import (
     base,
     camunda,
+    camunda8,
     decisions,
     definitions,
     external_tasks,
@@ -24,7 +25,7 @@ from . import (
 
 def register(app: Flask) -> None:
     for module in (definitions, instances, tasks, timers, history, users, ops, metrics, incidents, messages,
-                   external_tasks, decisions, camunda):
+                   external_tasks, decisions, camunda, camunda8):
         app.register_blueprint(module.bp)
     app.after_request(base.allow_of_the_route)
     from .. import web  # the web pages under /ui: one more client of the services

@@ -72,6 +72,8 @@ class ExternalTaskSchema(Schema):
     worker_id = fields.String(allow_none=True)
     state = fields.String()
     error_message = fields.String(allow_none=True)
+    headers = fields.Dict()  # a Camunda 8 job's zeebe:taskHeaders (empty otherwise)
+    job_retries = fields.Integer(allow_none=True)  # a Camunda 8 job's zeebe:taskDefinition retries
 
 
 class ExternalTaskListSchema(Schema):

@@ -142,6 +142,7 @@ class FormFieldSchema(Schema):
     min = fields.Raw()
     max = fields.Raw()
     readonly = fields.Boolean()
+    pattern = fields.String()
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
         # A field is a dict: a missing key must stay missing, not fall back to `dict.values`.
@@ -150,6 +151,7 @@ class FormFieldSchema(Schema):
 
 class FormSchema(Schema):
     fields_ = fields.List(fields.Nested(FormFieldSchema), data_key="fields", attribute="fields")
+    schema = fields.Raw(allow_none=True)  # a Camunda Form (form-js JSON), when the task links one
 
 
 class TaskSchema(Schema):

@@ -96,12 +96,14 @@ class _Hooks:
         takes = s.get("take", {}).get(_source_of(my_task) or "", [])
         self.run.listeners(my_task, takes, data, "take listener")
         shadow: dict[str, Any] = {}
+        before = deepcopy(data) if s.get("isolate") else None  # Zeebe: only the outputs leave the activity
         for name, definition in s.get("inputs", []):
             value = self.run.value(my_task, definition, data, f"input parameter '{name}'")
             if name not in shadow:
                 shadow[name] = deepcopy(data[name]) if name in data else _MISSING
             data[name] = value
-        my_task.internal_data[STATE] = {"shadow": shadow}
+        my_task.internal_data[STATE] = {"shadow": shadow} if before is None else {"shadow": shadow,
+                                                                                   "before": before}
         self.run.listeners(my_task, s.get("listeners", {}).get("start", []), data, "start listener")
         if self.is_user_task:
             tl = s.get("task_listeners", {})
@@ -188,6 +190,10 @@ class _Hooks:
             local[name] = data.pop(name, None)
             if before != _MISSING:
                 data[name] = before
+        if "before" in state:
+            local.update({k: v for k, v in data.items() if k not in local})
+            data.clear()
+            data.update(state["before"])
         for name, value in outputs:
             data[name] = value
         ends = s.get("listeners", {}).get("end", [])

@@ -8,6 +8,7 @@ from typing import Any
 
 from lxml import etree
 
+from . import feel_conditions
 from .camunda_config import BPMN, CAMUNDA, KEY, element_settings, error_messages, retry_cycle, take_listeners
 from .expressions import translate_assignment
 from .forms import parse_form
@@ -112,5 +113,10 @@ def user_task_meta(el: etree._Element) -> dict[str, Any]:
     key = _c(el, "formKey") or (f"camunda-forms:{_c(el, 'formRef')}" if _c(el, "formRef") else None)
     listens = any(t.get("event") == "assignment"
                   for t in el.iterfind(f"{{{BPMN}}}extensionElements/{{{CAMUNDA}}}taskListener"))
-    return {"form_key": key, "follow_up_date": translate_assignment(_c(el, "followUpDate")),
+    follow_up = _c(el, "followUpDate")
+    if feel_conditions.is_feel(follow_up):  # `= ...`: FEEL, as for the other attributes of a user task
+        follow_up = feel_conditions.translate(follow_up, value=True)[0]
+    else:
+        follow_up = translate_assignment(follow_up)
+    return {"form_key": key, "follow_up_date": follow_up,
             "assignment_listeners": listens}

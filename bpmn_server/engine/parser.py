@@ -35,6 +35,8 @@ from . import (
     namespaces,
     sandbox,
     starters,
+    zeebe_check,
+    zeebe_config,
 )
 from .complex_gateway import ComplexJoin, ComplexJoinParser
 from .errors import BpmnInvalid, BpmnMalformed
@@ -292,7 +294,16 @@ def _process_meta(proc: etree._Element) -> dict[str, Any]:
     meta["message_starts"], meta["signal_starts"] = _event_starts(proc)
     meta["starters"] = starters.declared(proc)
     meta.update(camunda_settings.process_meta(proc, []))  # invalid values: engine/camunda_check.py
+    zeebe_config.add_meta(meta, proc)  # Camunda 8 jobs, correlation keys and forms
     return meta
+
+
+def _add_called(meta: dict[str, Any], called: list[dict[str, Any]]) -> None:
+    """What the services read by activity id (user tasks, external tasks, jobs) from the processes it calls."""
+    for other in called:
+        for part in ("user_tasks", "external_tasks", "jobs"):
+            for activity, value in other.get(part, {}).items():
+                meta.setdefault(part, {}).setdefault(activity, value)
 
 
 def _event_starts(proc: etree._Element) -> tuple[list[str], list[str]]:
@@ -314,6 +325,7 @@ def _prepare(tree: etree._Element) -> list[dict[str, Any]]:
     """Constructs SpiffWorkflow lacks, rewritten into ones it runs (engine/implicit_constructs.py), before
     the expressions are translated (so that what they add is translated and checked too); returns the
     Java delegates refused (engine/delegates.py)."""
+    zeebe_config.to_camunda(tree)  # Camunda 8 extensions read as their Camunda 7 counterparts
     found = delegates.apply(tree)
     camunda_flows.unconditioned_exclusive_flows(tree)
     implicit_constructs.inline_definition_refs(tree)
@@ -379,6 +391,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
     # Camunda 7 extensions refused (engine/camunda_catalogue.py), on the prepared copy: what _prepare rewrites
     # into camunda: (another dialect, say) is checked as well.
     errors.extend(camunda_check.problems(tree))
+    errors.extend(zeebe_check.problems(root))  # Camunda 8 extensions refused (engine/zeebe_catalogue.py)
     processes = [p for p in tree.findall(f"{{{BPMN}}}process") if p.get("isExecutable", "true") == "true"]
     if not processes:
         others = tree.findall(f"{{{BPMN}}}process")
@@ -395,6 +408,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
 
     metas = {p.get("id"): _process_meta(p) for p in processes}  # by the modelled ids, before the rewrites
     settings = {filename: camunda_settings.collect(tree, errors)}  # Camunda 7 extensions that run, by file
+    zeebe_config.merge_settings(settings[filename], tree, errors)
     if errors:
         raise BpmnInvalid("the diagram cannot be executed", errors=errors)
     renamed = _rewrite(tree)
@@ -404,6 +418,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
         parser.add_bpmn_xml(tree, filename=filename)
         # Called processes from other files, and what they call in turn.
         known = set(local_ids)
+        called_metas = list(metas.values())  # tasks of called processes are assigned as their own file says
         pending = sorted({el.get("calledElement") for el in tree.iter(f"{{{BPMN}}}callActivity")} - {None})
         while pending:
             key = pending.pop(0)
@@ -425,10 +440,14 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
             pending.extend(e.get("calledElement") for e in other.iter(f"{{{BPMN}}}callActivity")
                            if e.get("calledElement"))
             settings[f"{key}.bpmn"] = camunda_settings.collect(other, errors)
+            called_metas.extend(_process_meta(p) for p in other.findall(f"{{{BPMN}}}process"))
+            zeebe_config.merge_settings(settings[f"{key}.bpmn"], other, errors)
             renamed.update(_rewrite(other))
             parser.add_bpmn_xml(other, filename=f"{key}.bpmn")
         if errors:
             raise BpmnInvalid("the diagram cannot be executed", errors=errors)
+        for meta in metas.values():
+            _add_called(meta, called_metas)
         result = []
         for proc in processes:
             key = proc.get("id")

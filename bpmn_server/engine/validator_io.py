@@ -138,7 +138,8 @@ def _rule_multi_instance(m: Model) -> Iterator[Problem]:
             continue
         activity = mi.getparent()
         names = {local(c) for c in mi}
-        if not names & {"loopCardinality", "loopDataInputRef"} and not mi.get(f"{{{CAMUNDA}}}collection"):
+        if not names & {"loopCardinality", "loopDataInputRef"} and not mi.get(f"{{{CAMUNDA}}}collection") \
+                and not _zeebe(mi, "loopCharacteristics"):
             yield mi, "multi-instance", "an executable multi-instance needs a loopCardinality or an input collection"
         cardinality = mi.find(f"{{{BPMN}}}loopCardinality")
         if cardinality is not None and _negative(cardinality.text):
@@ -196,9 +197,14 @@ def _rule_event_data(m: Model) -> Iterator[Problem]:
                 yield ev, "event-data", f"the data of the {local(definition)} does not match its item"
     for definition in m.by_name("messageEventDefinition"):
         if m.executable(definition) and local(definition.getparent()) != "definitions" \
-                and not definition.get("messageRef"):
+                and not definition.get("messageRef") and not _zeebe(definition.getparent(), "taskDefinition"):
             yield definition.getparent(), "message-ref-missing", ("a message event in an executable process "
                                                                   "needs a messageRef")
+
+
+def _zeebe(el: etree._Element, name: str) -> bool:
+    """Camunda 8 gives this element what BPMN would need (a job, a collection): engine/zeebe_config.py."""
+    return el.find(f"{{{BPMN}}}extensionElements/{{http://camunda.org/schema/zeebe/1.0}}{name}") is not None
 
 
 IO_RULES = [_rule_io_sets, _rule_message_tasks, _rule_calls, _rule_multi_instance, _rule_loops, _rule_event_data]

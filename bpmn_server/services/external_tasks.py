@@ -25,9 +25,11 @@ from .instances import check_variables
 from .tx import transactional
 
 
-def view(row: ExternalTask, variables: dict[str, Any] | None) -> dict[str, Any]:
-    """The fetched-task representation of the contract (plus `worker_id`, `state`, `error_message`)."""
-    return {"id": row.id, "topic": row.topic, "instance_id": row.instance_id, "process": row.process,
+def view(row: ExternalTask, variables: dict[str, Any] | None, job: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The fetched-task representation of the contract (plus `worker_id`, `state`, `error_message`, and for a
+    Camunda 8 job its `headers` and `job_retries`, engine/zeebe_config.py)."""
+    return {"headers": (job or {}).get("headers", {}), "job_retries": (job or {}).get("retries"),
+            "id": row.id, "topic": row.topic, "instance_id": row.instance_id, "process": row.process,
             "activity": row.activity, "business_key": row.business_key, "variables": variables or {},
             "retries": row.retries, "lock_expires_at": row.lock_expires_at, "worker_id": row.worker_id,
             "state": row.state, "error_message": row.error_message, "priority": row.priority}
@@ -62,12 +64,13 @@ def fetch_and_lock(worker_id: str, topics: list[dict[str, Any]], max_tasks: int,
             leased.append(row.id)
     if not leased:
         return []
-    rows = db.session.execute(select(ExternalTask, Instance.variables)
+    rows = db.session.execute(select(ExternalTask, Instance.variables, Instance.definition_id)
                               .join(Instance, Instance.id == ExternalTask.instance_id)
                               .where(ExternalTask.id.in_(leased))
                               .order_by(ExternalTask.priority.desc(), ExternalTask.created_at, ExternalTask.id)
                               .execution_options(populate_existing=True)).all()
-    return [view(row, variables) for row, variables in rows]
+    return [view(row, variables, (info(definition_id).meta or {}).get("jobs", {}).get(row.activity))
+            for row, variables, definition_id in rows]
 
 
 def _held(task_id: str, worker_id: str, now: dt.datetime) -> ExternalTask:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -64,6 +65,30 @@ class _Date(fields.Field):
         return value
 
 
+class _Number(fields.Field):
+    default_error_messages = {"invalid": "must be a number"}
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return value
+
+
+class _List(fields.List):
+    default_error_messages = {"invalid": "must be a list"}
+
+
+def _pattern(pattern: str) -> Any:
+    """form-js checks a pattern with RegExp.test: somewhere in the value."""
+    compiled = re.compile(pattern)
+
+    def check(value: Any) -> None:
+        if isinstance(value, str) and value and not compiled.search(value):
+            raise ValidationError(f"must match the pattern {pattern}")
+
+    return check
+
+
 def _not_blank(value: Any) -> None:
     if isinstance(value, str) and not value.strip():
         raise ValidationError("is required")
@@ -96,7 +121,9 @@ def _field(spec: dict[str, Any]) -> fields.Field:
             checks.append(_not_blank)
         if spec.get("minlength") is not None or spec.get("maxlength") is not None:
             checks.append(_bounds(len, spec.get("minlength"), spec.get("maxlength"), " characters long"))
-    if kind == "long" and (spec.get("min") is not None or spec.get("max") is not None):
+    if kind == "string" and spec.get("pattern"):
+        checks.append(_pattern(spec["pattern"]))
+    if kind in ("long", "number") and (spec.get("min") is not None or spec.get("max") is not None):
         checks.append(_bounds(lambda v: v, spec.get("min"), spec.get("max"), ""))
     if kind == "enum":
         checks.append(validate.OneOf([v["id"] for v in spec.get("values", [])],
@@ -107,6 +134,15 @@ def _field(spec: dict[str, Any]) -> fields.Field:
         common["load_default"] = spec["default"]
     if kind == "long":
         return _Long(**common)
+    if kind == "number":
+        return _Number(**common)
+    if kind == "list":
+        allowed = [v["id"] for v in spec.get("values", [])]
+        item = fields.Raw(validate=validate.OneOf(allowed, error="must be one of: {choices}")) if allowed \
+            else fields.Raw()
+        if required:
+            common["validate"] = [*checks, validate.Length(min=1, error="is required")]
+        return _List(item, **common)
     if kind == "boolean":
         return _Bool(**common)
     if kind == "date":

@@ -1,8 +1,8 @@
 """Turn HTML form posts into the values the services take.
 
 A browser sends every input as text. The task form turns each field's text into the JSON type the
-API would receive (a number for `long`, true/false for `boolean`; a required boolean is a Yes/No
-choice and is left out when neither is chosen), and leaves text it cannot turn
+API would receive (a number for `long` and `number`, a list for `list`, true/false for `boolean`; a
+required boolean is a Yes/No choice and is left out when neither is chosen), and leaves text it cannot turn
 into the type as it is, so that services/forms.py rejects it with the same message the API gives.
 """
 
@@ -35,6 +35,11 @@ def task_variables(form: dict[str, Any] | None, posted: MultiDict) -> dict[str, 
         if kind == "boolean":
             out[name] = posted.get(name) == "true"  # an optional box unchecked is not sent at all: false
             continue
+        if kind == "list":  # a multiple select (options), or comma-separated text
+            chosen = posted.getlist(name) if field.get("values") else names(posted.get(name) or "")
+            if chosen:
+                out[name] = chosen
+            continue
         raw = posted.get(name)
         if raw is None or raw.strip() == "":
             continue
@@ -43,9 +48,22 @@ def task_variables(form: dict[str, Any] | None, posted: MultiDict) -> dict[str, 
                 out[name] = int(raw.strip())
             except ValueError:
                 out[name] = raw  # "must be a whole number", from the validator
+        elif kind == "number":
+            out[name] = _number(raw.strip())
         else:
             out[name] = raw
     return out
+
+
+def _number(text: str) -> Any:
+    """A Camunda Form number as JSON gives it; text that is not one stays text ("must be a number")."""
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return text
 
 
 def json_object(text: str, field: str) -> dict[str, Any]:

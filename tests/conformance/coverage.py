@@ -19,7 +19,7 @@ from typing import Any
 
 from lxml import etree
 
-from tests.conformance import betsy, coverage_camunda, coverage_camunda7
+from tests.conformance import betsy, coverage_camunda, coverage_camunda7, coverage_zeebe
 from tests.conformance.corpus import BETSY, PRESENT, betsy_tests, constraint_tests
 from tests.conformance.test_betsy import LIMITATIONS, expected_trace, limitation
 
@@ -194,6 +194,7 @@ def render(runs: dict[str, tuple[dict[str, Any], dict[str, Any], betsy.Run]],
         lines += ["", "## Constraint models not refused with their rule", ""]
         lines += [f"- {other}" for other in constraints[3]]
     lines += ["", *coverage_camunda.section()]  # Camunda 7 extensions (tests/conformance/coverage_camunda.py)
+    lines += ["", *coverage_zeebe.section()]  # Camunda 8 extensions (tests/conformance/coverage_zeebe.py)
     return "\n".join(lines) + "\n"
 
 

@@ -83,7 +83,8 @@ def locked_dto(task: dict[str, Any], names: list[str] | None, local_only: bool) 
             "processDefinitionKey": task["process"], "processDefinitionVersionTag": None,
             "processInstanceId": task["instance_id"], "retries": task["retries"], "suspended": False,
             "workerId": task["worker_id"], "topicName": task["topic"], "tenantId": None,
-            "priority": task.get("priority", 0), "businessKey": task["business_key"], "extensionProperties": {},
+            "priority": task.get("priority", 0), "businessKey": task["business_key"],
+            "extensionProperties": task.get("headers") or {},
             "variables": {} if local_only else to_typed(task["variables"], names)}
 
 
