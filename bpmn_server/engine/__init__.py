@@ -308,3 +308,11 @@ def migrate(wf: Workflow, new_bundle: Any) -> tuple[list[dict[str, Any]], dict[s
         reason = f"the instance cannot be restored on the new version ({type(exc).__name__}: {exc})"
         return [{"activity": None, "element": None, "message": reason}], {}, None
     return [], renamed, state
+
+
+def modify(wf: Workflow, instructions: list[dict[str, Any]], allow_end: bool) -> Any:
+    """Move tokens by hand (engine/modification.py): returns an Outcome (cancelled, started, problems, ends).
+    With problems, `wf` is half changed and must not be saved."""
+    from . import modification
+
+    return modification.modify(wf, instructions, allow_end)
