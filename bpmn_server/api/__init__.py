@@ -9,6 +9,7 @@ from . import (
     decisions,
     definitions,
     external_tasks,
+    governance,
     history,
     incidents,
     instances,
@@ -23,7 +24,7 @@ from . import (
 
 def register(app: Flask) -> None:
     for module in (definitions, instances, tasks, timers, history, users, ops, metrics, incidents, messages,
-                   external_tasks, decisions, camunda):
+                   external_tasks, decisions, camunda, governance):
         app.register_blueprint(module.bp)
     from .. import web  # the web pages under /ui: one more client of the services
 

@@ -316,3 +316,11 @@ def modify(wf: Workflow, instructions: list[dict[str, Any]], allow_end: bool) ->
     from . import modification
 
     return modification.modify(wf, instructions, allow_end)
+
+
+def diff_diagrams(old: bytes | None, new: bytes | None) -> list[dict[str, Any]]:
+    """Per process: elements added, removed, changed (with what changed) and moved only in the drawing
+    (engine/diagram_diff.py). None for a side: that version does not exist."""
+    from . import diagram_diff as _diff
+
+    return [d.as_dict() for d in _diff.diff(old, new)]
