@@ -107,4 +107,5 @@ def test_the_diff_lists_exactly_the_changed_elements(api):
     assert approved["definitions"][0]["version"] == 2
     [process] = api.get(f"/api/deployments/{third['id']}/diff").get_json()["processes"]
     assert (process["from_version"], process["to_version"]) == (1, 2)
-    assert {c["id"]: c["changes"] for c in process["changed"]} == {"Event_end": ["name"], "Activity_legal": ["assignments"]}
+    assert {c["id"]: c["changes"] for c in process["changed"]} == {
+        "Event_end": ["name"], "Activity_legal": ["assignments"]}
