@@ -37,6 +37,8 @@ PERMISSIONS: dict[str, set[str]] = {
     "users.manage": set(),
     "users.read": {"auditor"},
     "deployments.approve": {"approver"},
+    "processes.manage": set(),
+    "processes.feedback": {"analyst", "operator", "approver"},
 }
 
 

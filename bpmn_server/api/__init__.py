@@ -16,6 +16,7 @@ from . import (
     messages,
     metrics,
     ops,
+    processes,
     tasks,
     timers,
     users,
@@ -24,7 +25,8 @@ from . import (
 
 def register(app: Flask) -> None:
     for module in (definitions, instances, tasks, timers, history, users, ops, metrics, incidents, messages,
-                   external_tasks, decisions, camunda, governance):
+                   external_tasks, decisions, camunda, governance,
+                   processes):
         app.register_blueprint(module.bp)
     from .. import web  # the web pages under /ui: one more client of the services
 

@@ -56,3 +56,48 @@ class DiffSchema(Schema):
     deployment_id = fields.String()
     status = fields.String()
     processes = fields.List(fields.Nested(ProcessDiffSchema))
+
+
+class ProcessQuery(Strict):
+    review_due = fields.Boolean(load_default=False)
+    due_by = UTC(load_default=None)  # extension: what is due by then (default: now)
+
+
+class ProcessSchema(Schema):
+    key = fields.String()
+    name = fields.String(allow_none=True)
+    version = fields.Integer()
+    owner = fields.String(allow_none=True)
+    review_every = fields.String(allow_none=True)
+    last_reviewed_at = UTC(allow_none=True)
+    last_reviewed_by = fields.String(allow_none=True)
+    review_due_at = UTC(allow_none=True)
+    review_due = fields.Boolean()
+
+
+class ProcessListSchema(Schema):
+    items = fields.List(fields.Nested(ProcessSchema))
+    next = fields.String(allow_none=True)
+
+
+class ProcessPatchSchema(Strict):
+    owner = fields.String(allow_none=True, validate=validate.Length(max=200))
+    review_every = fields.String(allow_none=True, validate=validate.Length(max=50))
+
+
+class ReviewSchema(Strict):
+    note = fields.String(load_default=None, allow_none=True)
+
+
+class FeedbackInSchema(Strict):
+    activity = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
+    text = fields.String(load_default=None, allow_none=True)
+
+
+class FeedbackSchema(Schema):
+    id = fields.String()
+    process = fields.String()
+    activity = fields.String(allow_none=True)
+    text = fields.String()
+    author = fields.String()
+    created_at = UTC()

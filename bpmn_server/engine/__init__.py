@@ -324,3 +324,16 @@ def diff_diagrams(old: bytes | None, new: bytes | None) -> list[dict[str, Any]]:
     from . import diagram_diff as _diff
 
     return [d.as_dict() for d in _diff.diff(old, new)]
+
+
+def process_properties(xml: bytes, key: str) -> dict[str, str]:
+    """A process's own camunda:property values (engine/diagram_facts.py)."""
+    from . import diagram_facts as _props
+
+    return _props.properties(xml, key)
+
+
+def activity_ids(xml: bytes, key: str) -> set[str]:
+    from . import diagram_facts as _props
+
+    return _props.activity_ids(xml, key)
