@@ -31,6 +31,16 @@ def main() -> None:
     """bpmn-server: run BPMN 2.0 processes."""
 
 
+def _register_bundles() -> None:
+    from .cli_bundles import export_command, import_command
+
+    main.add_command(export_command)
+    main.add_command(import_command)
+
+
+_register_bundles()
+
+
 def deploy_files(paths: list[Path], actor: str = "system", note: str | None = None) -> list[str]:
     from .services import deployments
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import (
+    bundles,
     camunda,
     decisions,
     definitions,
@@ -26,7 +27,7 @@ from . import (
 def register(app: Flask) -> None:
     for module in (definitions, instances, tasks, timers, history, users, ops, metrics, incidents, messages,
                    external_tasks, decisions, camunda, governance,
-                   processes):
+                   processes, bundles):
         app.register_blueprint(module.bp)
     from .. import web  # the web pages under /ui: one more client of the services
 

@@ -101,3 +101,20 @@ class FeedbackSchema(Schema):
     text = fields.String()
     author = fields.String()
     created_at = UTC()
+
+
+class BundleQuery(Strict):
+    process = fields.String(load_default=None)  # process keys, comma separated
+    all_versions = fields.Boolean(load_default=False)
+
+
+class ImportedSchema(Schema):
+    deployment_id = fields.String()
+    status = fields.String()
+    note = fields.String(allow_none=True)
+    definitions = fields.List(fields.Dict())
+
+
+class ImportResultSchema(Schema):
+    deployed = fields.List(fields.Nested(ImportedSchema))
+    skipped = fields.List(fields.String())
