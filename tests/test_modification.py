@@ -115,3 +115,41 @@ def test_bad_instructions_are_refused_naming_them(api):
     same = api.instance(inst["id"])
     assert [t["activity"] for t in same["tasks"]] == ["review"]
     assert "instance.modified" not in [e["type"] for e in api.history(inst["id"])]
+
+
+MULTI = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="http://x">
+  <bpmn:process id="mod_multi" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait"/>
+    <bpmn:userTask id="wait" name="Wait"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="each"/>
+    <bpmn:scriptTask id="each" name="Each" scriptFormat="python">
+      <bpmn:multiInstanceLoopCharacteristics isSequential="true">
+        <bpmn:loopCardinality xsi:type="bpmn:tFormalExpression">2</bpmn:loopCardinality>
+      </bpmn:multiInstanceLoopCharacteristics>
+      <bpmn:script>x = 1</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f3" sourceRef="each" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_multi_instance_activity_cannot_be_started_by_hand(api):
+    api.deploy(MULTI)
+    inst = api.start("mod_multi")
+    problem = _modify(api, inst["id"], [{"start_before": "each"}], expect=422)
+    assert problem["errors"][0]["element"] == "each" and "multi-instance" in problem["errors"][0]["message"]
+
+
+def test_a_modification_with_an_idempotency_key_is_applied_once(api):
+    api.deploy("core_parallel_tasks.bpmn")
+    inst = api.start("core_parallel_tasks")
+    body = {"instructions": [{"start_before": "Activity_legal"}], "reason": "once"}
+    answers = [api.post(f"/api/process-instances/{inst['id']}/modify", body, headers={"Idempotency-Key": "m1"})
+               for _ in range(2)]
+    assert [r.status_code for r in answers] == [200, 200] and answers[0].get_json() == answers[1].get_json()
+    assert [e["type"] for e in api.history(inst["id"])].count("instance.modified") == 1
+    assert len(api.instance(inst["id"])["tasks"]) == 3
