@@ -33,12 +33,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_name", "key", name=op.f("pk_idempotency_keys")),
     )
     op.create_index(op.f("ix_idempotency_keys_expires_at"), "idempotency_keys", ["expires_at"])
-    with op.batch_alter_table("deployments") as batch:
-        batch.add_column(sa.Column("status", sa.String(length=20), nullable=False, server_default="approved"))
-        batch.add_column(sa.Column("decided_by", sa.String(length=200), nullable=True))
-        batch.add_column(sa.Column("decided_at", models.base.UTCDateTime(), nullable=True))
-        batch.add_column(sa.Column("decision_reason", sa.Text(), nullable=True))
-        batch.create_index(batch.f("ix_deployments_status"), ["status"])
+    # Plain ALTER TABLE, not batch mode: on SQLite batch mode copies the table, and dropping the old copy
+    # fails while definitions refer to it.
+    op.add_column("deployments", sa.Column("status", sa.String(length=20), nullable=False, server_default="approved"))
+    op.add_column("deployments", sa.Column("decided_by", sa.String(length=200), nullable=True))
+    op.add_column("deployments", sa.Column("decided_at", models.base.UTCDateTime(), nullable=True))
+    op.add_column("deployments", sa.Column("decision_reason", sa.Text(), nullable=True))
+    op.create_index(op.f("ix_deployments_status"), "deployments", ["status"])
     op.create_table(
         "proposed_files",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -80,11 +81,8 @@ def downgrade() -> None:
     op.drop_table("process_settings")
     op.drop_index(op.f("ix_proposed_files_deployment_id"), table_name="proposed_files")
     op.drop_table("proposed_files")
-    with op.batch_alter_table("deployments") as batch:
-        batch.drop_index(batch.f("ix_deployments_status"))
-        batch.drop_column("decision_reason")
-        batch.drop_column("decided_at")
-        batch.drop_column("decided_by")
-        batch.drop_column("status")
+    op.drop_index(op.f("ix_deployments_status"), table_name="deployments")
+    for column in ("decision_reason", "decided_at", "decided_by", "status"):
+        op.drop_column("deployments", column)  # SQLite 3.35+ drops a column in place
     op.drop_index(op.f("ix_idempotency_keys_expires_at"), table_name="idempotency_keys")
     op.drop_table("idempotency_keys")
