@@ -17,7 +17,7 @@ from .throttle import BadTokenThrottle
 
 # What each role may do (CONTRACT.md, Roles). Admin may do everything.
 PERMISSIONS: dict[str, set[str]] = {
-    "definitions.read": {"analyst", "auditor", "operator"},
+    "definitions.read": {"analyst", "auditor", "operator", "approver"},
     "definitions.deploy": {"analyst"},
     "decisions.evaluate": {"analyst"},
     "instances.start": {"analyst", "operator"},
@@ -36,6 +36,9 @@ PERMISSIONS: dict[str, set[str]] = {
     "external_tasks.work": {"analyst", "operator"},
     "users.manage": set(),
     "users.read": {"auditor"},
+    "deployments.approve": {"approver"},
+    "processes.manage": set(),
+    "processes.feedback": {"analyst", "operator", "approver"},
 }
 
 

@@ -15,6 +15,8 @@ import click
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "processes"
 METRICS_PREFIX = "bpmn-server-metrics-"
+# services.users.Role, named here so that `--help` needs no database models (a test keeps them equal)
+ROLE_NAMES = ("admin", "analyst", "operator", "auditor", "approver")
 
 
 def _app(**overrides: Any) -> Any:
@@ -27,6 +29,16 @@ def _app(**overrides: Any) -> Any:
 @click.version_option(package_name="bpmn-server")
 def main() -> None:
     """bpmn-server: run BPMN 2.0 processes."""
+
+
+def _register_bundles() -> None:
+    from .cli_bundles import export_command, import_command
+
+    main.add_command(export_command)
+    main.add_command(import_command)
+
+
+_register_bundles()
 
 
 def deploy_files(paths: list[Path], actor: str = "system", note: str | None = None) -> list[str]:
@@ -186,7 +198,7 @@ def users() -> None:
 
 @users.command("create")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["admin", "analyst", "operator", "auditor"]))
+@click.option("--role", required=True, type=click.Choice(list(ROLE_NAMES)))
 @click.option("--group", "groups", multiple=True, help="a group (repeatable)")
 def users_create(name: str, role: str, groups: tuple[str, ...]) -> None:
     """Create a user and print its token."""

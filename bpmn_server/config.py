@@ -50,6 +50,10 @@ def from_env() -> dict[str, Any]:
         # batches (1.0: sleep as long as the batch took, so an export uses at most about half a core).
         "EXPORT_CONCURRENCY": int(env("BPMN_SERVER_EXPORT_CONCURRENCY", "2")),
         "EXPORT_PACE": float(env("BPMN_SERVER_EXPORT_PACE", "1.0")),
+        # Four eyes: deployments by anyone but an admin are proposals until an admin or approver approves.
+        "DEPLOY_APPROVAL": env("BPMN_SERVER_DEPLOY_APPROVAL", "off").lower() in ("1", "on", "true", "yes"),
+        # Signs exported bundles (HMAC-SHA256); a server with a key imports only bundles signed with it.
+        "BUNDLE_KEY": env("BPMN_SERVER_BUNDLE_KEY") or None,
         "SESSION_COOKIE_SECURE": env("BPMN_SERVER_SECURE_COOKIE", "off").lower() in ("1", "on", "true", "yes"),
     }
 

@@ -59,6 +59,8 @@ class Clock:
         # camunda:historyTimeToLive of a process prunes its instances whether or not a global policy is set.
         self.scheduler.add_job(self.prune_by_process, "interval", hours=1, id="process-retention",
                                executor="retention", next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2))
+        self.scheduler.add_job(self.prune_idempotency_keys, "interval", hours=1, id="idempotency-keys",
+                               executor="retention", next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=3))
         self.scheduler.start()
 
     def running(self) -> bool:
@@ -129,6 +131,16 @@ class Clock:
                 prune_by_process(keep_going=lambda: not self.stopping.is_set())
             except Exception:  # noqa: BLE001 - the next round tries again
                 log.exception("history time to live pruning failed")
+
+    def prune_idempotency_keys(self) -> None:
+        """The hourly removal of Idempotency-Key answers older than 24 hours (services/idempotency.py)."""
+        from .services.idempotency import prune
+
+        with self.app.app_context():
+            try:
+                prune()
+            except Exception:  # noqa: BLE001 - the next round tries again
+                log.exception("pruning idempotency keys failed")
 
 
 def start(app: Flask) -> Clock:

@@ -15,6 +15,12 @@ class Deployment(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     created_by: Mapped[str] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Four-eyes approval (services/approval.py): proposed | approved | rejected; deployments without
+    # approval are approved when made.
+    status: Mapped[str] = mapped_column(String(20), default="approved", server_default="approved", index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Definition(db.Model):

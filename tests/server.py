@@ -74,8 +74,8 @@ class ServerProcess:
             try:
                 if requests.get(f"{self.url}/api/health", timeout=2).status_code == 200:
                     return self
-            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or a loaded machine
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or its first answer is slow on a loaded machine: ask again
             time.sleep(0.1)
         raise AssertionError(f"{self.name} did not come up:\n{self.output()}")
 

@@ -6,17 +6,20 @@ from flask import Flask
 
 from . import (
     base,
+    bundles,
     camunda,
     camunda8,
     decisions,
     definitions,
     external_tasks,
+    governance,
     history,
     incidents,
     instances,
     messages,
     metrics,
     ops,
+    processes,
     tasks,
     timers,
     users,
@@ -25,7 +28,7 @@ from . import (
 
 def register(app: Flask) -> None:
     for module in (definitions, instances, tasks, timers, history, users, ops, metrics, incidents, messages,
-                   external_tasks, decisions, camunda, camunda8):
+                   external_tasks, decisions, camunda, camunda8, governance, processes, bundles):
         app.register_blueprint(module.bp)
     app.after_request(base.allow_of_the_route)
     from .. import web  # the web pages under /ui: one more client of the services

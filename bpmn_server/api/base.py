@@ -19,6 +19,7 @@ from marshmallow import Schema, fields
 from ..auth import current_user, requires
 from ..exceptions import BadRequest, UnsupportedMediaType
 from ..jsonutil import dumps
+from . import idempotency
 
 ROUTES: list["RouteDoc"] = []
 
@@ -140,9 +141,13 @@ def route(bp: Blueprint, rule: str, methods: list[str], *, summary: str, permiss
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(**kwargs: Any) -> Any:
-            if not public:
-                current_user()
+            user = current_user() if not public else None
             no_nul_outside_json(kwargs)
+            if user is not None and request.method == "POST":  # an Idempotency-Key: a retry gets the first answer
+                return idempotency.guarded(user.name, lambda: _finish(inner(**kwargs)))
+            return _finish(inner(**kwargs))
+
+        def inner(**kwargs: Any) -> Any:
             if body_schema is not None:
                 payload = json_body()
                 if not isinstance(payload, dict):
@@ -151,7 +156,9 @@ def route(bp: Blueprint, rule: str, methods: list[str], *, summary: str, permiss
                 kwargs["body"] = body_schema.load(payload)
             if query_schema is not None:
                 kwargs["query"] = query_schema.load(request.args.to_dict())
-            result = view(**kwargs)
+            return view(**kwargs)
+
+        def _finish(result: Any) -> Response:
             if isinstance(result, Response):
                 return result
             code = status

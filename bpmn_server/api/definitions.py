@@ -8,7 +8,7 @@ from flask import Blueprint, Response, request
 
 from ..auth import current_user
 from ..exceptions import BadRequest, UnsupportedMediaType
-from ..services import deployments
+from ..services import approval, deployments
 from .base import route
 from .schemas import DefinitionQuery, DefinitionSchema, DeploymentSchema, page_of
 
@@ -34,12 +34,16 @@ def _uploads() -> tuple[list[deployments.Upload], str | None]:
        response=DeploymentSchema, status=201, upload=True)
 def create_deployment() -> Any:
     files, note = _uploads()
-    result = deployments.deploy(files, current_user().name, note)
+    result = approval.submit(files, current_user(), note)  # with approval on, maybe a proposal (202)
     data = {"id": result.deployment.id, "created_at": result.deployment.created_at,
             "created_by": result.deployment.created_by, "note": result.deployment.note,
             "definitions": result.definitions}
+    if approval.enabled():
+        data["status"] = result.deployment.status
     if result.decisions:  # .dmn files: their decisions, versioned like processes
         data["decision_definitions"] = result.decisions
+    if result.deployment.status == "proposed":
+        return data, 202
     return data, 201 if result.created else 200
 
 

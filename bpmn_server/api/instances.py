@@ -7,9 +7,9 @@ from typing import Any
 from flask import Blueprint
 
 from ..auth import current_user
-from ..services import incidents, instances, migration
+from ..services import incidents, instances, migration, modification
 from .base import route
-from .integration_schemas import MigrateSchema, VariablesPatchSchema
+from .integration_schemas import MigrateSchema, ModifySchema, VariablesPatchSchema
 from .schemas import (
     EventSchema,
     InstanceQuery,
@@ -97,3 +97,11 @@ def retry(instance_id: str, body: dict[str, Any]) -> Any:
        body=MigrateSchema, response=InstanceSchema)
 def migrate(instance_id: str, body: dict[str, Any]) -> Any:
     return view(migration.migrate(instance_id, current_user().name, body["version"], body["reason"]))
+
+
+@route(bp, "/<instance_id>/modify", ["POST"], summary="Move tokens: cancel activities, start before or after "
+       "others, with a reason (422 names unknown or unreachable activities)", permission="instances.manage",
+       body=ModifySchema, response=InstanceSchema)
+def modify(instance_id: str, body: dict[str, Any]) -> Any:
+    return view(modification.modify(instance_id, current_user().name, body["instructions"], body["reason"],
+                                    body["allow_end"]))

@@ -102,3 +102,11 @@ class ExternalBpmnErrorSchema(Strict):
 class ExtendLockSchema(Strict):
     worker_id = fields.String(required=True, validate=validate.Length(1, 255))
     new_duration_ms = fields.Integer(required=True, validate=validate.Range(1, 7 * 24 * 3600 * 1000))
+
+
+class ModifySchema(Strict):
+    """Instance modification: the instructions are checked by the service (422 naming each bad one)."""
+
+    instructions = fields.List(fields.Dict(keys=fields.String()), required=True)
+    reason = Reason()
+    allow_end = fields.Boolean(load_default=False)

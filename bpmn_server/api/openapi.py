@@ -68,6 +68,14 @@ def build_spec(app: Flask) -> dict[str, Any]:
                         "file": {"type": "array", "items": {"type": "string", "format": "binary"}},
                         "note": {"type": "string"}}}},
                     "application/xml": {"schema": {"type": "string"}}}}
+            if doc.extra.get("consumes"):
+                op["requestBody"] = {"required": True, "content": {
+                    doc.extra["consumes"]: {"schema": {"type": "string", "format": "binary"}}}}
+            if method == "POST" and not doc.public:
+                op["parameters"].append({"in": "header", "name": "Idempotency-Key", "required": False,
+                                         "schema": {"type": "string", "maxLength": 255},
+                                         "description": "the same user, key and body within 24 h get the first "
+                                                        "answer again; another body with the key: 422"})
             ok: dict[str, Any] = {"description": "Success"}
             if doc.response is not None:
                 ok["content"] = {"application/json": {"schema": doc.response}}

@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from ..jsonutil import iso
+from ..services.users import ROLES
 
 
 class UTC(fields.DateTime):
@@ -62,13 +63,13 @@ _EXPIRES = fields.Float(load_default=None, allow_none=True, validate=validate.Ra
 
 class UserCreateSchema(Strict):
     name = fields.String(required=True, validate=validate.Length(1, 200))
-    role = fields.String(required=True, validate=validate.OneOf(["admin", "analyst", "operator", "auditor"]))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
     groups = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
     expires_in_days = _EXPIRES
 
 
 class UserChangeSchema(Strict):
-    role = fields.String(validate=validate.OneOf(["admin", "analyst", "operator", "auditor"]))
+    role = fields.String(validate=validate.OneOf(ROLES))
     groups = fields.List(fields.String(validate=validate.Length(1, 200)))
 
 
@@ -120,6 +121,10 @@ class DeploymentSchema(Schema):
     created_at = UTC()
     created_by = fields.String()
     note = fields.String(allow_none=True)
+    status = fields.String()  # approved, or with BPMN_SERVER_DEPLOY_APPROVAL proposed / rejected
+    decided_by = fields.String(allow_none=True)
+    decided_at = UTC(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
     definitions = fields.List(fields.Nested(DefinitionSchema))
     decision_definitions = fields.List(fields.Nested(DefinitionSchema))
 

@@ -308,3 +308,32 @@ def migrate(wf: Workflow, new_bundle: Any) -> tuple[list[dict[str, Any]], dict[s
         reason = f"the instance cannot be restored on the new version ({type(exc).__name__}: {exc})"
         return [{"activity": None, "element": None, "message": reason}], {}, None
     return [], renamed, state
+
+
+def modify(wf: Workflow, instructions: list[dict[str, Any]], allow_end: bool) -> Any:
+    """Move tokens by hand (engine/modification.py): returns an Outcome (cancelled, started, problems, ends).
+    With problems, `wf` is half changed and must not be saved."""
+    from . import modification
+
+    return modification.modify(wf, instructions, allow_end)
+
+
+def diff_diagrams(old: bytes | None, new: bytes | None) -> list[dict[str, Any]]:
+    """Per process: elements added, removed, changed (with what changed) and moved only in the drawing
+    (engine/diagram_diff.py). None for a side: that version does not exist."""
+    from . import diagram_diff as _diff
+
+    return [d.as_dict() for d in _diff.diff(old, new)]
+
+
+def process_properties(xml: bytes, key: str) -> dict[str, str]:
+    """A process's own camunda:property values (engine/diagram_facts.py)."""
+    from . import diagram_facts as _props
+
+    return _props.properties(xml, key)
+
+
+def activity_ids(xml: bytes, key: str) -> set[str]:
+    from . import diagram_facts as _props
+
+    return _props.activity_ids(xml, key)

@@ -44,8 +44,9 @@ def _find_called(key: str) -> bytes | None:
 
 
 @transactional
-def deploy(files: list[Upload], actor: str, note: str | None = None) -> DeployResult:
-    """Deploy files; a file identical to the latest version of its processes makes no new version."""
+def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deployment | None = None) -> DeployResult:
+    """Deploy files; a file identical to the latest version of its processes makes no new version.
+    `into`: an approved proposal (services/approval.py), whose row the new versions belong to."""
     if not files:
         raise Invalid("no file to deploy", errors=[{"field": "file", "message": "at least one .bpmn file"}])
     dmn_files = [f for f in files if decisions.is_dmn(f.filename, f.data)]
@@ -98,7 +99,7 @@ def deploy(files: list[Upload], actor: str, note: str | None = None) -> DeployRe
         return DeployResult(db.session.get(Deployment, first.deployment_id), unchanged, False,
                             dmn_changes.unchanged)
 
-    deployment = Deployment(created_by=actor, note=note)
+    deployment = into or Deployment(created_by=actor, note=note)
     db.session.add(deployment)
     db.session.flush()
     made = []

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+from enum import StrEnum
 
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import OperationalError
@@ -19,7 +20,19 @@ from . import history
 from .tx import transactional
 
 log = logging.getLogger(__name__)
-ROLES = ("admin", "analyst", "operator", "auditor")
+
+
+class Role(StrEnum):
+    """A user's one role (CONTRACT.md, Roles); `approver` approves proposed deployments (docs/GOVERNANCE.md)."""
+
+    ADMIN = "admin"
+    ANALYST = "analyst"
+    OPERATOR = "operator"
+    AUDITOR = "auditor"
+    APPROVER = "approver"
+
+
+ROLES = tuple(role.value for role in Role)
 
 
 def hash_token(token: str) -> str:

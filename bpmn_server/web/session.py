@@ -24,7 +24,8 @@ from ..exceptions import Forbidden, NotFound, TooManyRequests, Unauthorized
 from ..services import users
 from . import bp, csrf
 
-HOME = {"operator": "web.task_list", "analyst": "web.dashboard", "auditor": "web.history", "admin": "web.dashboard"}
+HOME = {"operator": "web.task_list", "analyst": "web.dashboard", "auditor": "web.history", "admin": "web.dashboard",
+        "approver": "web.process_list"}
 
 
 def page_user() -> User | None:

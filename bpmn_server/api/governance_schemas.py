@@ -1,0 +1,120 @@
+"""Schemas of governed change: deployment approval and diff, process owners, reviews and feedback."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from .schemas import UTC, DefinitionSchema, ListQuery, Reason, Strict
+
+
+class DeploymentQuery(ListQuery):
+    status = fields.String(load_default=None)
+
+
+class ApproveSchema(Strict):
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class RejectSchema(Strict):
+    reason = Reason()
+
+
+class ProposalSchema(Schema):
+    id = fields.String()
+    created_at = UTC()
+    created_by = fields.String()
+    note = fields.String(allow_none=True)
+    status = fields.String()
+    decided_by = fields.String(allow_none=True)
+    decided_at = UTC(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
+    definitions = fields.List(fields.Nested(DefinitionSchema))
+
+
+class ElementSchema(Schema):
+    id = fields.String()
+    type = fields.String()
+    name = fields.String(allow_none=True)
+
+
+class ChangedElementSchema(ElementSchema):
+    changes = fields.List(fields.String())
+
+
+class ProcessDiffSchema(Schema):
+    key = fields.String()
+    from_version = fields.Integer(allow_none=True)
+    to_version = fields.Integer(allow_none=True)
+    added = fields.List(fields.Nested(ElementSchema))
+    removed = fields.List(fields.Nested(ElementSchema))
+    changed = fields.List(fields.Nested(ChangedElementSchema))
+    layout_changed = fields.List(fields.String())
+    layout_only = fields.Boolean()
+
+
+class DiffSchema(Schema):
+    deployment_id = fields.String()
+    status = fields.String()
+    processes = fields.List(fields.Nested(ProcessDiffSchema))
+
+
+class ProcessQuery(Strict):
+    review_due = fields.Boolean(load_default=False)
+    due_by = UTC(load_default=None)  # extension: what is due by then (default: now)
+
+
+class ProcessSchema(Schema):
+    key = fields.String()
+    name = fields.String(allow_none=True)
+    version = fields.Integer()
+    owner = fields.String(allow_none=True)
+    review_every = fields.String(allow_none=True)
+    last_reviewed_at = UTC(allow_none=True)
+    last_reviewed_by = fields.String(allow_none=True)
+    review_due_at = UTC(allow_none=True)
+    review_due = fields.Boolean()
+
+
+class ProcessListSchema(Schema):
+    items = fields.List(fields.Nested(ProcessSchema))
+    next = fields.String(allow_none=True)
+
+
+class ProcessPatchSchema(Strict):
+    owner = fields.String(allow_none=True, validate=validate.Length(max=200))
+    review_every = fields.String(allow_none=True, validate=validate.Length(max=50))
+
+
+class ReviewSchema(Strict):
+    note = fields.String(load_default=None, allow_none=True)
+
+
+class FeedbackInSchema(Strict):
+    activity = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
+    text = fields.String(load_default=None, allow_none=True)
+
+
+class FeedbackSchema(Schema):
+    id = fields.String()
+    process = fields.String()
+    activity = fields.String(allow_none=True)
+    text = fields.String()
+    author = fields.String()
+    created_at = UTC()
+
+
+class BundleQuery(Strict):
+    process = fields.String(load_default=None)  # process keys, comma separated
+    all_versions = fields.Boolean(load_default=False)
+
+
+class ImportedSchema(Schema):
+    deployment_id = fields.String()
+    status = fields.String()
+    note = fields.String(allow_none=True)
+    definitions = fields.List(fields.Dict())
+
+
+class ImportResultSchema(Schema):
+    deployed = fields.List(fields.Nested(ImportedSchema))
+    skipped = fields.List(fields.String())
