@@ -36,6 +36,10 @@ PERMISSIONS: dict[str, set[str]] = {
     "external_tasks.work": {"analyst", "operator"},
     "users.manage": set(),
     "users.read": {"auditor"},
+    "webhooks.manage": set(),
+    "deliveries.read": {"auditor"},
+    "comments.write": {"analyst", "operator"},
+    "tasks.plan": {"analyst", "operator"},
 }
 
 

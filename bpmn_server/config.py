@@ -12,6 +12,10 @@ def _default_database_url() -> str:
     return f"sqlite:///{folder / 'bpmn.db'}"
 
 
+def _on(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "on", "true", "yes")
+
+
 def from_env() -> dict[str, Any]:
     env = os.environ.get
     return {
@@ -50,6 +54,18 @@ def from_env() -> dict[str, Any]:
         # batches (1.0: sleep as long as the batch took, so an export uses at most about half a core).
         "EXPORT_CONCURRENCY": int(env("BPMN_SERVER_EXPORT_CONCURRENCY", "2")),
         "EXPORT_PACE": float(env("BPMN_SERVER_EXPORT_PACE", "1.0")),
+        # Notifications (docs/NOTIFICATIONS.md): mails are on when an SMTP URL is set.
+        "SMTP_URL": env("BPMN_SERVER_SMTP_URL") or None,
+        "MAIL_FROM": env("BPMN_SERVER_MAIL_FROM", "bpmn-server@localhost"),
+        "MAIL_TEMPLATES": env("BPMN_SERVER_MAIL_TEMPLATES") or None,
+        "MAIL_OFFERED": _on(env("BPMN_SERVER_MAIL_OFFERED", "off")),
+        "MAIL_GROUP_LIMIT": int(env("BPMN_SERVER_MAIL_GROUP_LIMIT", "20")),
+        "PUBLIC_URL": env("BPMN_SERVER_PUBLIC_URL", "http://127.0.0.1:8080"),
+        "WEBHOOK_ALLOW_PRIVATE": _on(env("BPMN_SERVER_WEBHOOK_ALLOW_PRIVATE", "off")),
+        "NOTIFY_POLL_SECONDS": float(env("BPMN_SERVER_NOTIFY_POLL_SECONDS", "2")),
+        "NOTIFY_RETRY_SECONDS": float(env("BPMN_SERVER_NOTIFY_RETRY_SECONDS", "10")),
+        "NOTIFY_MAX_ATTEMPTS": int(env("BPMN_SERVER_NOTIFY_MAX_ATTEMPTS", "32")),
+        "NOTIFY_LEASE_SECONDS": float(env("BPMN_SERVER_NOTIFY_LEASE_SECONDS", "120")),
         "SESSION_COOKIE_SECURE": env("BPMN_SERVER_SECURE_COOKIE", "off").lower() in ("1", "on", "true", "yes"),
     }
 

@@ -44,7 +44,8 @@ class Clock:
         self.stopping = threading.Event()
         # History retention runs in its own thread: a long prune must not delay the timers.
         self.scheduler = BackgroundScheduler(timezone=dt.UTC, executors={"default": ThreadPoolExecutor(1),
-                                                                         "retention": ThreadPoolExecutor(1)},
+                                                                         "retention": ThreadPoolExecutor(1),
+                                                                         "deliveries": ThreadPoolExecutor(1)},
                                              job_defaults={"coalesce": True, "max_instances": 1,
                                                            "misfire_grace_time": None})
         self.last_tick = time.monotonic()
@@ -59,6 +60,9 @@ class Clock:
         # camunda:historyTimeToLive of a process prunes its instances whether or not a global policy is set.
         self.scheduler.add_job(self.prune_by_process, "interval", hours=1, id="process-retention",
                                executor="retention", next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2))
+        # Mails and webhooks in a thread of their own: a slow receiver must not delay the timers.
+        self.scheduler.add_job(self.deliver, "interval", seconds=float(self.app.config.get("NOTIFY_POLL_SECONDS", 2)),
+                               id="deliveries", executor="deliveries", next_run_time=dt.datetime.now(dt.UTC))
         self.scheduler.start()
 
     def running(self) -> bool:
@@ -117,6 +121,19 @@ class Clock:
             except Exception:  # noqa: BLE001 - the next round tries again
                 log.exception("history retention failed")
 
+
+    def deliver(self) -> None:
+        """Send what the outbox holds (services/delivery.py)."""
+        from .services.delivery import deliver_due
+
+        logs.clear()
+        logs.USER.set("system")
+        with self.app.app_context():
+            try:
+                deliver_due(lease_seconds=float(self.app.config.get("NOTIFY_LEASE_SECONDS", 120)),
+                            keep_going=lambda: not self.stopping.is_set())
+            except Exception:  # noqa: BLE001 - the next round tries again
+                log.exception("notification delivery failed")
 
     def prune_by_process(self) -> None:
         """The hourly pruning by each process's camunda:historyTimeToLive (services/retention.py)."""

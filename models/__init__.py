@@ -7,6 +7,7 @@ from .event import Event
 from .external_task import ExternalTask
 from .incident import Incident
 from .instance import Instance
+from .notification import Delivery, Webhook
 from .starter import DefinitionStarter
 from .subscription import CorrelationKey, Subscription
 from .task import Task, TaskCandidate
@@ -15,4 +16,4 @@ from .user import User
 
 __all__ = ["db", "new_id", "utcnow", "Definition", "Deployment", "Event", "Incident", "Instance",
            "Task", "TaskCandidate", "DefinitionStarter", "Timer", "User", "Subscription", "CorrelationKey",
-           "ExternalTask", "DecisionDefinition"]
+           "ExternalTask", "DecisionDefinition", "Webhook", "Delivery"]

@@ -18,12 +18,13 @@ from . import (
     tasks,
     timers,
     users,
+    webhooks,
 )
 
 
 def register(app: Flask) -> None:
     for module in (definitions, instances, tasks, timers, history, users, ops, metrics, incidents, messages,
-                   external_tasks, decisions, camunda):
+                   external_tasks, decisions, webhooks, camunda):
         app.register_blueprint(module.bp)
     from .. import web  # the web pages under /ui: one more client of the services
 

@@ -62,6 +62,8 @@ class UserCreateSchema(Strict):
     role = fields.String(required=True, validate=validate.OneOf(["admin", "analyst", "operator", "auditor"]))
     groups = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
     expires_in_days = _EXPIRES
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=320),
+                         metadata={"description": "where task and incident mails go (optional)"})
 
 
 class UserChangeSchema(Strict):
@@ -75,6 +77,7 @@ class TokenRotateSchema(Strict):
 
 class UserSchema(Schema):
     name = fields.String()
+    email = fields.String(allow_none=True)
     role = fields.String()
     groups = fields.List(fields.String())
     created_at = UTC()
