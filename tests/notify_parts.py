@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -20,7 +21,10 @@ class SmtpSink:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse = False
-        self.controller = Controller(self, hostname="127.0.0.1", port=0)
+        with socket.socket() as probe:  # aiosmtpd checks its own port after start: it needs a real one
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=port)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
         if self.refuse:
@@ -37,7 +41,7 @@ class SmtpSink:
 
     @property
     def url(self) -> str:
-        return f"smtp://{self.controller.hostname}:{self.controller.server.sockets[0].getsockname()[1]}"
+        return f"smtp://{self.controller.hostname}:{self.controller.port}"
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
