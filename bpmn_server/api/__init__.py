@@ -6,6 +6,7 @@ from flask import Flask
 
 from . import (
     camunda,
+    comments,
     decisions,
     definitions,
     external_tasks,
@@ -24,7 +25,7 @@ from . import (
 
 def register(app: Flask) -> None:
     for module in (definitions, instances, tasks, timers, history, users, ops, metrics, incidents, messages,
-                   external_tasks, decisions, webhooks, camunda):
+                   external_tasks, decisions, webhooks, comments, camunda):
         app.register_blueprint(module.bp)
     from .. import web  # the web pages under /ui: one more client of the services
 

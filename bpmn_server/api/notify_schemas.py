@@ -48,3 +48,22 @@ class DeliverySchema(Schema):
 class DeliveryQuery(ListQuery):
     status = fields.String(load_default=None, validate=validate.OneOf(["pending", "sent", "dead"]))
     channel = fields.String(load_default=None, validate=validate.OneOf(["mail", "webhook"]))
+
+
+class CommentCreateSchema(Strict):
+    text = fields.String(required=True, validate=validate.Length(1, 4000))
+
+
+class CommentSchema(Schema):
+    id = fields.String()
+    at = UTC()
+    author = fields.String()
+    text = fields.String()
+    task_id = fields.String(allow_none=True)
+    instance_id = fields.String(allow_none=True)
+
+
+class TaskPlanSchema(Strict):
+    due_at = UTC(allow_none=True)
+    follow_up_at = UTC(allow_none=True)
+    priority = fields.Integer(allow_none=False, validate=validate.Range(0, 100))

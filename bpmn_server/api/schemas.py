@@ -252,6 +252,8 @@ class TaskQuery(ListQuery):
 
 class CompleteSchema(Strict):
     variables = fields.Dict(keys=fields.String(), load_default=dict)
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000),
+                            metadata={"description": "why: stored in the task.completed event's data.comment"})
 
 
 class BpmnErrorSchema(Strict):
