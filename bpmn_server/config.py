@@ -66,6 +66,8 @@ def from_env() -> dict[str, Any]:
         "NOTIFY_RETRY_SECONDS": float(env("BPMN_SERVER_NOTIFY_RETRY_SECONDS", "10")),
         "NOTIFY_MAX_ATTEMPTS": int(env("BPMN_SERVER_NOTIFY_MAX_ATTEMPTS", "32")),
         "NOTIFY_LEASE_SECONDS": float(env("BPMN_SERVER_NOTIFY_LEASE_SECONDS", "120")),
+        # SLA adherence, rework and exception rates (dashboard, /metrics) are computed over this many days.
+        "SLA_WINDOW_DAYS": float(env("BPMN_SERVER_SLA_WINDOW_DAYS", "30")),
         "SESSION_COOKIE_SECURE": env("BPMN_SERVER_SECURE_COOKIE", "off").lower() in ("1", "on", "true", "yes"),
     }
 

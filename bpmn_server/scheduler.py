@@ -62,7 +62,7 @@ class Clock:
                                executor="retention", next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2))
         # Mails and webhooks in a thread of their own: a slow receiver must not delay the timers.
         self.scheduler.add_job(self.deliver, "interval", seconds=float(self.app.config.get("NOTIFY_POLL_SECONDS", 2)),
-                               id="deliveries", executor="deliveries", next_run_time=dt.datetime.now(dt.UTC))
+                               id="deliveries", executor="deliveries")
         self.scheduler.start()
 
     def running(self) -> bool:

@@ -48,7 +48,8 @@ class Delivery(db.Model):
     reason: Mapped[str | None] = mapped_column(String(40), nullable=True)  # why a mail: assigned, offered, ...
     payload: Mapped[dict] = mapped_column(JSON, default=dict)  # the event as recorded (seq is read at send time)
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | dead
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # tries since created or redelivered
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # failed tries in all (a metric)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

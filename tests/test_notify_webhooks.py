@@ -97,6 +97,11 @@ def test_after_the_last_try_a_delivery_is_dead_and_can_be_redelivered(api, app, 
     assert len(receiver.accepted()) == 1
     assert api.get("/api/deliveries?status=dead").get_json()["items"] == []
     assert api.get("/api/health").status_code == 200
+    metrics = api.get("/metrics").get_data(as_text=True).splitlines()
+    for line in ('bpmn_notifications_sent_total{channel="webhook"} 1.0',
+                 'bpmn_notifications_failed_total{channel="webhook"} 3.0',
+                 'bpmn_notifications_outbox_depth{channel="webhook"} 0.0'):
+        assert line in metrics
 
 
 def test_a_process_that_dies_after_the_commit_delivers_after_restart_once(api, app, app_config, receiver):

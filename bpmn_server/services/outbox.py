@@ -37,8 +37,8 @@ def _row(event: dict[str, Any], channel: str, target: str, payload: dict[str, An
     now = event["at"]
     return {"id": new_id(), "event_id": event["id"], "event_type": event["type"], "channel": channel,
             "target": target, "webhook_id": webhook_id, "reason": reason, "payload": payload, "status": "pending",
-            "attempts": 0, "next_attempt_at": now, "locked_by": None, "locked_until": None, "last_error": None,
-            "last_status": None, "created_at": now, "sent_at": None}
+            "attempts": 0, "failures": 0, "next_attempt_at": now, "locked_by": None, "locked_until": None,
+            "last_error": None, "last_status": None, "created_at": now, "sent_at": None}
 
 
 def _webhook_rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

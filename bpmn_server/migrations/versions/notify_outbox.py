@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", models.base.UTCDateTime(), nullable=False),
         sa.Column("locked_by", sa.String(length=100), nullable=True),
         sa.Column("locked_until", models.base.UTCDateTime(), nullable=True),
