@@ -95,3 +95,29 @@ def test_due_date_follow_up_and_priority_are_changed_by_analysts_and_the_assigne
     assert api.patch(f"/api/tasks/{task_id}", {"due_at": "tomorrow"}).status_code in (400, 422)
     api.post(f"/api/tasks/{task_id}/complete", {"variables": {}, "comment": "ok"})
     assert api.patch(f"/api/tasks/{task_id}", {"priority": 1}).status_code == 409
+
+
+def test_the_pages_show_comments_take_a_rationale_and_list_dead_letters(app, api, started):
+    from tests.test_web import Pages
+
+    task_id = started["tasks"][0]["id"]
+    worker = api.as_user("wendy", "operator", ["approvers"])
+    worker.post(f"/api/tasks/{task_id}/claim")
+    pages = Pages(app, worker.token)
+    page = pages.text(f"/ui/tasks/{task_id}")
+    assert "Comment" in page and "required" in page
+    r = pages.post(f"/ui/tasks/{task_id}/comments", {"text": "checked the receipts"})
+    assert r.status_code == 303
+    assert "checked the receipts" in pages.text(f"/ui/tasks/{task_id}")
+    r = pages.post(f"/ui/tasks/{task_id}/complete", {"variables": ""})
+    assert r.status_code == 422 and "comment" in r.get_data(as_text=True).lower()
+    r = pages.post(f"/ui/tasks/{task_id}/complete", {"variables": "", "task_comment": "within budget"})
+    assert r.status_code == 303
+    events = api.get(f"/api/history/events?type=task.completed&instance={started['id']}").get_json()["items"]
+    assert events[0]["data"]["comment"] == "within budget"
+    admin_pages = Pages(app, api.token)
+    admin_pages.post(f"/ui/instances/{started['id']}/comments", {"text": "closing soon"})
+    instance_page = admin_pages.text(f"/ui/instances/{started['id']}")
+    assert "closing soon" in instance_page and "checked the receipts" in instance_page
+    assert "No dead letters." in admin_pages.text("/ui/deliveries")
+    assert pages.get("/ui/deliveries").status_code == 403

@@ -91,6 +91,10 @@ def test_after_the_last_try_a_delivery_is_dead_and_can_be_redelivered(api, app, 
     assert deliver(app, 86400)["sent"] == 0  # dead stays dead
     events = api.get("/api/history/events?type=delivery.dead").get_json()["items"]
     assert events[0]["data"]["delivery_id"] == dead["id"]
+    from tests.test_web import Pages
+
+    page = Pages(app, api.token).text("/ui/deliveries")
+    assert "task.created" in page and "Redeliver" in page and "502" in page
     assert api.post(f"/api/deliveries/{dead['id']}/redeliver").status_code == 200
     assert api.post(f"/api/deliveries/{dead['id']}/redeliver").status_code == 409
     assert deliver(app)["sent"] == 1

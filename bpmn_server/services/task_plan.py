@@ -26,10 +26,14 @@ FAR_FUTURE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)  # as services/assignment.
 FIELDS = ("due_at", "follow_up_at", "priority")
 
 
+def comment_required(definition_id: str, activity: str) -> bool:
+    """The task asks for a comment on completion (camunda:property commentRequired="true")."""
+    return bool(deployments.info(definition_id).meta.get("user_tasks", {}).get(activity, {}).get("comment_required"))
+
+
 def check_rationale(definition_id: str, activity: str, comment: str | None) -> None:
-    """422 naming `comment` when the task asks for one (camunda:property commentRequired="true")."""
-    spec = deployments.info(definition_id).meta.get("user_tasks", {}).get(activity, {})
-    if spec.get("comment_required") and not comment:
+    """422 naming `comment` when the task asks for one."""
+    if comment_required(definition_id, activity) and not comment:
         raise Invalid("this task needs a comment that says why", errors=[
             {"field": "comment", "message": "required by the task (commentRequired)"}])
 
