@@ -39,6 +39,10 @@ PERMISSIONS: dict[str, set[str]] = {
     "deployments.approve": {"approver"},
     "processes.manage": set(),
     "processes.feedback": {"analyst", "operator", "approver"},
+    "webhooks.manage": set(),
+    "deliveries.read": {"auditor"},
+    "comments.write": {"analyst", "operator"},
+    "tasks.plan": {"analyst", "operator"},
 }
 
 

@@ -12,6 +12,10 @@ def _default_database_url() -> str:
     return f"sqlite:///{folder / 'bpmn.db'}"
 
 
+def _on(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "on", "true", "yes")
+
+
 def from_env() -> dict[str, Any]:
     env = os.environ.get
     return {
@@ -54,6 +58,20 @@ def from_env() -> dict[str, Any]:
         "DEPLOY_APPROVAL": env("BPMN_SERVER_DEPLOY_APPROVAL", "off").lower() in ("1", "on", "true", "yes"),
         # Signs exported bundles (HMAC-SHA256); a server with a key imports only bundles signed with it.
         "BUNDLE_KEY": env("BPMN_SERVER_BUNDLE_KEY") or None,
+        # Notifications (docs/NOTIFICATIONS.md): mails are on when an SMTP URL is set.
+        "SMTP_URL": env("BPMN_SERVER_SMTP_URL") or None,
+        "MAIL_FROM": env("BPMN_SERVER_MAIL_FROM", "bpmn-server@localhost"),
+        "MAIL_TEMPLATES": env("BPMN_SERVER_MAIL_TEMPLATES") or None,
+        "MAIL_OFFERED": _on(env("BPMN_SERVER_MAIL_OFFERED", "off")),
+        "MAIL_GROUP_LIMIT": int(env("BPMN_SERVER_MAIL_GROUP_LIMIT", "20")),
+        "PUBLIC_URL": env("BPMN_SERVER_PUBLIC_URL", "http://127.0.0.1:8080"),
+        "WEBHOOK_ALLOW_PRIVATE": _on(env("BPMN_SERVER_WEBHOOK_ALLOW_PRIVATE", "off")),
+        "NOTIFY_POLL_SECONDS": float(env("BPMN_SERVER_NOTIFY_POLL_SECONDS", "2")),
+        "NOTIFY_RETRY_SECONDS": float(env("BPMN_SERVER_NOTIFY_RETRY_SECONDS", "10")),
+        "NOTIFY_MAX_ATTEMPTS": int(env("BPMN_SERVER_NOTIFY_MAX_ATTEMPTS", "32")),
+        "NOTIFY_LEASE_SECONDS": float(env("BPMN_SERVER_NOTIFY_LEASE_SECONDS", "120")),
+        # SLA adherence, rework and exception rates (dashboard, /metrics) are computed over this many days.
+        "SLA_WINDOW_DAYS": float(env("BPMN_SERVER_SLA_WINDOW_DAYS", "30")),
         "SESSION_COOKIE_SECURE": env("BPMN_SERVER_SECURE_COOKIE", "off").lower() in ("1", "on", "true", "yes"),
     }
 

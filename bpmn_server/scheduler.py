@@ -44,7 +44,8 @@ class Clock:
         self.stopping = threading.Event()
         # History retention runs in its own thread: a long prune must not delay the timers.
         self.scheduler = BackgroundScheduler(timezone=dt.UTC, executors={"default": ThreadPoolExecutor(1),
-                                                                         "retention": ThreadPoolExecutor(1)},
+                                                                         "retention": ThreadPoolExecutor(1),
+                                                                         "deliveries": ThreadPoolExecutor(1)},
                                              job_defaults={"coalesce": True, "max_instances": 1,
                                                            "misfire_grace_time": None})
         self.last_tick = time.monotonic()
@@ -61,6 +62,9 @@ class Clock:
                                executor="retention", next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2))
         self.scheduler.add_job(self.prune_idempotency_keys, "interval", hours=1, id="idempotency-keys",
                                executor="retention", next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=3))
+        # Mails and webhooks in a thread of their own: a slow receiver must not delay the timers.
+        self.scheduler.add_job(self.deliver, "interval", seconds=float(self.app.config.get("NOTIFY_POLL_SECONDS", 2)),
+                               id="deliveries", executor="deliveries")
         self.scheduler.start()
 
     def running(self) -> bool:
@@ -119,6 +123,19 @@ class Clock:
             except Exception:  # noqa: BLE001 - the next round tries again
                 log.exception("history retention failed")
 
+
+    def deliver(self) -> None:
+        """Send what the outbox holds (services/delivery.py)."""
+        from .services.delivery import deliver_due
+
+        logs.clear()
+        logs.USER.set("system")
+        with self.app.app_context():
+            try:
+                deliver_due(lease_seconds=float(self.app.config.get("NOTIFY_LEASE_SECONDS", 120)),
+                            keep_going=lambda: not self.stopping.is_set())
+            except Exception:  # noqa: BLE001 - the next round tries again
+                log.exception("notification delivery failed")
 
     def prune_by_process(self) -> None:
         """The hourly pruning by each process's camunda:historyTimeToLive (services/retention.py)."""

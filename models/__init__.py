@@ -8,6 +8,7 @@ from .external_task import ExternalTask
 from .governance import IdempotencyKey, ProcessFeedback, ProcessSettings, ProposedFile
 from .incident import Incident
 from .instance import Instance
+from .notification import Delivery, Webhook
 from .starter import DefinitionStarter
 from .subscription import CorrelationKey, Subscription
 from .task import Task, TaskCandidate
@@ -17,4 +18,4 @@ from .user import User
 __all__ = ["db", "new_id", "utcnow", "Definition", "Deployment", "Event", "Incident", "Instance",
            "Task", "TaskCandidate", "DefinitionStarter", "Timer", "User", "Subscription", "CorrelationKey",
            "ExternalTask", "DecisionDefinition", "IdempotencyKey", "ProposedFile", "ProcessSettings",
-           "ProcessFeedback"]
+           "ProcessFeedback", "Webhook", "Delivery"]

@@ -17,6 +17,8 @@ class User(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     role: Mapped[str] = mapped_column(String(20))
     groups: Mapped[list] = mapped_column(JSON, default=list)
+    # Optional: where task and incident mails go (services/notify.py).
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     token_created_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True, default=utcnow)

@@ -9,6 +9,7 @@ from . import (
     bundles,
     camunda,
     camunda8,
+    comments,
     decisions,
     definitions,
     external_tasks,
@@ -23,12 +24,14 @@ from . import (
     tasks,
     timers,
     users,
+    webhooks,
 )
 
 
 def register(app: Flask) -> None:
     for module in (definitions, instances, tasks, timers, history, users, ops, metrics, incidents, messages,
-                   external_tasks, decisions, camunda, camunda8, governance, processes, bundles):
+                   external_tasks, decisions, webhooks, comments, camunda, camunda8, governance, processes,
+                   bundles):
         app.register_blueprint(module.bp)
     app.after_request(base.allow_of_the_route)
     from .. import web  # the web pages under /ui: one more client of the services

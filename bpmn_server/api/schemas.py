@@ -66,6 +66,8 @@ class UserCreateSchema(Strict):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     groups = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
     expires_in_days = _EXPIRES
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=320),
+                         metadata={"description": "where task and incident mails go (optional)"})
 
 
 class UserChangeSchema(Strict):
@@ -79,6 +81,7 @@ class TokenRotateSchema(Strict):
 
 class UserSchema(Schema):
     name = fields.String()
+    email = fields.String(allow_none=True)
     role = fields.String()
     groups = fields.List(fields.String())
     created_at = UTC()
@@ -264,6 +267,8 @@ class TaskQuery(ListQuery):
 
 class CompleteSchema(Strict):
     variables = fields.Dict(keys=fields.String(), load_default=dict)
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000),
+                            metadata={"description": "why: stored in the task.completed event's data.comment"})
 
 
 class BpmnErrorSchema(Strict):

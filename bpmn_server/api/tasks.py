@@ -11,9 +11,10 @@ from typing import Any
 from flask import Blueprint
 
 from ..auth import current_user
-from ..services import task_events, tasks
+from ..services import task_events, task_plan, tasks
 from .base import route
 from .instances import view
+from .notify_schemas import TaskPlanSchema
 from .schemas import (
     AssignSchema,
     BpmnErrorSchema,
@@ -42,6 +43,12 @@ def get_task(task_id: str) -> Any:
     return tasks.get(task_id, current_user())
 
 
+@route(bp, "/<task_id>", ["PATCH"], summary="Change a task's due date, follow-up date or priority (analysts, "
+       "the assignee); recorded as task.updated", permission="tasks.plan", body=TaskPlanSchema, response=TaskSchema)
+def plan_task(task_id: str, body: dict[str, Any]) -> Any:
+    return task_plan.plan(task_id, current_user(), body)
+
+
 @route(bp, "/<task_id>/claim", ["POST"], summary="Claim a task", permission="tasks.work", response=TaskSchema)
 def claim(task_id: str) -> Any:
     return tasks.claim(task_id, current_user())
@@ -68,7 +75,7 @@ def reassign(body: dict[str, Any]) -> Any:
 @route(bp, "/<task_id>/complete", ["POST"], summary="Complete a task; returns the instance",
        permission="tasks.work", body=CompleteSchema, response=InstanceSchema)
 def complete(task_id: str, body: dict[str, Any]) -> Any:
-    return view(tasks.complete(task_id, current_user(), body["variables"]))
+    return view(tasks.complete(task_id, current_user(), body["variables"], body["comment"]))
 
 
 @route(bp, "/<task_id>/bpmn-error", ["POST"], summary="Report a BPMN error instead of completing the task: a matching "

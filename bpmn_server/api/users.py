@@ -9,6 +9,7 @@ from flask import Blueprint
 from ..auth import current_user
 from ..services import users
 from .base import route
+from .notify_schemas import EmailSchema
 from .schemas import TokenRotateSchema, UserChangeSchema, UserCreateSchema, UserSchema, UserTokenSchema, page_of
 
 bp = Blueprint("users", __name__, url_prefix="/api/users")
@@ -18,8 +19,9 @@ bp = Blueprint("users", __name__, url_prefix="/api/users")
        body=UserCreateSchema, response=UserTokenSchema, status=201)
 def create_user(body: dict[str, Any]) -> Any:
     user, token = users.create_user(body["name"], body["role"], body["groups"], actor=current_user().name,
-                                    expires_in_days=body["expires_in_days"])
-    return {"name": user.name, "role": user.role, "groups": user.groups, "created_at": user.created_at,
+                                    expires_in_days=body["expires_in_days"], email=body["email"])
+    return {"name": user.name, "role": user.role, "groups": user.groups, "email": user.email,
+            "created_at": user.created_at,
             "token_expires_at": user.token_expires_at, "token": token}
 
 
@@ -48,3 +50,9 @@ def change_user(name: str, body: dict[str, Any]) -> Any:
        "until a token is issued again (admins for anyone, users for themselves)", response=UserSchema)
 def revoke_token(name: str) -> Any:
     return users.revoke_token(name, current_user())
+
+
+@route(bp, "/<name>/email", ["PUT"], summary="Set or clear the user's email for notifications (admins for anyone, "
+       "users for themselves); recorded in history", body=EmailSchema, response=UserSchema)
+def set_email(name: str, body: dict[str, Any]) -> Any:
+    return users.set_email(name, current_user(), body["email"])

@@ -257,6 +257,9 @@ def _user_task_meta(el: etree._Element, lane: str | None) -> dict[str, Any]:
         "priority": attr("priority"),
         "lane": lane.strip().lower().replace(" ", "-") if lane else None,
         "form": parse_form(el, CAMUNDA),
+        # camunda:property commentRequired="true": completing the task needs a comment (services/comments.py).
+        "comment_required": any(p.get("name") == "commentRequired" and (p.get("value") or "").strip().lower()
+                                == "true" for p in el.iter(f"{{{CAMUNDA}}}property")),
         **camunda_settings.user_task_meta(el),
     }
 

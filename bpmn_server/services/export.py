@@ -33,6 +33,7 @@ LIFECYCLE = {
     "task.assigned": "reassign", "task.unclaimed": "reassign", "task.cancelled": "ate_abort",
     "timer.scheduled": "schedule", "incident.created": "unknown", "incident.resolved": "unknown",
     "variables.updated": "unknown", "instance.failed": "unknown", "instance.migrated": "unknown",
+    "comment.added": "unknown", "task.updated": "unknown",  # notes, not steps of the work
 }
 _SPECIAL = re.compile('[&<>"\n\r\t]')
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

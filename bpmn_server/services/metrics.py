@@ -20,6 +20,7 @@ from models import Incident, Instance, Task, Timer, db
 
 from .. import observability
 from ..db import is_postgres
+from . import people_metrics
 
 log = logging.getLogger(__name__)
 BUCKETS = (0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 86400, 7 * 86400)
@@ -81,6 +82,7 @@ def _database_figures() -> Iterator[Metric]:
                      _seconds(Timer.fired_at, Timer.due_at), (Timer.state == "fired") & Timer.fired_at.is_not(None))
     waiting = db.session.execute(select(func.count()).select_from(Timer).where(Timer.state == "waiting")).scalar_one()
     yield GaugeMetricFamily("bpmn_timers_waiting", "Timers waiting to fire.", value=waiting)
+    yield from people_metrics.figures()  # notifications and service levels
 
 
 class DatabaseCollector:

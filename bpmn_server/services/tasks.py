@@ -20,7 +20,7 @@ from models import Instance, Task, TaskCandidate, User, db, utcnow
 
 from .. import engine
 from ..exceptions import Conflict, Forbidden, Invalid, NotFound
-from . import forms, history, steps, task_listeners, visibility
+from . import forms, history, steps, task_listeners, task_plan, visibility
 from .instances import check_variables
 from .pagination import Page, page
 from .tx import pending_events, transactional
@@ -291,9 +291,11 @@ def reassign_all(actor: User, from_user: str, to_user: str) -> int:
 
 
 @transactional
-def complete(task_id: str, user: User, variables: dict[str, Any] | None) -> Instance:
-    """Complete an open user task and run its instance to the next wait. Of two at once, one wins."""
+def complete(task_id: str, user: User, variables: dict[str, Any] | None, comment: str | None = None) -> Instance:
+    """Complete an open user task and run its instance to the next wait. Of two at once, one wins.
+    `comment`: the decision's rationale, kept in the `task.completed` event (422 when the task requires one)."""
     variables = check_variables(variables or {})
+    comment = (comment or "").strip() or None
     task = _workable(task_id, user)
     instance = steps.lock(task.instance_id)
     # Read the task again under the instance lock, and lock its row against a concurrent claim: a
@@ -306,6 +308,7 @@ def complete(task_id: str, user: User, variables: dict[str, Any] | None) -> Inst
         raise _refused(task)
     steps.require_status(instance, "running")
     data = forms.validate_submission(instance.definition_id, task.activity, task.form, variables)
+    task_plan.check_rationale(instance.definition_id, task.activity, comment)
 
     def run(wf: Any) -> None:
         # SpiffWorkflow's Task.run() does not check state: the engine checks READY and user task.
@@ -321,7 +324,8 @@ def complete(task_id: str, user: User, variables: dict[str, Any] | None) -> Inst
             visibility.record_holders([(task.id, task.instance_id, user.name)])
         # The event goes before the events of the step it caused (activity.completed, the next tasks).
         history.record("task.completed", user.name, instance, activity=task.activity, task_id=task.id,
-                       data={"variables": variables}, at=task.completed_at)
+                       data={"variables": variables, **({"comment": comment} if comment else {})},
+                       at=task.completed_at)
         events = pending_events()
         events.insert(mark, events.pop())
     else:

@@ -15,6 +15,7 @@ from models import Event, db
 
 from ..db import WRITING, write_queue
 from ..exceptions import BpmnServerError, Conflict, Unavailable
+from . import outbox
 
 F = TypeVar("F", bound=Callable[..., Any])
 _depth: contextvars.ContextVar[int] = contextvars.ContextVar("tx_depth", default=0)
@@ -31,6 +32,7 @@ def _flush_history() -> None:
     events = db.session.info.pop("pending_events", [])
     if not events:
         return
+    outbox.stage(events)  # mails and webhook deliveries commit with the events that cause them
     if db.session.get_bind().dialect.name == "postgresql":
         # Held until commit: sequence values are then handed out in commit order, so readers that
         # page by `seq` never miss an event committed later with a smaller number.

@@ -74,7 +74,8 @@ def _check(name: str, role: str, groups: list[str]) -> None:
 
 @transactional
 def create_user(name: str, role: str, groups: list[str] | None = None, token: str | None = None, *,
-                actor: str = "system", expires_in_days: float | None = None) -> tuple[User, str]:
+                actor: str = "system", expires_in_days: float | None = None,
+                email: str | None = None) -> tuple[User, str]:
     """Create a user; returns it with its token (shown once, stored hashed). Recorded in history."""
     groups = sorted(set(groups or []))
     _check(name, role, groups)
@@ -82,7 +83,8 @@ def create_user(name: str, role: str, groups: list[str] | None = None, token: st
     if db.session.execute(select(User.id).where(User.name == name)).first():
         raise Conflict(f"a user named '{name}' exists already")
     token = token or new_token()
-    user = User(name=name, role=role, groups=groups, token_hash=hash_token(token), token_expires_at=expires_at)
+    user = User(name=name, role=role, groups=groups, token_hash=hash_token(token), token_expires_at=expires_at,
+                email=email)
     db.session.add(user)
     db.session.flush()
     history.record("user.created", actor, data={"user": name, "role": role, "groups": groups,
@@ -211,4 +213,16 @@ def revoke_token(name: str, actor: User) -> User:
     user.token_created_at = None
     user.token_expires_at = None
     history.record("token.revoked", actor.name, data={"user": name})
+    return user
+
+
+@transactional
+def set_email(name: str, actor: User, email: str | None) -> User:
+    """Set or clear a user's email (an admin for anyone, a user for themselves); a `user.changed` event."""
+    if actor.role != "admin" and actor.name != name:
+        raise Forbidden("only an admin may change another user's email")
+    user = get_user(name)
+    if user.email != email:
+        history.record("user.changed", actor.name, data={"user": name, "email": {"from": user.email, "to": email}})
+        user.email = email
     return user

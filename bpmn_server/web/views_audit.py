@@ -7,7 +7,7 @@ from flask import Response, render_template, request, stream_with_context
 from models import User
 
 from ..api.schemas import EventQuery, ExportQuery
-from ..services import dashboard, export, history
+from ..services import dashboard, export, history, sla
 from . import bp
 from .session import page
 
@@ -47,5 +47,6 @@ def history_export(user: User) -> Response:
 def dashboard_page(user: User) -> str:
     raw = request.args.get("days", "7")
     days = int(raw) if raw.isdigit() and int(raw) in WINDOWS else 7
-    return render_template("web/dashboard.html", data=dashboard.work_in_progress(days=days), windows=WINDOWS)
+    return render_template("web/dashboard.html", data=dashboard.work_in_progress(days=days), windows=WINDOWS,
+                           sla=sla.figures(days=days))
 

@@ -17,7 +17,7 @@ from models import User
 from ..api.schemas import InstanceQuery
 from ..auth import allowed
 from ..exceptions import BpmnServerError, Forbidden, Invalid
-from ..services import dashboard, incidents, instances, migration, timers
+from ..services import comments, dashboard, incidents, instances, migration, timers
 from . import bp, forms, outcome, overlays
 from .session import page
 
@@ -52,7 +52,9 @@ def instance_page(user: User, instance_id: str) -> str:
     return render_template(
         "web/instance.html", instance=instance, tasks=open_tasks, incidents=all_incidents, timeline=timeline,
         timers=dashboard.waiting_timers([instance_id]), versions=versions, deadlines=overlays.deadlines(open_tasks),
-        drawing=overlays.for_instance(instance, open_tasks, all_incidents, completed))
+        drawing=overlays.for_instance(instance, open_tasks, all_incidents, completed),
+        comments=comments.of_instance(instance_id, user),
+        comment_action=url_for("web.instance_comment", instance_id=instance_id))
 
 
 def _act(instance_id: str, done: str | Callable[[Any], tuple[str, str]], action: Callable[[], Any]) -> Response:

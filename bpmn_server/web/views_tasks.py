@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from models import Task, User
 
 from ..exceptions import Conflict, Invalid
-from ..services import instances, tasks
+from ..services import comments, instances, task_plan, tasks
 from . import bp, forms, overlays
 from .session import page
 
@@ -65,7 +65,9 @@ def _task_page(user: User, task_id: str, errors: dict[str, str] | None = None, v
         "web/task.html", task=task, instance=instance, holder=holder, can_work=can_work, deadline=deadline,
         takers=who_may_take(task),
         fields=(task.form or {}).get("fields") or [], errors=errors or {}, values=values or {}, problem=problem,
-        drawing=overlays.for_task(instance.definition_id, task), ageing=overlays.ageing_class)
+        drawing=overlays.for_task(instance.definition_id, task), ageing=overlays.ageing_class,
+        comments=comments.of_task(task.id, user), comment_action=url_for("web.task_comment", task_id=task.id),
+        comment_required=task_plan.comment_required(instance.definition_id, task.activity))
     return page_html, status
 
 
@@ -104,7 +106,7 @@ def task_complete(user: User, task_id: str) -> Any:
     values = request.form.to_dict()
     try:
         variables = forms.task_variables(task.form, request.form)
-        instance = tasks.complete(task_id, user, variables)
+        instance = tasks.complete(task_id, user, variables, request.form.get("task_comment"))
     except Invalid as exc:
         # Shown next to the inputs, with what was typed kept: the API's own messages.
         return _task_page(user, task_id, forms.field_errors(exc), values, exc.detail, 422)
