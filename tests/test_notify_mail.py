@@ -179,3 +179,20 @@ def test_a_refusing_smtp_server_is_retried_then_dead_and_the_server_stays_health
     assert api.post(f"/api/deliveries/{dead['id']}/redeliver").status_code == 200
     assert deliver(app)["sent"] == 1
     assert len(smtp.to("ann@example.com")) == 1
+
+
+def test_an_incident_mails_the_owner_of_the_process(api, app, smtp):
+    """Owners (issue 20) receive the incident notifications of their processes: a group owner's members do,
+    and the admins, who own nothing here, do not."""
+    assert api.client.put("/api/users/admin/email", json={"email": "root@example.com"},
+                          headers=api._headers()).status_code == 200
+    user(api, "olga", "olga@example.com", groups=["finance"], role="analyst")
+    user(api, "oscar", "oscar@example.com", groups=["finance"])
+    api.deploy("ex_script_fail.bpmn")
+    assert api.patch("/api/processes/ex_script_fail", {"owner": "finance"}).status_code == 200
+    api.post("/api/process-instances", {"process": "ex_script_fail", "variables": {"amount": 1, "count": 0}})
+    deliver(app)
+    for address in ("olga@example.com", "oscar@example.com"):
+        [mail] = smtp.to(address)
+        assert "Incident in ex_script_fail" in mail["Subject"]
+    assert smtp.to("root@example.com") == []

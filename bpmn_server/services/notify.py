@@ -24,14 +24,22 @@ from sqlalchemy import select
 
 from models import Definition, Deployment, Task, User, db
 
+from . import ownership
+
 BUILTIN = Path(__file__).resolve().parent.parent / "templates" / "mail"
 SUBJECTS = {"assigned": "Task assigned to you: {name}", "offered": "New task for you: {name}",
             "escalated": "Task escalated: {name}", "incident": "Incident in {process}: {activity}"}
 
 
 def incident_recipients(process_key: str | None) -> list[str]:
-    """Who hears of an incident of `process_key`: today the admins, and the user who deployed the process.
-    (Process owners replace this when they exist.)"""
+    """Who hears of an incident of `process_key`: its owner (a user, or the members of a group: issue 20's
+    services/owners.py); a process nobody owns falls back to the admins and the user who deployed it."""
+    owner = ownership.owner_of(process_key) if process_key else None
+    if owner:
+        user = db.session.execute(select(User.name).where(User.name == owner)).scalar()
+        members = {user} if user is not None else _group_members([owner], limit=10**6)
+        if members:
+            return sorted(members)
     names = set(db.session.execute(select(User.name).where(User.role == "admin")).scalars())
     if process_key:
         deployer = db.session.execute(

@@ -20,13 +20,11 @@ from sqlalchemy import func, select
 
 from models import Definition, ProcessSettings, User, db, utcnow
 
-from .. import engine
 from ..exceptions import Forbidden, Invalid, NotFound
-from . import history
+from . import history, ownership
 from .tx import transactional
 
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
-_PROPERTIES: dict[str, dict[str, str]] = {}  # by definition id: definitions never change
 
 
 @dataclass
@@ -55,20 +53,8 @@ def add_duration(start: dt.datetime, text: str) -> dt.datetime:
     return moved + dt.timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
 
 
-def _latest(key: str) -> Definition | None:
-    return db.session.execute(select(Definition).where(Definition.key == key)
-                              .order_by(Definition.version.desc()).limit(1)).scalar_one_or_none()
-
-
-def _diagram(definition: Definition) -> dict[str, str]:
-    found = _PROPERTIES.get(definition.id)
-    if found is None:
-        found = _PROPERTIES[definition.id] = engine.process_properties(definition.xml, definition.key)
-    return found
-
-
 def _info(definition: Definition, settings: ProcessSettings | None, now: dt.datetime) -> ProcessInfo:
-    diagram = _diagram(definition)
+    diagram = ownership.diagram_properties(definition)
     owner = (settings.owner if settings and settings.owner else None) or diagram.get("owner") or None
     every = (settings.review_every if settings and settings.review_every else None) or diagram.get("review_every")
     every = every or None
@@ -85,16 +71,11 @@ def _info(definition: Definition, settings: ProcessSettings | None, now: dt.date
                        due_at is not None and due_at <= now)
 
 
-def owner_of(process_key: str) -> str | None:
-    """The owner of a process key (a user or a group name), or None when it has none."""
-    definition = _latest(process_key)
-    if definition is None:
-        return None
-    return _info(definition, db.session.get(ProcessSettings, process_key), utcnow()).owner
+owner_of = ownership.owner_of  # the public name other services use (services/ownership.py)
 
 
 def get(key: str, now: dt.datetime | None = None) -> ProcessInfo:
-    definition = _latest(key)
+    definition = ownership.latest_definition(key)
     if definition is None:
         raise NotFound(f"no deployed process '{key}'")
     return _info(definition, db.session.get(ProcessSettings, key), now or utcnow())
