@@ -171,6 +171,9 @@ def test_a_refused_diagram_shows_its_problems_on_the_elements_and_deploys_nothin
         const gw = m.get('modeling').appendShape(start, shape(m, 'bpmn:ComplexGateway', 'complex'));
         m.get('modeling').appendShape(gw, shape(m, 'bpmn:EndEvent', 'end'));
     }}""")
+    # bpmnlint marks the complex gateway as it is drawn, before the server is asked.
+    page.wait_for_selector('.djs-overlays[data-container-id="complex"] .bjsl-overlay')
+    assert "error" in page.inner_text(".bjsl-button").lower()
     page.fill("#note", "should not deploy")
     page.click("#deploy")
     page.wait_for_selector('#editor[data-state="invalid"]')

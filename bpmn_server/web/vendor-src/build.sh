@@ -32,17 +32,19 @@ licences() {  # the licence of each named package, as installed
 # The diagram editor (the web page /ui/editor loads it; no other page does).
 out=../static/vendor/bpmn-js-modeler
 mkdir -p "$out/bpmn-font/css" "$out/bpmn-font/font"
+node lint-config.cjs  # bpmnlintrc.json -> lint-config.js (the rules bundled for the browser)
 node_modules/.bin/esbuild editor.js --bundle --minify --format=iife --global-name=BpmnEditor \
   --target=es2019 --legal-comments=none --outfile="$out/bpmn-modeler.min.js"
 cp node_modules/bpmn-js/dist/assets/diagram-js.css node_modules/bpmn-js/dist/assets/bpmn-js.css \
-  node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css "$out/"
+  node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css \
+  node_modules/bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css "$out/"
 # bpmn.css loads the font files beside it (the embedded variant's data: URL fonts break the pages' CSP).
 cp node_modules/bpmn-js/dist/assets/bpmn-font/css/bpmn.css "$out/bpmn-font/css/"
 cp node_modules/bpmn-js/dist/assets/bpmn-font/font/bpmn.woff2 node_modules/bpmn-js/dist/assets/bpmn-font/font/bpmn.woff \
   "$out/bpmn-font/font/"
 licences bpmn-js diagram-js bpmn-moddle moddle moddle-xml saxen min-dash min-dom tiny-svg didi path-intersection \
   diagram-js-direct-editing ids inherits-browser object-refs bpmn-js-properties-panel @bpmn-io/properties-panel \
-  camunda-bpmn-moddle camunda-bpmn-js-behaviors preact @bpmn-io/feel-editor @bpmn-io/feel-lint feelers \
+  camunda-bpmn-moddle camunda-bpmn-js-behaviors bpmn-js-bpmnlint bpmnlint bpmnlint-utils preact @bpmn-io/feel-editor @bpmn-io/feel-lint feelers \
   @codemirror/view @codemirror/state @codemirror/language @codemirror/autocomplete @codemirror/commands \
   @lezer/common @lezer/lr @lezer/highlight lezer-feel focus-trap tabbable classnames \
   > "$out/LICENSE" 2>/dev/null || true
