@@ -11,7 +11,7 @@ from typing import Any
 import requests
 
 from tests.conftest import ROOT
-from tests.test_web_browser import ORDER, browser, server, session, shot  # noqa: F401 - fixtures
+from tests.test_web_browser import NO_SIDEWAYS, ORDER, browser, server, session, shot  # noqa: F401 - fixtures
 
 pytestmark = __import__("pytest").mark.e2e
 
@@ -78,7 +78,7 @@ def test_open_a_version_move_validate_fix_and_deploy_version_two(browser, server
         const flow = m.get('elementRegistry').get('f2');
         m.get('modeling').removeConnection(flow);
         const script = m.get('modeling').appendShape(review, shape(m, 'bpmn:ScriptTask', 'record'),
-                                                    {{x: review.x + 150, y: review.y + 190}});
+                                                    {{x: review.x + 240, y: review.y - 90}});
         m.get('modeling').updateProperties(script, {{name: 'Record', scriptFormat: 'python', script: 'total = ('}});
         m.get('modeling').connect(script, m.get('elementRegistry').get('done'));
     }}""")
@@ -185,6 +185,11 @@ def test_a_refused_diagram_shows_its_problems_on_the_elements_and_deploys_nothin
     forged = page.evaluate("""async () => (await fetch('/ui/editor/deploy', {method: 'POST',
         headers: {'Content-Type': 'application/json'}, body: JSON.stringify({xml: '<x/>'})})).status""")
     assert forged == 403
+    # On a tablet held upright the properties go under the canvas and nothing scrolls sideways.
+    page.set_viewport_size({"width": 820, "height": 1180})
+    canvas = page.locator("#editor-canvas").bounding_box()
+    panel = page.locator("#editor-properties").bounding_box()
+    assert panel["y"] >= canvas["y"] + canvas["height"] - 1 and page.evaluate(NO_SIDEWAYS) <= 0
     page.context.close()
 
 
