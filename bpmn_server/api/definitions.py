@@ -8,9 +8,9 @@ from flask import Blueprint, Response, request
 
 from ..auth import current_user
 from ..exceptions import BadRequest, UnsupportedMediaType
-from ..services import approval, deployments
+from ..services import approval, deployments, validation
 from .base import route
-from .schemas import DefinitionQuery, DefinitionSchema, DeploymentSchema, page_of
+from .schemas import DefinitionQuery, DefinitionSchema, DeploymentSchema, ValidationSchema, page_of
 
 bp = Blueprint("definitions", __name__, url_prefix="/api")
 XML_TYPES = {"application/xml", "text/xml", "application/bpmn+xml"}
@@ -45,6 +45,13 @@ def create_deployment() -> Any:
     if result.deployment.status == "proposed":
         return data, 202
     return data, 201 if result.created else 200
+
+
+@route(bp, "/deployments/validate", ["POST"], summary="Check BPMN and DMN files as a deploy would, deploying nothing",
+       permission="definitions.deploy", response=ValidationSchema, upload=True)
+def validate_deployment() -> Any:
+    files, _note = _uploads()
+    return validation.validate(files, current_user().name)
 
 
 @route(bp, "/process-definitions", ["GET"], summary="List process definitions", permission="definitions.read",

@@ -132,6 +132,16 @@ class DeploymentSchema(Schema):
     decision_definitions = fields.List(fields.Nested(DefinitionSchema))
 
 
+class ValidationSchema(Schema):
+    """POST /api/deployments/validate: the problems a deploy would refuse the files for, nothing stored."""
+    valid = fields.Boolean()
+    title = fields.String(allow_none=True)
+    detail = fields.String(allow_none=True)
+    errors = fields.List(fields.Dict())  # the same items as a refused deploy's problem+json `errors`
+    processes = fields.List(fields.Dict())  # key, version (the one a deploy would make or keep), new
+    decisions = fields.List(fields.Dict())
+
+
 class DefinitionQuery(ListQuery):
     key = fields.String(load_default=None)
     latest = fields.Boolean(load_default=False)

@@ -33,13 +33,15 @@ from . import (  # noqa: E402 - the views register themselves on `bp`
     secret,
     session,
     views_audit,
+    views_decision_editor,
+    views_editor,
     views_instances,
     views_notify,
     views_processes,
     views_tasks,
 )
 
-_ = (views_audit, views_instances, views_notify, views_processes, views_tasks)
+_ = (views_audit, views_decision_editor, views_editor, views_instances, views_notify, views_processes, views_tasks)
 present.register(bp)
 bp.before_request(session.guard_post)
 

@@ -1,0 +1,32 @@
+/* Entry of static/vendor/bpmn-js-modeler/bpmn-modeler.min.js (build.sh bundles it with esbuild, global
+   `BpmnEditor`): the bpmn.io modeler with its properties panel and the Camunda 7 extensions
+   (camunda-bpmn-moddle), which are what this server runs: assignments, forms, listeners, external-task
+   topics, scripts, timers, messages, errors, decisions. bpmn-js-bpmnlint lints as you draw, with the
+   rules of bpmnlintrc.json (compiled into lint-config.js by lint-config.cjs). static/editor.js drives it. */
+import BpmnModeler from "bpmn-js/lib/Modeler";
+import {
+  BpmnPropertiesPanelModule,
+  BpmnPropertiesProviderModule,
+  CamundaPlatformPropertiesProviderModule
+} from "bpmn-js-properties-panel";
+import CamundaBehaviorsModule from "camunda-bpmn-js-behaviors/lib/camunda-platform";
+import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
+import LintModule from "bpmn-js-bpmnlint";
+import lintConfig from "./lint-config.js";
+
+/* A modeler drawing into `container`, its properties panel in `properties`. */
+export function create(container, properties) {
+  return new BpmnModeler({
+    container,
+    propertiesPanel: { parent: properties },
+    additionalModules: [
+      BpmnPropertiesPanelModule,
+      BpmnPropertiesProviderModule,
+      CamundaPlatformPropertiesProviderModule,
+      CamundaBehaviorsModule,
+      LintModule
+    ],
+    linting: { bpmnlint: lintConfig, active: true },
+    moddleExtensions: { camunda: camundaModdle }
+  });
+}
