@@ -4,7 +4,10 @@ with its note, the CSRF token and the roles of the other pages, bad input named.
 
 from __future__ import annotations
 
+import io
 from typing import Any
+
+import pytest
 
 from tests.client import DIAGRAMS
 from tests.conftest import ROOT
@@ -79,3 +82,23 @@ def test_decision_table_editor_deploys_a_dmn_and_evaluates_it(app, api):
     assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "variables"
     r = _post(anna, "/ui/decisions/loan_policy/evaluate", {"variables": "{}", "version": "two"})
     assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "version"
+
+
+@pytest.mark.parametrize("via", ["editor", "upload page"])
+def test_with_deployment_approval_on_the_pages_propose_too(app, app_config, api, via):
+    """Four eyes (issue 20) hold for the web pages as for the API: an analyst's deploy is a proposal."""
+    app.config["DEPLOY_APPROVAL"] = True
+    anna = Pages(app, api.as_user("anna", "analyst").token)
+    if via == "editor":
+        anna.get("/ui/editor")
+        r = _post(anna, "/ui/editor/deploy", {"xml": APPROVAL, "filename": "approval", "note": "please"})
+        assert r.status_code == 200 and r.get_json()["proposed"] and r.get_json()["created"] is False
+    else:
+        anna.get("/ui/deploy")
+        r = anna.post("/ui/deploy", {"note": "please", "file": (io.BytesIO(APPROVAL.encode()), "approval.bpmn")},
+                      content_type="multipart/form-data")
+        assert r.status_code == 303
+    assert "Proposed" in anna.text("/ui/processes")
+    assert api.get("/api/process-definitions").get_json()["items"] == []
+    [proposal] = api.get("/api/deployments", query_string={"status": "proposed"}).get_json()["items"]
+    assert proposal["created_by"] == "anna" and proposal["note"] == "please"

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from models import User
 
 from ..exceptions import BadRequest, BpmnServerError
-from ..services import deployments, validation
+from ..services import approval, deployments, validation
 from . import bp
 from .session import page
 
@@ -73,11 +73,16 @@ def editor_deploy(user: User) -> Any:
     try:
         upload = _upload()
         note = str((request.get_json(silent=True) or {}).get("note") or "").strip() or None
-        result = deployments.deploy([upload], user.name, note)
+        result = approval.submit([upload], user, note)  # with deployment approval on, maybe a proposal
     except BpmnServerError as exc:
         if exc.status >= 500:
             raise
         return _refused(exc)
+    if result.deployment.status == "proposed":
+        flash("Proposed: the change is live once an admin or approver approves it "
+              f"(deployment {result.deployment.id}).", "ok")
+        return jsonify({"created": False, "proposed": result.deployment.id, "deployed": "",
+                        "location": url_for("web.process_list")})
     made = ", ".join(f"{d.key} v{d.version}" for d in [*result.definitions, *result.decisions])
     flash(f"Deployed {made}." if result.created else f"Nothing changed: {made} is the latest already.", "ok")
     if result.definitions:

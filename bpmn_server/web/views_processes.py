@@ -10,7 +10,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from models import User
 
 from ..exceptions import BpmnServerError, Invalid
-from ..services import dashboard, deployments, instances, starters
+from ..services import approval, dashboard, deployments, instances, starters
 from . import bp, forms, outcome, overlays
 from .session import page
 
@@ -65,7 +65,7 @@ def deploy(user: User) -> Any:
     try:
         if not uploads:
             raise Invalid("choose a .bpmn file to upload", errors=[{"field": "file", "message": "required"}])
-        result = deployments.deploy(uploads, user.name, note)
+        result = approval.submit(uploads, user, note)  # with deployment approval on, maybe a proposal
     except BpmnServerError as exc:
         if exc.status >= 500:
             raise
@@ -73,6 +73,10 @@ def deploy(user: User) -> Any:
         shown = overlays.for_errors(uploads[0].data, errors) if len(uploads) == 1 and errors else None
         return render_template("web/deploy.html", problem=exc, errors=errors, drawing=shown,
                                note=note or ""), exc.status
+    if result.deployment.status == "proposed":
+        flash("Proposed: the change is live once an admin or approver approves it "
+              f"(deployment {result.deployment.id}).", "ok")
+        return redirect(url_for("web.process_list"), 303)
     made = ", ".join(f"{d.key} v{d.version}" for d in result.definitions)
     flash(f"Deployed {made}." if result.created else f"Nothing changed: {made} is the latest already.", "ok")
     return redirect(url_for("web.process_page", key=result.definitions[0].key), 303)
