@@ -24,6 +24,7 @@ from . import (
     camunda_config,
     camunda_flows,
     camunda_settings,
+    case_view,
     cron,
     decision_task,
     delegates,
@@ -255,6 +256,7 @@ def _user_task_meta(el: etree._Element, lane: str | None) -> dict[str, Any]:
         "priority": attr("priority"),
         "lane": lane.strip().lower().replace(" ", "-") if lane else None,
         "form": parse_form(el, CAMUNDA),
+        "visible_variables": case_view.visible_variables(el),
         **camunda_settings.user_task_meta(el),
     }
 
@@ -291,6 +293,7 @@ def _process_meta(proc: etree._Element) -> dict[str, Any]:
             meta["external_tasks"][el.get("id")] = decision_task.job_type(el)
     meta["message_starts"], meta["signal_starts"] = _event_starts(proc)
     meta["starters"] = starters.declared(proc)
+    meta["visible_variables"] = case_view.visible_variables(proc)
     meta.update(camunda_settings.process_meta(proc, []))  # invalid values: engine/camunda_check.py
     return meta
 

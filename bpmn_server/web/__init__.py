@@ -35,10 +35,11 @@ from . import (  # noqa: E402 - the views register themselves on `bp`
     views_audit,
     views_instances,
     views_processes,
+    views_start,
     views_tasks,
 )
 
-_ = (views_audit, views_instances, views_processes, views_tasks)
+_ = (views_audit, views_instances, views_processes, views_start, views_tasks)
 present.register(bp)
 bp.before_request(session.guard_post)
 

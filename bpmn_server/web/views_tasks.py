@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from models import Task, User
 
 from ..exceptions import Conflict, Invalid
-from ..services import instances, tasks
+from ..services import case_details, instances, tasks
 from . import bp, forms, overlays
 from .session import page
 
@@ -61,10 +61,12 @@ def _task_page(user: User, task_id: str, errors: dict[str, str] | None = None, v
     holder = task.status == "open" and task.assignee == user.name
     can_work = task.status == "open" and tasks.may_act(user, task)
     deadline = overlays.deadlines([task]).get(task.id)
+    case = case_details.of_task(task, instance)
     page_html = render_template(
         "web/task.html", task=task, instance=instance, holder=holder, can_work=can_work, deadline=deadline,
-        takers=who_may_take(task),
-        fields=(task.form or {}).get("fields") or [], errors=errors or {}, values=values or {}, problem=problem,
+        takers=who_may_take(task), case=case, posted=values is not None, as_text=case_details.as_text,
+        fields=(task.form or {}).get("fields") or [], errors=errors or {},
+        values=values if values is not None else case.prefill, problem=problem,
         drawing=overlays.for_task(instance.definition_id, task), ageing=overlays.ageing_class)
     return page_html, status
 
