@@ -10,9 +10,10 @@ from .instance import Instance
 from .starter import DefinitionStarter
 from .subscription import CorrelationKey, Subscription
 from .task import Task, TaskCandidate
+from .task_filter import TaskFilter
 from .timer import Timer
 from .user import User
 
 __all__ = ["db", "new_id", "utcnow", "Definition", "Deployment", "Event", "Incident", "Instance",
            "Task", "TaskCandidate", "DefinitionStarter", "Timer", "User", "Subscription", "CorrelationKey",
-           "ExternalTask", "DecisionDefinition"]
+           "ExternalTask", "DecisionDefinition", "TaskFilter"]

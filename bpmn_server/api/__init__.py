@@ -15,6 +15,7 @@ from . import (
     messages,
     metrics,
     ops,
+    task_filters,
     tasks,
     timers,
     users,
@@ -23,7 +24,7 @@ from . import (
 
 def register(app: Flask) -> None:
     for module in (definitions, instances, tasks, timers, history, users, ops, metrics, incidents, messages,
-                   external_tasks, decisions, camunda):
+                   external_tasks, decisions, camunda, task_filters):
         app.register_blueprint(module.bp)
     from .. import web  # the web pages under /ui: one more client of the services
 
