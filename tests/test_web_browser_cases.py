@@ -53,3 +53,36 @@ def test_operator_starts_a_case_through_its_start_form_and_sees_it_on_the_task(b
     assert page.input_value("#f-amount") == "1500" and page.input_value("#f-reason") == "photos missing"
     assert "photos missing" in page.inner_text("#earlier-decisions")
     page.context.close()
+
+
+def test_a_saved_filter_shared_with_a_group_shows_in_a_colleagues_menu(browser: Any,  # noqa: F811
+                                                                        server: Any) -> None:  # noqa: F811
+    server.deploy("claim.bpmn", xml=CLAIM)
+    olga = server.user("olga", "operator", ["adjusters"])
+    bob = server.user("bob", "operator", ["adjusters"])
+    for no, customer, amount in (("B-1", "Ada", 300), ("B-2", "Bo", 9000), ("B-3", "Cy", 9000)):
+        server.post("/api/process-instances", {"process": "claim", "variables": {
+            "claim_no": no, "customer": customer, "amount": amount}})
+    page = session(browser, server, olga)
+    page.click("text=+ New filter")
+    page.fill("#name", "Large claims")
+    page.fill("#process", "claim")
+    page.fill("#var_name_0", "amount")
+    page.select_option("#var_kind_0", "number")
+    page.fill("#var_value_0", "9000")
+    page.fill("#columns", "customer")
+    page.select_option("#shared_group", "adjusters")
+    page.click("form.filter-form button[type=submit]")
+    page.wait_for_selector("text=Filter “Large claims” saved and shared with adjusters.")
+    rows = page.locator("table.tasks tbody tr")
+    assert rows.count() == 2 and "Bo" in rows.nth(0).inner_text() and "Cy" in rows.nth(1).inner_text()
+    page.context.close()
+
+    colleague = session(browser, server, bob)
+    entry = colleague.locator("#saved-filters a", has_text="Large claims")
+    assert entry.locator(".count").inner_text() == "2"
+    entry.click()
+    colleague.wait_for_selector("th.var-col")
+    assert colleague.locator('td[data-column="customer"]').all_inner_texts() == ["Bo", "Cy"]
+    assert colleague.locator("text=Delete filter").count() == 0
+    colleague.context.close()

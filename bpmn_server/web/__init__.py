@@ -33,13 +33,14 @@ from . import (  # noqa: E402 - the views register themselves on `bp`
     secret,
     session,
     views_audit,
+    views_filters,
     views_instances,
     views_processes,
     views_start,
     views_tasks,
 )
 
-_ = (views_audit, views_instances, views_processes, views_start, views_tasks)
+_ = (views_audit, views_filters, views_instances, views_processes, views_start, views_tasks)
 present.register(bp)
 bp.before_request(session.guard_post)
 

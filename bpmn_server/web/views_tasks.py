@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from models import Task, User
 
 from ..exceptions import Conflict, Invalid
-from ..services import case_details, instances, tasks
+from ..services import case_details, instances, task_filters, tasks
 from . import bp, forms, overlays
 from .session import page
 
@@ -32,6 +32,14 @@ def task_list(user: User) -> str:
         view = tabs[0][0]
     group = request.args.get("group") or None
     after = request.args.get("after") or None
+    menu = task_filters.with_counts(user)
+    chosen = request.args.get("filter")
+    if chosen:  # a saved filter: its tasks in its sort, with its variable columns
+        found = task_filters.run(chosen, user, PAGE_SIZE, after)
+        current = next((f for f in menu if f["id"] == chosen), None) or task_filters.one(chosen, user)
+        return render_template("web/tasks.html", tabs=tabs, view=None, group=None, items=found.items,
+                               next=found.next, deadlines=overlays.deadlines(found.items),
+                               ageing=overlays.ageing_class, menu=menu, current=current)
     # "Group tasks" is work to pick up: offered to me and held by nobody (what I hold is under "My tasks"),
     # filtered in the query so that each page is full while more remain.
     found = tasks.list_tasks(user, PAGE_SIZE, after, assignee="me" if view == "mine" else None,
@@ -39,7 +47,8 @@ def task_list(user: User) -> str:
                              unassigned=True if view == "group" else None)
     items = found.items
     return render_template("web/tasks.html", tabs=tabs, view=view, group=group, items=items, next=found.next,
-                           deadlines=overlays.deadlines(items), ageing=overlays.ageing_class)
+                           deadlines=overlays.deadlines(items), ageing=overlays.ageing_class, menu=menu,
+                           current=None)
 
 
 def who_may_take(task: Task) -> str:

@@ -1,0 +1,43 @@
+"""Saved task filters on the pages (issue 23), on both databases: saved from a form without JSON, shown in
+the task list's menu with counts, shared with a group, run with their variable columns."""
+
+from __future__ import annotations
+
+import re
+
+from tests.test_task_filters import _setup
+from tests.test_web import Pages
+
+
+def test_a_filter_saved_on_the_page_is_shared_and_counted_in_the_menu(app, api):
+    olga, bob, carl = _setup(api)
+    pages = Pages(app, olga.token)
+    form = pages.text("/ui/filters/new")
+    assert 'name="var_name_0"' in form and "<textarea" not in form
+    r = pages.post("/ui/filters/new", {"name": "Ada's big claims", "process": "claim", "var_name_0": "amount",
+                                       "var_kind_0": "number", "var_value_0": "2000", "var_name_1": "customer",
+                                       "var_kind_1": "text", "var_value_1": "Ada", "columns": "customer, amount",
+                                       "sort": "created", "shared_group": "adjusters"})
+    assert r.status_code == 303, r.get_data(as_text=True)[:3000]
+    listing = pages.text(r.headers["Location"])
+    assert re.search(r"Ada's big claims <span class=\"count\">1</span>", listing)
+    assert '<th class="var-col">customer</th>' in listing and 'data-column="amount">2000<' in listing
+    assert "A-3" in listing and "A-2" not in listing
+
+    bobs = Pages(app, bob.token).text("/ui/tasks")
+    assert re.search(r"Ada's big claims <span class=\"count\">1</span>", bobs)
+    assert "Delete filter" not in Pages(app, bob.token).text(r.headers["Location"])
+    assert "Ada's big claims" not in Pages(app, carl.token).text("/ui/tasks")
+
+
+def test_a_bad_filter_form_says_which_field_and_keeps_what_was_typed(app, api):
+    olga, bob, carl = _setup(api)
+    pages = Pages(app, olga.token)
+    r = pages.post("/ui/filters/new", {"name": "", "var_name_0": "amount", "var_kind_0": "number",
+                                       "var_value_0": "many"})
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert 'id="error-variables"' in page and "many" in page
+    r = pages.post("/ui/filters/new", {"name": "", "process": "claim"})
+    assert r.status_code == 422 and 'id="error-name"' in r.get_data(as_text=True)
+    assert olga.get("/api/task-filters").get_json()["items"] == []
