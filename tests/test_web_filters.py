@@ -41,3 +41,28 @@ def test_a_bad_filter_form_says_which_field_and_keeps_what_was_typed(app, api):
     r = pages.post("/ui/filters/new", {"name": "", "process": "claim"})
     assert r.status_code == 422 and 'id="error-name"' in r.get_data(as_text=True)
     assert olga.get("/api/task-filters").get_json()["items"] == []
+
+
+def test_the_live_summary_answers_304_until_a_task_arrives_in_a_filter(app, api):
+    olga, bob, carl = _setup(api)
+    made = olga.post("/api/task-filters", {"name": "Ada", "criteria": {"variables": {"customer": "Ada"}}})
+    pages = Pages(app, olga.token)
+    first = pages.get("/ui/live/tasks")
+    assert first.status_code == 200 and first.headers["ETag"]
+    state = first.get_json()
+    assert state["open"] == 4 and state["unassigned"] == 4
+    assert state["filters"] == [{"id": made.get_json()["id"], "name": "Ada", "count": 2}]
+    again = pages.get("/ui/live/tasks", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    olga.start("claim", {"claim_no": "A-5", "customer": "Ada", "amount": 1})
+    changed = pages.get("/ui/live/tasks", headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and changed.get_json()["filters"][0]["count"] == 3
+    assert changed.get_json()["open"] == 5
+
+    anna = Pages(app, api.as_user("anna", "analyst").token)
+    mark = anna.get("/ui/live/events")
+    assert mark.status_code == 200
+    assert anna.get("/ui/live/events", headers={"If-None-Match": mark.headers["ETag"]}).status_code == 304
+    olga.start("claim", {"claim_no": "A-6", "customer": "Cy", "amount": 1})
+    assert anna.get("/ui/live/events", headers={"If-None-Match": mark.headers["ETag"]}).status_code == 200
+    assert Pages(app).get("/ui/live/tasks").status_code == 303  # logged out: to the login page

@@ -35,12 +35,13 @@ from . import (  # noqa: E402 - the views register themselves on `bp`
     views_audit,
     views_filters,
     views_instances,
+    views_live,
     views_processes,
     views_start,
     views_tasks,
 )
 
-_ = (views_audit, views_filters, views_instances, views_processes, views_start, views_tasks)
+_ = (views_audit, views_filters, views_instances, views_live, views_processes, views_start, views_tasks)
 present.register(bp)
 bp.before_request(session.guard_post)
 
