@@ -66,3 +66,18 @@ def test_the_live_summary_answers_304_until_a_task_arrives_in_a_filter(app, api)
     olga.start("claim", {"claim_no": "A-6", "customer": "Cy", "amount": 1})
     assert anna.get("/ui/live/events", headers={"If-None-Match": mark.headers["ETag"]}).status_code == 200
     assert Pages(app).get("/ui/live/tasks").status_code == 303  # logged out: to the login page
+
+
+def test_ticked_tasks_are_claimed_together_and_the_message_says_which_were_not(app, api):
+    olga, bob, carl = _setup(api)
+    ids = [t["id"] for t in olga.tasks(process="claim")]
+    pages = Pages(app, olga.token)
+    page = pages.text("/ui/tasks?view=group")
+    assert page.count('form="bulk-claim"') >= 4 and "Claim selected" in page
+    assert bob.post(f"/api/tasks/{ids[1]}/claim").status_code == 200
+    r = pages.client.post("/ui/tasks/bulk-claim", data={"task": ids[:3], "csrf_token": pages.csrf})
+    assert r.status_code == 303 and "view=mine" in r.headers["Location"]
+    mine = pages.text(r.headers["Location"])
+    assert "Claimed 2 of 3 tasks." in mine and "bob" in mine
+    assert sorted(t["id"] for t in olga.tasks(assignee="me")) == sorted([ids[0], ids[2]])
+    assert "Claim selected" not in Pages(app, api.as_user("anna", "analyst").token).text("/ui/tasks")

@@ -15,6 +15,7 @@ from . import (
     messages,
     metrics,
     ops,
+    task_bulk,
     task_filters,
     tasks,
     timers,
@@ -24,7 +25,7 @@ from . import (
 
 def register(app: Flask) -> None:
     for module in (definitions, instances, tasks, timers, history, users, ops, metrics, incidents, messages,
-                   external_tasks, decisions, camunda, task_filters):
+                   external_tasks, decisions, camunda, task_filters, task_bulk):
         app.register_blueprint(module.bp)
     from .. import web  # the web pages under /ui: one more client of the services
 

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from models import Task, User
 
 from ..exceptions import Conflict, Invalid
-from ..services import case_details, instances, task_filters, tasks
+from ..services import case_details, instances, task_bulk, task_filters, tasks
 from . import bp, forms, overlays
 from .session import page
 
@@ -123,3 +123,20 @@ def task_complete(user: User, task_id: str) -> Any:
         return _task_page(user, task_id, {}, values, exc.detail, 409)
     flash(f"Task “{task.name}” completed.", "ok")
     return redirect(url_for("web.instance_page", instance_id=instance.id), 303)
+
+
+@bp.route("/tasks/bulk-claim", methods=["POST"])
+@page("tasks.work")
+def task_bulk_claim(user: User) -> Response:
+    """Claim the tasks ticked on the list; each is taken or not on its own, and the message says which."""
+    ids = request.form.getlist("task")
+    if not ids:
+        flash("Tick the tasks to claim first.", "error")
+        return redirect(request.referrer or url_for("web.task_list"), 303)
+    results = task_bulk.run(user, task_bulk.BulkAction.CLAIM, ids)
+    taken = sum(1 for r in results if r.ok)
+    refused = [r.detail for r in results if not r.ok]
+    flash(f"Claimed {taken} of {len(results)} task{'s' if len(results) != 1 else ''}."
+          + (f" Not claimed: {'; '.join(d or '' for d in refused)}" if refused else ""),
+          "ok" if not refused else "error")
+    return redirect(url_for("web.task_list", view="mine"), 303)
