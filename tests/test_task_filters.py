@@ -78,6 +78,8 @@ def test_bad_filters_are_refused_naming_the_field(api):
     assert r.status_code == 400 and "sort" in str(r.get_json()["errors"])
     r = olga.post("/api/task-filters", {"name": "x", "criteria": {"variables": {"a": {"b": 1}}}})
     assert r.status_code == 400 and "variables" in str(r.get_json()["errors"])
+    r = olga.post("/api/task-filters", {"name": "x", "criteria": {"variables": {'a"b': 1}}})
+    assert r.status_code == 400 and "quotes" in str(r.get_json()["errors"])
     r = olga.post("/api/task-filters", {"name": "x", "criteria": {"colour": "red"}})
     assert r.status_code == 400 and "colour" in str(r.get_json()["errors"])
     r = olga.post("/api/task-filters", {"name": "x", "shared_group": "clerks"})

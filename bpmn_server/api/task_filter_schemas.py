@@ -10,6 +10,8 @@ from ..services.task_filters import Sort
 from .schemas import UTC, Strict, TaskSchema
 
 _NAME = validate.Length(1, 200)
+# A variable name becomes a JSON path on SQLite (`$."name"`): no quote or backslash in it.
+_VARIABLE = validate.And(_NAME, validate.Regexp(r'^[^"\\]+$', error="a variable name without quotes or backslashes"))
 
 
 def _scalars(values: dict[str, Any]) -> None:
@@ -25,7 +27,7 @@ class CriteriaSchema(Strict):
                              metadata={"description": "a user name, or `me`: whoever runs the filter"})
     unassigned = fields.Boolean(load_default=None, allow_none=True)
     due_before = UTC(load_default=None, allow_none=True)
-    variables = fields.Dict(keys=fields.String(validate=_NAME), values=fields.Raw(), load_default=dict,
+    variables = fields.Dict(keys=fields.String(validate=_VARIABLE), values=fields.Raw(), load_default=dict,
                             validate=_scalars, metadata={"description": "instance variables equal to these values"})
 
 
