@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_web_browser import browser, server, session  # noqa: F401 - the fixtures and the login
+from tests.test_web_browser import browser, server, session, shot  # noqa: F401 - the fixtures and the login
 from tests.test_web_cases import CLAIM
 
 pytestmark = pytest.mark.e2e
@@ -28,6 +28,7 @@ def test_operator_starts_a_case_through_its_start_form_and_sees_it_on_the_task(b
     page.wait_for_selector("#error-amount")
     assert page.inner_text("#error-amount") == "Amount must be a whole number"
     assert page.input_value("#f-customer") == "Ada Lovelace"
+    shot(page, "start-a-case")
     page.fill("#f-amount", "1500")
     page.check("#f-express")
     page.click("form.start-form button[type=submit]")
@@ -52,6 +53,7 @@ def test_operator_starts_a_case_through_its_start_form_and_sees_it_on_the_task(b
     page.wait_for_selector("form.task-form")
     assert page.input_value("#f-amount") == "1500" and page.input_value("#f-reason") == "photos missing"
     assert "photos missing" in page.inner_text("#earlier-decisions")
+    shot(page, "task-case-details")
     page.context.close()
 
 
@@ -92,4 +94,5 @@ def test_a_saved_filter_shared_with_a_group_shows_in_a_colleagues_menu(browser: 
     colleague.wait_for_selector("#live-notice:has-text('New task in “Large claims”')", timeout=40_000)
     colleague.wait_for_selector('td[data-column="customer"]:has-text("Di")', timeout=20_000)
     assert entry.locator(".count").inner_text() == "3"
+    shot(colleague, "saved-filter-live-notice")
     colleague.context.close()
