@@ -12,10 +12,11 @@ from .notification import Delivery, Webhook
 from .starter import DefinitionStarter
 from .subscription import CorrelationKey, Subscription
 from .task import Task, TaskCandidate
+from .task_filter import TaskFilter
 from .timer import Timer
 from .user import User
 
 __all__ = ["db", "new_id", "utcnow", "Definition", "Deployment", "Event", "Incident", "Instance",
            "Task", "TaskCandidate", "DefinitionStarter", "Timer", "User", "Subscription", "CorrelationKey",
            "ExternalTask", "DecisionDefinition", "IdempotencyKey", "ProposedFile", "ProcessSettings",
-           "ProcessFeedback", "Webhook", "Delivery"]
+           "ProcessFeedback", "Webhook", "Delivery", "TaskFilter"]

@@ -21,6 +21,8 @@ from . import (
     metrics,
     ops,
     processes,
+    task_bulk,
+    task_filters,
     tasks,
     timers,
     users,
@@ -31,7 +33,7 @@ from . import (
 def register(app: Flask) -> None:
     for module in (definitions, instances, tasks, timers, history, users, ops, metrics, incidents, messages,
                    external_tasks, decisions, webhooks, comments, camunda, camunda8, governance, processes,
-                   bundles):
+                   bundles, task_filters, task_bulk):
         app.register_blueprint(module.bp)
     app.after_request(base.allow_of_the_route)
     from .. import web  # the web pages under /ui: one more client of the services

@@ -24,6 +24,7 @@ from . import (
     camunda_config,
     camunda_flows,
     camunda_settings,
+    case_view,
     cron,
     decision_task,
     delegates,
@@ -260,6 +261,7 @@ def _user_task_meta(el: etree._Element, lane: str | None) -> dict[str, Any]:
         # camunda:property commentRequired="true": completing the task needs a comment (services/comments.py).
         "comment_required": any(p.get("name") == "commentRequired" and (p.get("value") or "").strip().lower()
                                 == "true" for p in el.iter(f"{{{CAMUNDA}}}property")),
+        "visible_variables": case_view.visible_variables(el),
         **camunda_settings.user_task_meta(el),
     }
 
@@ -296,6 +298,7 @@ def _process_meta(proc: etree._Element) -> dict[str, Any]:
             meta["external_tasks"][el.get("id")] = decision_task.job_type(el)
     meta["message_starts"], meta["signal_starts"] = _event_starts(proc)
     meta["starters"] = starters.declared(proc)
+    meta["visible_variables"] = case_view.visible_variables(proc)
     meta.update(camunda_settings.process_meta(proc, []))  # invalid values: engine/camunda_check.py
     zeebe_config.add_meta(meta, proc)  # Camunda 8 jobs, correlation keys and forms
     return meta

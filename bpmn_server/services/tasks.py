@@ -75,6 +75,15 @@ def list_tasks(user: User, limit: int, after: str | None, assignee: str | None =
     """Tasks oldest due first (no due date last), then oldest created; operators see what they may act on.
     `unassigned`: only tasks nobody holds (True) or only held ones (False), filtered in the query so that
     a page is full whenever more rows match (the pages' "Group tasks")."""
+    q = task_query(user, assignee, candidate_group, process, instance, status, due_before, unassigned)
+    return page(q, [Task.due_sort, Task.created_at, Task.id], [dt.datetime, dt.datetime, str], limit, after,
+                descending=False)
+
+
+def task_query(user: User, assignee: str | None = None, candidate_group: str | None = None,
+               process: str | None = None, instance: str | None = None, status: str | None = "open",
+               due_before: dt.datetime | None = None, unassigned: bool | None = None) -> Any:
+    """SELECT of the tasks `user` may see that match the filters (unordered), for lists and counts."""
     q = select(Task)
     if status is not None:  # "" is not a status either
         if status not in STATUSES:
@@ -96,8 +105,7 @@ def list_tasks(user: User, limit: int, after: str | None, assignee: str | None =
         q = q.where(Task.due_at < due_before)
     if unassigned is not None:
         q = q.where(Task.assignee.is_(None) if unassigned else Task.assignee.is_not(None))
-    return page(q, [Task.due_sort, Task.created_at, Task.id], [dt.datetime, dt.datetime, str], limit, after,
-                descending=False)
+    return q
 
 
 def query(user: User, first: int, count: int, *, task_id: str | None = None, instance: str | None = None,

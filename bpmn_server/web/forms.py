@@ -16,12 +16,13 @@ from werkzeug.datastructures import MultiDict
 from ..exceptions import Invalid
 
 
-def task_variables(form: dict[str, Any] | None, posted: MultiDict) -> dict[str, Any]:
-    """The variables of a task form post. Empty inputs are left out (the field's default applies, or
-    "is required"); read-only fields are never sent; a task without fields may take free JSON."""
+def task_variables(form: dict[str, Any] | None, posted: MultiDict, free: bool = True) -> dict[str, Any]:
+    """The variables of a task (or start) form post. Empty inputs are left out (the field's default
+    applies, or "is required"); read-only fields are never sent; a form without fields may take free
+    JSON (`free`), or nothing."""
     fields = (form or {}).get("fields") or []
     if not fields:
-        return json_object(posted.get("variables", ""), "variables")
+        return json_object(posted.get("variables", ""), "variables") if free else {}
     out: dict[str, Any] = {}
     for field in fields:
         name, kind = field["id"], field.get("type", "string")

@@ -58,6 +58,8 @@ def _active() -> bool:
     if now - seen > current_app.config.get("SESSION_IDLE_MINUTES", 480) * 60:
         session.clear()
         return False
+    if (request.endpoint or "").startswith("web.live_"):
+        return True  # a page polling for changes (static/live.js) is not the user being active
     if now - seen >= 60 or "seen" not in session:
         session["seen"] = now
     return True
