@@ -1,0 +1,203 @@
+"""Compensation: undoing completed activities through their compensation handlers (SpiffWorkflow has none).
+
+Deploy: `prepare` (on the copy SpiffWorkflow parses) removes each compensation boundary event and its
+association, and marks the activity it is attached to with the id of its handler (`isForCompensation`);
+an intermediate throw or end event with a compensateEventDefinition keeps only marks of ours, so that the
+parsers below build a `CompensationThrow` / `CompensationEnd`. A cancel end event of a transaction whose
+activities have handlers becomes a `CompensationEnd` too: it compensates the transaction, then cancels it.
+The throw event's spec holds a copy of every handler its scope can reach (its own activities' and, for
+subprocesses without a handler of their own, their children's), parsed into its own workflow spec.
+
+Run: the throw collects the completed activities of its scope (or `activityRef`) that have a handler and
+were not compensated yet, most recently completed first, and runs their handlers one after the other as
+children of the throw task, each on a copy of the variables as they were when its activity completed. The
+throw stays STARTED until the last handler completes (`waitForCompletion`, the default); `advance`, called
+by the engine loop, starts the next handler and finally completes the throw. What a handler changed is
+merged into the variables that flow on. Everything lives in the task tree and its internal data, so an
+instance saved mid-compensation resumes after a restart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.event_parsers import CANCEL_EVENT_XPATH
+from SpiffWorkflow.bpmn.serializer.default.task_spec import EventConverter
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.util.task import TaskState
+
+from . import runtime
+from .compensation_run import DONE, STATE, start_next
+from .specs import EndEventParser, ServerThrowEvent, ThrowEventParser
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+OURS = "urn:bpmn-server:compensation"
+HANDLER = f"{{{OURS}}}handler"  # on a compensable activity: its handler's id
+THROW = f"{{{OURS}}}throw"  # on a throw/end event: "all" or the activityRef
+WAIT = f"{{{OURS}}}wait"
+_SCOPES = {"process", "subProcess", "transaction"}
+
+
+def _local(el: Any) -> str:
+    return etree.QName(el.tag).localname if isinstance(el.tag, str) else ""
+
+
+def prepare(tree: etree._Element) -> None:
+    """Turn compensation boundary events and throw events into the marks the parsers read."""
+    by_id = {el.get("id"): el for el in tree.iter() if isinstance(el.tag, str) and el.get("id")}
+    for event in list(tree.iter(f"{{{BPMN}}}boundaryEvent")):
+        if event.find(f"{{{BPMN}}}compensateEventDefinition") is None:
+            continue
+        scope = event.getparent()
+        for assoc in scope.findall(f"{{{BPMN}}}association"):
+            if assoc.get("sourceRef") == event.get("id"):
+                activity, handler = by_id.get(event.get("attachedToRef")), by_id.get(assoc.get("targetRef"))
+                if activity is not None and handler is not None:
+                    activity.set(HANDLER, handler.get("id"))
+                scope.remove(assoc)
+        scope.remove(event)
+    for kind in ("intermediateThrowEvent", "endEvent"):
+        for event in tree.iter(f"{{{BPMN}}}{kind}"):
+            definition = event.find(f"{{{BPMN}}}compensateEventDefinition")
+            if definition is None:
+                continue
+            event.set(THROW, definition.get("activityRef") or "")
+            event.set(WAIT, "false" if definition.get("waitForCompletion") == "false" else "true")
+            event.remove(definition)
+
+
+def _scope_handlers(scope: etree._Element) -> dict[str, etree._Element]:
+    """{activity id: handler element} of a scope and of its subprocesses (not event subprocesses)."""
+    found: dict[str, etree._Element] = {}
+    for child in scope:
+        if not isinstance(child.tag, str) or child.get("triggeredByEvent") == "true":
+            continue
+        if child.get(HANDLER):
+            handler = next((h for h in scope.iter() if h.get("id") == child.get(HANDLER)), None)
+            if handler is not None:
+                found[child.get("id")] = handler
+        if _local(child) in _SCOPES:
+            found.update(_scope_handlers(child))
+    return found
+
+
+def _enclosing_scope(node: etree._Element) -> etree._Element:
+    scope = node.getparent()
+    while scope is not None and _local(scope) not in _SCOPES:
+        scope = scope.getparent()
+    return scope
+
+
+class _Compensating:
+    """Mixin of the throw specs: plan, run the handlers one by one, then do what the event does."""
+
+    def _setup(self, compensates: dict[str, str] | None, activity_ref: str | None, wait: bool) -> None:
+        self.compensates = compensates or {}  # compensable activity id -> handler spec name
+        self.activity_ref = activity_ref or None
+        self.wait = wait
+
+    def _run_hook(self, my_task: Any) -> Any:
+        tasks = _completed(my_task, self)
+        plan = [[str(t.id), self.compensates[t.task_spec.bpmn_id]] for t in tasks]
+        for task in tasks:
+            task.internal_data[DONE] = True
+        my_task.internal_data[STATE] = {"pending": plan, "current": None}
+        if not self.wait:
+            while my_task.internal_data[STATE]["pending"]:
+                start_next(my_task)
+            my_task.internal_data[STATE]["current"] = None
+            return self._after(my_task)
+        return self.step(my_task)
+
+    def step(self, my_task: Any) -> Any:
+        """Start the next handler, or finish when none is left: None (wait) or what the event returns."""
+        state = my_task.internal_data[STATE]
+        if state["pending"]:
+            start_next(my_task)
+            return None
+        return self._after(my_task)
+
+    def _after(self, my_task: Any) -> Any:
+        return super()._run_hook(my_task)  # type: ignore[misc]
+
+
+class CompensationThrow(_Compensating, ServerThrowEvent):
+    def __init__(self, wf_spec: Any, bpmn_id: str, event_definition: Any, compensates: dict[str, str] | None = None,
+                 activity_ref: str | None = None, wait: bool = True, **kwargs: Any):
+        super().__init__(wf_spec, bpmn_id, event_definition, **kwargs)
+        self._setup(compensates, activity_ref, wait)
+
+
+class CompensationEnd(_Compensating, EndEvent):
+    def __init__(self, wf_spec: Any, bpmn_id: str, event_definition: Any, compensates: dict[str, str] | None = None,
+                 activity_ref: str | None = None, wait: bool = True, **kwargs: Any):
+        super().__init__(wf_spec, bpmn_id, event_definition, **kwargs)
+        self._setup(compensates, activity_ref, wait)
+
+
+def _completed(my_task: Any, spec: _Compensating) -> list[Any]:
+    """The completed, not yet compensated activities of the throw's scope that have a handler, last first."""
+    found: list[Any] = []
+    top = my_task.workflow.top_workflow
+
+    def visit(workflow: Any, wanted: str | None) -> None:
+        for task in workflow.tasks.values():
+            if task.state != TaskState.COMPLETED or task.internal_data.get(DONE):
+                continue
+            bpmn_id = task.task_spec.bpmn_id
+            if wanted is not None and bpmn_id != wanted:
+                continue
+            if bpmn_id in spec.compensates:
+                found.append(task)
+            elif isinstance(task.task_spec, SubWorkflowTask) and task.id in top.subprocesses:
+                visit(top.subprocesses[task.id], None)  # a subprocess without a handler: its children
+
+    visit(my_task.workflow, spec.activity_ref)
+    return sorted(found, key=lambda t: t.last_state_change, reverse=True)
+
+
+def _handlers_for(parser: Any) -> dict[str, str]:
+    """Parse the handlers the throw event's scope reaches into its workflow spec; {activity: handler}."""
+    scope = _enclosing_scope(parser.node)
+    found = {}
+    for activity, handler in _scope_handlers(scope).items():
+        parser.process_parser.parse_node(handler)
+        found[activity] = handler.get("id")
+    return found
+
+
+class CompensationThrowParser(ThrowEventParser):
+    def create_task(self) -> Any:
+        if self.node.get(THROW) is None:
+            return super().create_task()
+        task = CompensationThrow(self.spec, self.bpmn_id, self.get_event_definition([]), **self.bpmn_attributes)
+        task._setup(_handlers_for(self), self.node.get(THROW), self.node.get(WAIT) != "false")
+        return task
+
+
+class CompensationEndParser(EndEventParser):
+    def create_task(self) -> Any:
+        cancel = self.node.find(f"{{{BPMN}}}cancelEventDefinition") is not None
+        if self.node.get(THROW) is None and not cancel:
+            return super().create_task()
+        handlers = _handlers_for(self)
+        if self.node.get(THROW) is None and not handlers:
+            return super().create_task()
+        definition = self.get_event_definition([CANCEL_EVENT_XPATH] if cancel else [])
+        task = CompensationEnd(self.spec, self.bpmn_id, definition, **self.bpmn_attributes)
+        task._setup(handlers, self.node.get(THROW), self.node.get(WAIT) != "false")
+        task.connect(self.spec.end)
+        return task
+
+
+class _Converter(EventConverter):
+    def to_dict(self, spec: Any) -> dict[str, Any]:
+        dct = super().to_dict(spec)
+        dct.update(compensates=dict(spec.compensates), activity_ref=spec.activity_ref, wait=spec.wait)
+        return dct
+
+
+_Converter(CompensationThrow, runtime._REGISTRY, "CompensationThrowEvent")
+_Converter(CompensationEnd, runtime._REGISTRY, "CompensationEndEvent")
