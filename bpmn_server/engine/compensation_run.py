@@ -61,12 +61,13 @@ def advance(wf: Any) -> bool:
     return moved
 
 
-def compensated_activities(wf: Any) -> list[tuple[str, str]]:
-    """(task id, activity id) of every activity whose handler ran to completion."""
+def compensated_activities(wf: Any, since: float = 0.0) -> list[tuple[str, str]]:
+    """(task id, activity id) of every activity whose handler completed at or after `since`, in that order."""
     done = []
-    for task in wf.get_tasks(state=TaskState.COMPLETED):
-        info = task.internal_data.get(HANDLER_OF)
-        if info:
+    handlers = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if t.internal_data.get(HANDLER_OF)]
+    for task in sorted(handlers, key=lambda t: t.last_state_change):
+        info = task.internal_data[HANDLER_OF]
+        if task.last_state_change >= since:
             original = wf.get_task_from_id(_uuid(info["task"]))
             if original is not None:
                 done.append((info["task"], original.task_spec.bpmn_id))
