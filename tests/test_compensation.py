@@ -7,6 +7,28 @@ from pathlib import Path
 from tests.client import Api
 from tests.conftest import ADMIN_TOKEN
 
+BOOKINGS = b'''<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="x">
+  <bpmn:process id="bookings" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="book"/>
+    <bpmn:scriptTask id="book" scriptFormat="python">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:multiInstanceLoopCharacteristics isSequential="true">
+        <bpmn:loopCardinality xsi:type="bpmn:tFormalExpression">3</bpmn:loopCardinality>
+      </bpmn:multiInstanceLoopCharacteristics>
+      <bpmn:script>booked = booked + [len(booked)]</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:boundaryEvent id="bc" attachedToRef="book"><bpmn:compensateEventDefinition/></bpmn:boundaryEvent>
+    <bpmn:scriptTask id="unbook" scriptFormat="python" isForCompensation="true">
+      <bpmn:script>undone = undone + [len(booked)]</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="book" targetRef="e"/>
+    <bpmn:endEvent id="e"><bpmn:incoming>f2</bpmn:incoming><bpmn:compensateEventDefinition/></bpmn:endEvent>
+    <bpmn:association id="a" sourceRef="bc" targetRef="unbook"/>
+  </bpmn:process>
+</bpmn:definitions>'''
 ORDER = (Path(__file__).resolve().parent.parent / "processes" / "order_refund.bpmn").read_bytes()
 
 
@@ -67,3 +89,17 @@ def test_an_instance_saved_mid_compensation_resumes_after_a_restart(app_config, 
     with again.app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_each_instance_of_a_multi_instance_activity_is_compensated_last_first(api):
+    api.deploy(BOOKINGS)
+    inst = api.start("bookings", {"booked": [], "undone": []})
+    done = api.instance(inst["id"])
+    assert done["status"] == "completed" and done["variables"]["booked"] == [0, 1, 2]
+    events = [e for e in api.history(inst["id"]) if e["type"] == "activity.compensated"]
+    assert [e["activity"] for e in events] == ["book", "book", "book"]  # each instance once, not the whole too
+    instances = [e["task_id"] for e in api.history(inst["id"])
+                 if e["type"] == "activity.completed" and e["activity"] == "book"]
+    assert [e["task_id"] for e in events] == [t for t in reversed(instances) if t in {e["task_id"] for e in events}]
+    # The first instance is undone last, with the variables it completed with (one booking then).
+    assert done["variables"]["undone"] == [1]

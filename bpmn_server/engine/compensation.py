@@ -25,6 +25,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.event_parsers import CANCEL_EVENT_XPATH
 from SpiffWorkflow.bpmn.serializer.default.task_spec import EventConverter
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.util.task import TaskState
 
@@ -149,6 +150,8 @@ def _completed(my_task: Any, spec: _Compensating) -> list[Any]:
             bpmn_id = task.task_spec.bpmn_id
             if wanted is not None and bpmn_id != wanted:
                 continue
+            if isinstance(task.task_spec, LoopTask):
+                continue  # a loop or multi-instance activity: each of its instances is compensated instead
             if bpmn_id in spec.compensates:
                 found.append(task)
             elif isinstance(task.task_spec, SubWorkflowTask) and task.id in top.subprocesses:
