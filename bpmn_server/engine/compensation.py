@@ -20,6 +20,7 @@ instance saved mid-compensation resumes after a restart.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.event_parsers import CANCEL_EVENT_XPATH
@@ -30,7 +31,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.util.task import TaskState
 
 from . import runtime
-from .compensation_run import DONE, STATE, start_next
+from .compensation_run import DONE, HANDLER_OF, STATE, start_next
 from .specs import EndEventParser, ServerThrowEvent, ThrowEventParser
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -38,6 +39,7 @@ OURS = "urn:bpmn-server:compensation"
 HANDLER = f"{{{OURS}}}handler"  # on a compensable activity: its handler's id
 THROW = f"{{{OURS}}}throw"  # on a throw/end event: "all" or the activityRef
 WAIT = f"{{{OURS}}}wait"
+SCOPE = f"{{{OURS}}}scope"  # on a throw inside a compensation event subprocess: the subprocess it undoes
 _SCOPES = {"process", "subProcess", "transaction"}
 
 
@@ -47,6 +49,7 @@ def _local(el: Any) -> str:
 
 def prepare(tree: etree._Element) -> None:
     """Turn compensation boundary events and throw events into the marks the parsers read."""
+    handlers = _event_subprocess_handlers(tree)
     by_id = {el.get("id"): el for el in tree.iter() if isinstance(el.tag, str) and el.get("id")}
     for event in list(tree.iter(f"{{{BPMN}}}boundaryEvent")):
         if event.find(f"{{{BPMN}}}compensateEventDefinition") is None:
@@ -67,6 +70,31 @@ def prepare(tree: etree._Element) -> None:
             event.set(THROW, definition.get("activityRef") or "")
             event.set(WAIT, "false" if definition.get("waitForCompletion") == "false" else "true")
             event.remove(definition)
+    for handler, scope in handlers:
+        for event in handler.iter():
+            if event.get(THROW) is not None and _enclosing_scope(event) is handler:
+                event.set(SCOPE, scope)
+
+
+def _event_subprocess_handlers(tree: etree._Element) -> list[tuple[etree._Element, str]]:
+    """A compensation event subprocess of a subprocess is that subprocess's handler: it becomes a plain
+    subprocess beside it (a handler like the others), whose compensation throws undo the subprocess's
+    children. One at the top level of a process stays refused (parser.UNSUPPORTED)."""
+    found = []
+    for handler in list(tree.iter(f"{{{BPMN}}}subProcess", f"{{{BPMN}}}transaction")):
+        owner = handler.getparent()
+        if handler.get("triggeredByEvent") != "true" or owner is None or _local(owner) not in _SCOPES - {"process"}:
+            continue
+        start = next((s for s in handler.findall(f"{{{BPMN}}}startEvent")
+                      if s.find(f"{{{BPMN}}}compensateEventDefinition") is not None), None)
+        if start is None:
+            continue
+        start.remove(start.find(f"{{{BPMN}}}compensateEventDefinition"))
+        del handler.attrib["triggeredByEvent"]
+        owner.set(HANDLER, handler.get("id"))
+        owner.getparent().append(handler)
+        found.append((handler, owner.get("id")))
+    return found
 
 
 def _scope_handlers(scope: etree._Element) -> dict[str, etree._Element]:
@@ -94,10 +122,12 @@ def _enclosing_scope(node: etree._Element) -> etree._Element:
 class _Compensating:
     """Mixin of the throw specs: plan, run the handlers one by one, then do what the event does."""
 
-    def _setup(self, compensates: dict[str, str] | None, activity_ref: str | None, wait: bool) -> None:
+    def _setup(self, compensates: dict[str, str] | None, activity_ref: str | None, wait: bool,
+               scope: str | None = None) -> None:
         self.compensates = compensates or {}  # compensable activity id -> handler spec name
         self.activity_ref = activity_ref or None
         self.wait = wait
+        self.scope = scope  # set: undo the children of the subprocess this handler subprocess compensates
 
     def _run_hook(self, my_task: Any) -> Any:
         tasks = _completed(my_task, self)
@@ -126,16 +156,16 @@ class _Compensating:
 
 class CompensationThrow(_Compensating, ServerThrowEvent):
     def __init__(self, wf_spec: Any, bpmn_id: str, event_definition: Any, compensates: dict[str, str] | None = None,
-                 activity_ref: str | None = None, wait: bool = True, **kwargs: Any):
+                 activity_ref: str | None = None, wait: bool = True, scope: str | None = None, **kwargs: Any):
         super().__init__(wf_spec, bpmn_id, event_definition, **kwargs)
-        self._setup(compensates, activity_ref, wait)
+        self._setup(compensates, activity_ref, wait, scope)
 
 
 class CompensationEnd(_Compensating, EndEvent):
     def __init__(self, wf_spec: Any, bpmn_id: str, event_definition: Any, compensates: dict[str, str] | None = None,
-                 activity_ref: str | None = None, wait: bool = True, **kwargs: Any):
+                 activity_ref: str | None = None, wait: bool = True, scope: str | None = None, **kwargs: Any):
         super().__init__(wf_spec, bpmn_id, event_definition, **kwargs)
-        self._setup(compensates, activity_ref, wait)
+        self._setup(compensates, activity_ref, wait, scope)
 
 
 def _completed(my_task: Any, spec: _Compensating) -> list[Any]:
@@ -157,13 +187,25 @@ def _completed(my_task: Any, spec: _Compensating) -> list[Any]:
             elif isinstance(task.task_spec, SubWorkflowTask) and task.id in top.subprocesses:
                 visit(top.subprocesses[task.id], None)  # a subprocess without a handler: its children
 
-    visit(my_task.workflow, spec.activity_ref)
+    workflow = _compensated_scope(my_task) if spec.scope else my_task.workflow
+    if workflow is not None:
+        visit(workflow, spec.activity_ref)
     return sorted(found, key=lambda t: t.last_state_change, reverse=True)
+
+
+def _compensated_scope(my_task: Any) -> Any:
+    """The (completed) workflow of the subprocess that the handler subprocess running this throw undoes."""
+    top = my_task.workflow.top_workflow
+    handler = top.get_task_from_id(my_task.workflow.parent_task_id) if my_task.workflow.parent_task_id else None
+    info = handler.internal_data.get(HANDLER_OF) if handler is not None else None
+    return top.subprocesses.get(UUID(info["task"])) if info else None
 
 
 def _handlers_for(parser: Any) -> dict[str, str]:
     """Parse the handlers the throw event's scope reaches into its workflow spec; {activity: handler}."""
     scope = _enclosing_scope(parser.node)
+    if parser.node.get(SCOPE):
+        scope = next(el for el in parser.node.getroottree().iter() if el.get("id") == parser.node.get(SCOPE))
     found = {}
     for activity, handler in _scope_handlers(scope).items():
         parser.process_parser.parse_node(handler)
@@ -171,12 +213,22 @@ def _handlers_for(parser: Any) -> dict[str, str]:
     return found
 
 
+def _connect(task: Any, handlers: dict[str, str]) -> None:
+    """The throw is each handler's input (not the other way round: the throw's outputs are its flows), so
+    that SpiffWorkflow's readiness checks of a handler pass."""
+    for name in set(handlers.values()):
+        handler = task._wf_spec.task_specs[name]
+        if task not in handler.inputs:
+            handler.inputs = [*handler.inputs, task]
+
+
 class CompensationThrowParser(ThrowEventParser):
     def create_task(self) -> Any:
         if self.node.get(THROW) is None:
             return super().create_task()
         task = CompensationThrow(self.spec, self.bpmn_id, self.get_event_definition([]), **self.bpmn_attributes)
-        task._setup(_handlers_for(self), self.node.get(THROW), self.node.get(WAIT) != "false")
+        task._setup(_handlers_for(self), self.node.get(THROW), self.node.get(WAIT) != "false", self.node.get(SCOPE))
+        _connect(task, task.compensates)
         return task
 
 
@@ -190,15 +242,17 @@ class CompensationEndParser(EndEventParser):
             return super().create_task()
         definition = self.get_event_definition([CANCEL_EVENT_XPATH] if cancel else [])
         task = CompensationEnd(self.spec, self.bpmn_id, definition, **self.bpmn_attributes)
-        task._setup(handlers, self.node.get(THROW), self.node.get(WAIT) != "false")
+        task._setup(handlers, self.node.get(THROW), self.node.get(WAIT) != "false", self.node.get(SCOPE))
         task.connect(self.spec.end)
+        _connect(task, handlers)
         return task
 
 
 class _Converter(EventConverter):
     def to_dict(self, spec: Any) -> dict[str, Any]:
         dct = super().to_dict(spec)
-        dct.update(compensates=dict(spec.compensates), activity_ref=spec.activity_ref, wait=spec.wait)
+        dct.update(compensates=dict(spec.compensates), activity_ref=spec.activity_ref, wait=spec.wait,
+                   scope=spec.scope)
         return dct
 
 

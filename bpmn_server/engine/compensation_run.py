@@ -22,10 +22,19 @@ def start_next(my_task: Any) -> None:
     original = my_task.workflow.top_workflow.get_task_from_id(_uuid(task_id))
     spec = my_task.workflow.spec.task_specs[handler]
     child = my_task._add_child(spec, TaskState.LIKELY)
-    child.triggered = True
-    child.data = deepcopy(original.data) if original is not None else deepcopy(my_task.data)
-    child.internal_data[HANDLER_OF] = {"task": task_id, "snapshot": deepcopy(child.data)}
-    child._set_state(TaskState.READY)
+    child.triggered = True  # not one of the throw's outputs: SpiffWorkflow keeps it
+    snapshot = deepcopy(original.data) if original is not None else deepcopy(my_task.data)
+    child.internal_data[HANDLER_OF] = {"task": task_id, "snapshot": deepcopy(snapshot)}
+    # The handler inherits its data from its parent, the throw: lend it the snapshot while it gets ready
+    # (a handler subprocess copies it into its own workflow then).
+    saved, my_task.data = my_task.data, snapshot
+    try:
+        # Not `_update`: that checks the spec's inputs, and a handler has none. A subprocess starts here.
+        ready = spec._update_hook(child)
+    finally:
+        my_task.data = saved
+    if ready:
+        child._set_state(TaskState.READY)
     state["current"] = str(child.id)
 
 
