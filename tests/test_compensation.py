@@ -103,3 +103,34 @@ def test_each_instance_of_a_multi_instance_activity_is_compensated_last_first(ap
     assert [e["task_id"] for e in events] == [t for t in reversed(instances) if t in {e["task_id"] for e in events}]
     # The first instance is undone last, with the variables it completed with (one booking then).
     assert done["variables"]["undone"] == [1]
+
+
+CALLER = b'''<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="c" targetNamespace="x">
+  <bpmn:process id="caller" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="call"/>
+    <bpmn:callActivity id="call" calledElement="callee"><bpmn:incoming>f1</bpmn:incoming>
+      <bpmn:outgoing>f2</bpmn:outgoing></bpmn:callActivity>
+    <bpmn:sequenceFlow id="f2" sourceRef="call" targetRef="e"/>
+    <bpmn:endEvent id="e"><bpmn:incoming>f2</bpmn:incoming><bpmn:compensateEventDefinition/></bpmn:endEvent>
+  </bpmn:process>
+  <bpmn:process id="callee" isExecutable="true">
+    <bpmn:startEvent id="s2"><bpmn:outgoing>g1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="g1" sourceRef="s2" targetRef="work"/>
+    <bpmn:scriptTask id="work" scriptFormat="python"><bpmn:incoming>g1</bpmn:incoming>
+      <bpmn:outgoing>g2</bpmn:outgoing><bpmn:script>done = True</bpmn:script></bpmn:scriptTask>
+    <bpmn:boundaryEvent id="wc" attachedToRef="work"><bpmn:compensateEventDefinition/></bpmn:boundaryEvent>
+    <bpmn:scriptTask id="undo" scriptFormat="python" isForCompensation="true">
+      <bpmn:script>done = False</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="g2" sourceRef="work" targetRef="e2"/>
+    <bpmn:endEvent id="e2"><bpmn:incoming>g2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:association id="a" sourceRef="wc" targetRef="undo"/>
+  </bpmn:process>
+</bpmn:definitions>'''
+
+
+def test_compensating_a_call_activity_through_the_called_handlers_is_refused_at_deploy(api):
+    refused = api.deploy(CALLER, expect=422)
+    [error] = [e for e in refused["errors"] if e["element"] == "call"]
+    assert "give the call activity a compensation handler" in error["message"]

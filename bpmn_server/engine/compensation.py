@@ -47,8 +47,9 @@ def _local(el: Any) -> str:
     return etree.QName(el.tag).localname if isinstance(el.tag, str) else ""
 
 
-def prepare(tree: etree._Element) -> None:
-    """Turn compensation boundary events and throw events into the marks the parsers read."""
+def prepare(tree: etree._Element) -> list[dict[str, Any]]:
+    """Turn compensation boundary events and throw events into the marks the parsers read; returns the
+    problems of the compensations that cannot run here (`called_problems`)."""
     handlers = _event_subprocess_handlers(tree)
     by_id = {el.get("id"): el for el in tree.iter() if isinstance(el.tag, str) and el.get("id")}
     for event in list(tree.iter(f"{{{BPMN}}}boundaryEvent")):
@@ -74,6 +75,9 @@ def prepare(tree: etree._Element) -> None:
         for event in handler.iter():
             if event.get(THROW) is not None and _enclosing_scope(event) is handler:
                 event.set(SCOPE, scope)
+    local = {p.get("id"): p for p in tree.findall(f"{{{BPMN}}}process")}
+    called = {c.get("calledElement") for c in tree.iter(f"{{{BPMN}}}callActivity")} & set(local)
+    return [problem for key in sorted(called) for problem in called_problems(tree, local[key], key)]
 
 
 def _event_subprocess_handlers(tree: etree._Element) -> list[tuple[etree._Element, str]]:
@@ -95,6 +99,18 @@ def _event_subprocess_handlers(tree: etree._Element) -> list[tuple[etree._Elemen
         owner.getparent().append(handler)
         found.append((handler, owner.get("id")))
     return found
+
+
+def called_problems(caller: etree._Element, called: etree._Element, key: str) -> list[dict[str, Any]]:
+    """A compensation in `caller` that reaches a call activity of `key` without a handler of its own would have
+    to undo the called process's activities through their handlers: not done here, so refused at deploy."""
+    if not any(el.get(THROW) is not None for el in caller.iter()) or not any(
+            el.get(HANDLER) for el in called.iter()):
+        return []
+    return [{"line": el.sourceline, "element": el.get("id"),
+             "message": f"compensation of call activity '{el.get('id')}' would undo activities of '{key}' through "
+                        "their handlers, which is not supported: give the call activity a compensation handler"}
+            for el in caller.iter(f"{{{BPMN}}}callActivity") if el.get("calledElement") == key and not el.get(HANDLER)]
 
 
 def _scope_handlers(scope: etree._Element) -> dict[str, etree._Element]:

@@ -326,7 +326,7 @@ def _prepare(tree: etree._Element) -> list[dict[str, Any]]:
     implicit_constructs.global_script_calls(tree)
     implicit_constructs.nested_interrupting_handlers(tree)
     implicit_constructs.conditional_entry(tree)
-    compensation.prepare(tree)  # compensation boundary/throw events become marks (engine/compensation.py)
+    found.extend(compensation.prepare(tree))  # compensation events become marks (engine/compensation.py)
     return found
 
 
@@ -422,6 +422,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
                 continue
             other = copy.deepcopy(parse_xml(xml))
             _prepare(other)
+            errors.extend(compensation.called_problems(tree, other, key))
             _translate(other, errors)
             # Only the called process: other processes of that file would clash with ours.
             for proc in other.findall(f"{{{BPMN}}}process"):
