@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 from tests.client import Api
@@ -134,3 +136,16 @@ def test_compensating_a_call_activity_through_the_called_handlers_is_refused_at_
     refused = api.deploy(CALLER, expect=422)
     [error] = [e for e in refused["errors"] if e["element"] == "call"]
     assert "give the call activity a compensation handler" in error["message"]
+
+
+def test_the_instance_page_marks_compensated_activities(app, api):
+    from tests.test_web import Pages
+
+    inst = _shipping_failed(api)
+    [release] = [t for t in api.tasks() if t["instance_id"] == inst["id"]]
+    api.complete(release["id"])
+    page = Pages(app, api.token).text(f"/ui/instances/{inst['id']}")
+    block = re.search(r'<script type="application/json" id="instance-diagram-data">(.*?)</script>', page, re.S)
+    drawing = json.loads(block.group(1))
+    assert "compensated" in drawing["markers"]["charge"] and "compensated" in drawing["markers"]["reserve"]
+    assert "compensated" not in drawing["markers"].get("ship", [])
