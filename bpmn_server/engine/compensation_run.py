@@ -63,6 +63,9 @@ def advance(wf: Any) -> bool:
             continue
         if child is not None:
             _merge(task, child)
+            # The handler ran on old variables; what it leaves must not flow into a join (SpiffWorkflow merges
+            # the data of completed tasks there) and bring them back.
+            child.data = deepcopy(task.data)
         result = spec.step(task)
         if result is True:
             task.complete()
