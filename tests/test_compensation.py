@@ -149,3 +149,24 @@ def test_the_instance_page_marks_compensated_activities(app, api):
     drawing = json.loads(block.group(1))
     assert "compensated" in drawing["markers"]["charge"] and "compensated" in drawing["markers"]["reserve"]
     assert "compensated" not in drawing["markers"].get("ship", [])
+
+
+def test_activity_ref_compensates_only_that_activity_and_nothing_twice(api):
+    # Undo the charge alone first (an intermediate throw naming it), then everything: the charge is not undone again.
+    xml = ORDER.replace(b'''<bpmn:sequenceFlow id="f9" sourceRef="shipped_q" targetRef="undone"/>''',
+                        b'''<bpmn:sequenceFlow id="f9" sourceRef="shipped_q" targetRef="refund_first"/>
+    <bpmn:intermediateThrowEvent id="refund_first"><bpmn:incoming>f9</bpmn:incoming>
+      <bpmn:outgoing>f10</bpmn:outgoing><bpmn:compensateEventDefinition activityRef="charge"/>
+    </bpmn:intermediateThrowEvent>
+    <bpmn:sequenceFlow id="f10" sourceRef="refund_first" targetRef="undone"/>''')
+    xml = xml.replace(b'<bpmn:incoming>f9</bpmn:incoming>\n      <bpmn:compensateEventDefinition/>',
+                      b'<bpmn:incoming>f10</bpmn:incoming>\n      <bpmn:compensateEventDefinition/>')
+    api.deploy(xml)
+    inst = api.start("order_refund", {"amount": 120})
+    [ship] = [t for t in api.tasks() if t["instance_id"] == inst["id"]]
+    api.complete(ship["id"], {"shipped": False})
+    assert _compensated(api, inst["id"]) == ["charge"]  # refunded already; the stock is being put back now
+    [release] = [t for t in api.tasks() if t["instance_id"] == inst["id"]]
+    api.complete(release["id"])
+    assert api.instance(inst["id"])["status"] == "completed"
+    assert _compensated(api, inst["id"]) == ["charge", "reserve"]
