@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from . import camunda_timers, data, event_subprocesses, timers
+from . import camunda_timers, compensation_run, data, event_subprocesses, timers
 
 
 @dataclass
@@ -55,6 +55,7 @@ class Facts:
     waiting: list[WaitingEvent] = field(default_factory=list)
     finished: dict[str, str] = field(default_factory=dict)  # task id -> activity id
     external_tasks: list[ExternalWork] = field(default_factory=list)  # service tasks waiting for a worker
+    compensated: dict[str, str] = field(default_factory=dict)  # task id -> activity id, its handler done
 
 
 def plain(value: Any) -> Any:
@@ -178,4 +179,5 @@ def derive(wf: BpmnWorkflow, since: float = 0.0) -> Facts:
     facts.waiting.extend(WaitingEvent(h.id, h.kind, h.activity, h.name) for h in event_subprocesses.starts(wf))
     # In the order they completed (the task tree order puts a call activity before what it called).
     facts.finished = {task_id: activity for _, task_id, activity in sorted(finished, key=lambda f: f[0])}
+    facts.compensated = dict(compensation_run.compensated_activities(wf, since))
     return facts

@@ -25,6 +25,7 @@ from . import (
     camunda_flows,
     camunda_settings,
     case_view,
+    compensation,
     cron,
     decision_task,
     delegates,
@@ -63,7 +64,7 @@ MAX_DEPTH = 256
 UNSUPPORTED = {
     "complexGateway": "complex gateways run as splits (one incoming, several outgoing flows) or as joins with an "
                       "activationCondition",
-    "compensateEventDefinition": "compensation events are not supported",
+    "compensateEventDefinition": "compensation event subprocesses (a compensation start event) are not supported",
     "linkEventDefinition": "link events are not supported",
     "adHocSubProcess": "ad-hoc subprocesses are not supported (no completion condition fails at run time)",
     "complexBehaviorDefinition": "multi-instance complex behavior (events thrown per instance) is not supported",
@@ -85,6 +86,9 @@ class _Parser(ServerParser):
     OVERRIDE_PARSER_CLASSES = {**ServerParser.OVERRIDE_PARSER_CLASSES,
                                full_tag("scriptTask"): (_CamundaScriptTaskParser, ScriptTask),
                                full_tag("complexGateway"): (ComplexJoinParser, ComplexJoin),
+                               full_tag("intermediateThrowEvent"): (compensation.CompensationThrowParser,
+                                                                    compensation.ServerThrowEvent),
+                               full_tag("endEvent"): (compensation.CompensationEndParser, compensation.EndEvent),
                                full_tag("businessRuleTask"): (decision_task.DecisionTaskParser,
                                                               decision_task.DecisionTask)}
 
@@ -340,6 +344,7 @@ def _prepare(tree: etree._Element) -> list[dict[str, Any]]:
     implicit_constructs.global_script_calls(tree)
     implicit_constructs.nested_interrupting_handlers(tree)
     implicit_constructs.conditional_entry(tree)
+    found.extend(compensation.prepare(tree))  # compensation events become marks (engine/compensation.py)
     return found
 
 
@@ -438,6 +443,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
                 continue
             other = copy.deepcopy(parse_xml(xml))
             _prepare(other)
+            errors.extend(compensation.called_problems(tree, other, key))
             _translate(other, errors)
             # Only the called process: other processes of that file would clash with ours.
             for proc in other.findall(f"{{{BPMN}}}process"):

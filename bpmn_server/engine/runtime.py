@@ -21,6 +21,7 @@ from . import (
     camunda_conditions,
     camunda_runtime,
     camunda_timers,
+    compensation_run,
     conditions,
     data,
     event_subprocesses,
@@ -227,6 +228,8 @@ def run_engine(wf: BpmnWorkflow) -> None:
     try:
         wf.refresh_timers()
         wf.do_engine_steps()
+        while compensation_run.advance(wf):  # the next compensation handler, or the throw that waited for them
+            wf.do_engine_steps()
         event_subprocesses.merge_finished(wf)
         conditions.run_until_stable(wf)
         camunda_conditions.run_until_quiet(wf, ENVIRONMENT)

@@ -178,10 +178,11 @@ def definition_counts(definition_id: str) -> dict[str, dict[str, int]]:
     return dict(out)
 
 
-def completed_activities(instance_id: str) -> dict[str, int]:
-    """How often each activity of an instance completed (from its history)."""
+def completed_activities(instance_id: str, event: str = "activity.completed") -> dict[str, int]:
+    """How often each activity of an instance completed (from its history); with `event`
+    "activity.compensated", how often it was compensated."""
     rows = db.session.execute(select(Event.activity, func.count()).where(
-        Event.instance_id == instance_id, Event.type == "activity.completed", Event.activity.is_not(None))
+        Event.instance_id == instance_id, Event.type == event, Event.activity.is_not(None))
         .group_by(Event.activity))
     return {activity: n for activity, n in rows}
 

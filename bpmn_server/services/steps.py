@@ -131,6 +131,8 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
         instance.status, instance.ended_at = "completed", now
     for task_id, activity in facts.finished.items():
         history.record("activity.completed", actor, instance, activity=activity, task_id=task_id)
+    for task_id, activity in facts.compensated.items():  # its compensation handler has run
+        history.record("activity.compensated", actor, instance, activity=activity, task_id=task_id)
     try:
         open_rows = _sync_tasks(instance, definition, facts, actor, now, new)
     except engine.StepFailed as exc:

@@ -28,14 +28,18 @@ def _block(markers: dict[str, set[str]], badges: list[dict[str, Any]], **source:
 
 
 def for_instance(instance: Instance, tasks: list[Task], incidents: list[Incident],
-                 completed: dict[str, int]) -> dict[str, Any]:
-    """Active tokens (open tasks, waiting events), completed activities and open incidents."""
+                 completed: dict[str, int], compensated: dict[str, int] | None = None) -> dict[str, Any]:
+    """Active tokens (open tasks, waiting events), completed and compensated activities, open incidents."""
     markers: dict[str, set[str]] = defaultdict(set)
     badges: list[dict[str, Any]] = []
     for activity, n in completed.items():
         markers[activity].add("done")
         if n > 1:
             badges.append({"element": activity, "kind": "done", "text": f"{n}×", "title": f"completed {n} times"})
+    for activity, n in (compensated or {}).items():  # undone by its compensation handler
+        markers[activity].add("compensated")
+        badges.append({"element": activity, "kind": "compensated", "text": "↺" if n == 1 else f"↺{n}",
+                       "title": f"compensated {n} times" if n > 1 else "compensated"})
     active: dict[str, list[str]] = defaultdict(list)
     for task in tasks:
         active[task.activity].append(f"task: {task.assignee or 'unclaimed'}")

@@ -52,7 +52,8 @@ def instance_page(user: User, instance_id: str) -> str:
     return render_template(
         "web/instance.html", instance=instance, tasks=open_tasks, incidents=all_incidents, timeline=timeline,
         timers=dashboard.waiting_timers([instance_id]), versions=versions, deadlines=overlays.deadlines(open_tasks),
-        drawing=overlays.for_instance(instance, open_tasks, all_incidents, completed),
+        drawing=overlays.for_instance(instance, open_tasks, all_incidents, completed,
+                                      dashboard.completed_activities(instance_id, "activity.compensated")),
         comments=comments.of_instance(instance_id, user),
         comment_action=url_for("web.instance_comment", instance_id=instance_id))
 

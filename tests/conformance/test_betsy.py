@@ -31,7 +31,6 @@ class Limitation:
     reason: str
 
 
-_COMPENSATION = Limitation("refused", "compensation events are refused at deploy")
 _AD_HOC = Limitation("refused", "ad-hoc subprocesses are refused at deploy (SpiffWorkflow fails at run time without "
                                 "a completionCondition and runs ordering=Sequential as Parallel)")
 _MI_BEHAVIOR = Limitation("refused", "[unsupported-mi-behavior-event] multi-instance behavior None/One with "
@@ -44,9 +43,6 @@ _NESTED_ESP = Limitation("refused", "[unsupported-nested-event-subprocess] a sig
 LIMITATIONS: dict[str, Limitation] = {
     "MultiInstance_ComplexBehavior": Limitation("refused", "multi-instance complexBehaviorDefinition is refused at "
                                                            "deploy"),
-    **{f"Compensation_{name}": _COMPENSATION for name in ("BoundaryEvent_SubProcess", "EndEvent_SubProcess",
-                                                          "EndEvent_TopLevel", "IntermediateEvent",
-                                                          "StartEvent_EventSubProcess", "TriggeredByCancel")},
     **{name: _AD_HOC for name in ("AdHocSubProcess_Sequential", "AdHocSubProcess_Parallel",
                                   "WCP17_InterleavedParallelRouting")},
     "DataObject_ReadWrite_String": Limitation("fails", "the data associations between a task's ioSpecification "

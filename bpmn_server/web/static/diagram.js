@@ -7,6 +7,7 @@
   var POSITIONS = {
     active: { top: -12, right: 8 },
     done: { bottom: 8, left: -12 },
+    compensated: { bottom: 8, right: 8 },
     incident: { top: -12, left: -12 },
     error: { bottom: -8, left: 0 }
   };
