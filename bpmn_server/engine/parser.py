@@ -34,6 +34,7 @@ from . import (
     multiinstance,
     namespaces,
     sandbox,
+    spiff_dialect,
     starters,
 )
 from .complex_gateway import ComplexJoin, ComplexJoinParser
@@ -371,6 +372,9 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
     tree = copy.deepcopy(root)
     _check_references(tree, errors)
     broken_graph = bool(errors)  # a flow or boundary event pointing nowhere: the parser would only restate it
+    if spiff_dialect.uses(tree):  # spiff-arena's dialect, rewritten into Camunda 7's (engine/spiff_dialect.py)
+        errors.extend(spiff_dialect.problems(tree))
+        spiff_dialect.to_camunda(tree)
     errors.extend(_prepare(tree))
     camunda_config.add_result_variables(tree)
     _translate(tree, errors)
@@ -416,6 +420,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
                               for e in tree.iter(f"{{{BPMN}}}callActivity") if e.get("calledElement") == key)
                 continue
             other = copy.deepcopy(parse_xml(xml))
+            spiff_dialect.to_camunda(other)
             _prepare(other)
             _translate(other, errors)
             # Only the called process: other processes of that file would clash with ours.

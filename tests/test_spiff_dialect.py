@@ -1,0 +1,53 @@
+"""spiff-arena's dialect (issue 15): pre- and post-scripts, service task operators as external tasks, unit tests
+kept as metadata, and every other spiffworkflow: extension refused at deploy naming it."""
+
+from __future__ import annotations
+
+from tests.conftest import DIAGRAMS
+
+
+def _work(api, worker, topic):
+    r = api.post("/api/external-tasks/fetch-and-lock",
+                 {"worker_id": worker, "topics": [{"name": topic, "lock_duration_ms": 60_000}]})
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()["items"]
+
+
+def test_pre_and_post_scripts_and_an_operator_run_as_spiff_arena_runs_them(api):
+    api.deploy("spiff_scripts.bpmn")
+    started = api.start("spiff_scripts", {"name": "Ada", "amount": 3, "currency": "EUR", "log": []})
+    assert started["variables"]["greeting"] == "Hello Ada"  # the pre-script ran when the task was entered
+    [task] = api.tasks(instance=started["id"])
+    api.complete(task["id"], {"approved": True})
+
+    [job] = _work(api, "w1", "http/GetRequest")  # the operator id is the topic
+    variables = job["variables"]
+    assert variables["url"] == "https://rates.example/EUR" and variables["timeout"] == 7  # parameters, evaluated
+    r = api.post(f"/api/external-tasks/{job['id']}/complete",
+                 {"worker_id": "w1", "variables": {"result": {"rate": 1.1}}})
+    assert r.status_code == 200, r.get_json()
+    done = api.instance(started["id"])
+    assert done["status"] == "completed", done
+    v = done["variables"]
+    assert v["log"] == ["pre approve", "post approve True", "pre script", "script", "post script"]
+    assert v["total"] == 6
+    assert v["response"] == {"rate": 1.1} and v["rate"] == 1.1  # resultVariable; the post-script sees it
+    for local in ("url", "timeout", "result"):  # the operator's parameters and raw result stay in the task
+        assert local not in v
+
+
+def test_refused_spiff_extensions_are_named_at_once(api):
+    r = api.deploy("spiff_refused.bpmn", expect=422)
+    messages = {(e["element"], e["message"].split("]")[0] + "]") for e in r["errors"]}
+    assert ("Fill", "[spiffworkflow:property formJsonSchemaFilename]") in messages
+    assert ("Fill", "[spiffworkflow:fancyNewThing]") in messages
+    assert ("Msg", "[spiffworkflow:messageVariable]") in messages
+
+
+def test_a_file_mixing_spiff_and_camunda_extensions_is_refused(api):
+    xml = (DIAGRAMS / "spiff_scripts.bpmn").read_bytes().replace(
+        b'xmlns:spiffworkflow=', b'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:spiffworkflow=').replace(
+        b'<bpmn:userTask id="Approve" name="Approve">', b'<bpmn:userTask id="Approve" name="Approve" '
+                                                       b'camunda:assignee="demo">')
+    r = api.deploy(xml, expect=422)
+    assert any("mixes spiff-arena's" in e["message"] for e in r["errors"]), r
