@@ -4,6 +4,7 @@ kept as metadata, and every other spiffworkflow: extension refused at deploy nam
 from __future__ import annotations
 
 from tests.conftest import DIAGRAMS
+from tests.test_web import Pages
 
 
 def _work(api, worker, topic):
@@ -15,7 +16,8 @@ def _work(api, worker, topic):
 
 def test_pre_and_post_scripts_and_an_operator_run_as_spiff_arena_runs_them(api):
     api.deploy("spiff_scripts.bpmn")
-    started = api.start("spiff_scripts", {"name": "Ada", "amount": 3, "currency": "EUR", "log": []})
+    started = api.start("spiff_scripts", {"name": "Ada", "amount": 3, "currency": "EUR", "log": [],
+                                          "lines": ["rent", "food"]})
     assert started["variables"]["greeting"] == "Hello Ada"  # the pre-script ran when the task was entered
     [task] = api.tasks(instance=started["id"])
     api.complete(task["id"], {"approved": True})
@@ -51,3 +53,29 @@ def test_a_file_mixing_spiff_and_camunda_extensions_is_refused(api):
                                                        b'camunda:assignee="demo">')
     r = api.deploy(xml, expect=422)
     assert any("mixes spiff-arena's" in e["message"] for e in r["errors"]), r
+
+
+def test_instructions_are_rendered_with_the_variables_in_the_api_and_on_the_task_page(app, api):
+    api.deploy("spiff_scripts.bpmn")
+    started = api.start("spiff_scripts", {"name": "Ada", "amount": 3, "currency": "EUR", "log": [],
+                                          "lines": ["rent", "food"]})
+    [task] = api.tasks(instance=started["id"])
+    expected = "## Hello Ada\nPlease approve **3 EUR**.\n- rent\n- food\n<script>alert(1)</script>"
+    assert task["instructions"] == expected  # rendered after the pre-script set `greeting`
+    assert api.get(f"/api/tasks/{task['id']}").get_json()["instructions"] == expected
+    r = Pages(app, api.token).get(f"/ui/tasks/{task['id']}")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Please approve **3 EUR**." in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page  # text, not HTML
+
+
+def test_a_template_that_fails_is_an_incident_and_one_that_does_not_compile_is_refused(api):
+    xml = (DIAGRAMS / "spiff_scripts.bpmn").read_bytes()
+    broken = xml.replace(b"{% for line in lines %}", b"{% for line in %}")
+    r = api.deploy(broken, expect=422)
+    assert any(e["element"] == "Approve" and "[spiffworkflow:instructionsForEndUser]" in e["message"]
+               for e in r["errors"]), r
+    api.deploy(xml)
+    started = api.start("spiff_scripts", {"name": "Ada", "amount": 3, "currency": "EUR", "log": [], "lines": 5})
+    [incident] = started["incidents"]
+    assert incident["activity"] == "Approve" and "instructionsForEndUser" in incident["message"], incident

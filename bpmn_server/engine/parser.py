@@ -257,6 +257,7 @@ def _user_task_meta(el: etree._Element, lane: str | None) -> dict[str, Any]:
         "lane": lane.strip().lower().replace(" ", "-") if lane else None,
         "form": parse_form(el, CAMUNDA),
         **camunda_settings.user_task_meta(el),
+        **spiff_dialect.user_task_meta(el),
     }
 
 

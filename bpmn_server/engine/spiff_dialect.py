@@ -24,6 +24,7 @@ from typing import Any
 
 from lxml import etree
 
+from . import instructions
 from .camunda_config import BPMN, CAMUNDA
 
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -43,8 +44,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unitTest": (HARMLESS, "one script unit test (see unitTests)"),
     "inputJson": (HARMLESS, "a script unit test's input (see unitTests)"),
     "expectedOutputJson": (HARMLESS, "a script unit test's expected output (see unitTests)"),
-    "instructionsForEndUser": (REFUSED, "instructions for the end user (Jinja markdown) are not shown by this "
-                                        "server yet; use bpmn:documentation"),
+    "instructionsForEndUser": (RUNS, "on a user task: a Jinja template (markdown) rendered with the variables "
+                                     "when the task is created, shown on the task page and in the task API"),
     "properties": (RUNS, "a list of spiffworkflow:property; each is checked on its own"),
     "property": (HARMLESS, "a named value spiff-arena keeps as task metadata; no effect on execution"),
     "messagePayload": (REFUSED, "message payload expressions are not supported; send the message's variables "
@@ -129,9 +130,25 @@ def problems(root: etree._Element) -> list[dict[str, Any]]:
                                   f"{REFUSED_PROPERTIES[el.get('name')]}"))
         elif name == "serviceTaskOperator":
             found.extend(_operator_problems(el))
+        elif name == "instructionsForEndUser":
+            found.extend(_instructions_problems(el))
         elif name in ("preScript", "postScript") and _local(_owner(el)) in ("process", "sequenceFlow"):
             found.append(_err(el, f"[spiffworkflow:{name}] belongs to an activity or an event"))
     return found
+
+
+def _instructions_problems(el: etree._Element) -> list[dict[str, Any]]:
+    if _local(_owner(el)) != "userTask":
+        return [_err(el, "[spiffworkflow:instructionsForEndUser] is shown on user tasks only; elsewhere (a manual "
+                         "task, an end event) there is no task page to show it on")]
+    wrong = instructions.problem(el.text or "")
+    return [_err(el, f"[spiffworkflow:instructionsForEndUser] {wrong}")] if wrong else []
+
+
+def user_task_meta(el: etree._Element) -> dict[str, Any]:
+    """What the task row needs of a user task's spiff extensions: its instructions template."""
+    found = el.find(f"{{{BPMN}}}extensionElements/{{{SPIFF}}}instructionsForEndUser")
+    return {"instructions": found.text} if found is not None and (found.text or "").strip() else {}
 
 
 def _operator_problems(el: etree._Element) -> list[dict[str, Any]]:
