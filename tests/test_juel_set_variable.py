@@ -33,3 +33,16 @@ def test_a_variable_name_an_expression_may_not_set_is_an_incident_at_that_elemen
     inst = api.start("juel_set_variable", {})
     [incident] = inst["incidents"]
     assert incident["activity"] == "Start" and "'_hidden' cannot be a variable name" in incident["message"], incident
+
+
+def test_a_service_task_expression_without_a_bean_runs_as_camunda_runs_it(api):
+    api.deploy("c7ext_expression_task.bpmn")
+    done = api.start("c7ext_expression_task", {"amount": 21})
+    assert done["status"] == "completed", done
+    assert done["variables"] == {"amount": 21, "foo": "bar", "total": 42}
+
+
+def test_a_service_task_expression_calling_a_bean_is_still_refused_as_java(api):
+    xml = (DIAGRAMS / "c7ext_expression_task.bpmn").read_bytes().replace(b"#{true}", b"#{orderBean.applyRules()}")
+    r = api.deploy(xml, expect=422)
+    assert [e["element"] for e in r["errors"]] == ["Placeholder"] and "[java-delegate]" in r["errors"][0]["message"]
