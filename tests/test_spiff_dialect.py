@@ -79,3 +79,40 @@ def test_a_template_that_fails_is_an_incident_and_one_that_does_not_compile_is_r
     started = api.start("spiff_scripts", {"name": "Ada", "amount": 3, "currency": "EUR", "log": [], "lines": 5})
     [incident] = started["incidents"]
     assert incident["activity"] == "Approve" and "instructionsForEndUser" in incident["message"], incident
+
+
+MANUAL = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="Defs_manual" targetNamespace="x">
+  <bpmn:process id="spiff_manual" isExecutable="true">
+    <bpmn:startEvent id="Start"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:manualTask id="Sign" name="Sign the paper">
+      <bpmn:extensionElements>
+        <spiffworkflow:instructionsForEndUser>Sign contract {{ contract }}.</spiffworkflow:instructionsForEndUser>
+        <spiffworkflow:postScript>signed = True</spiffworkflow:postScript>
+      </bpmn:extensionElements>
+      <bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F2</bpmn:outgoing>
+    </bpmn:manualTask>
+    <bpmn:endEvent id="End"><bpmn:incoming>F2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Sign" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Sign" targetRef="End" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_a_manual_task_shows_its_instructions_and_runs_its_post_script(api):
+    api.deploy(MANUAL)
+    started = api.start("spiff_manual", {"contract": "C-7"})
+    [task] = api.tasks(instance=started["id"])
+    assert task["name"] == "Sign the paper" and task["instructions"] == "Sign contract C-7."
+    done = api.complete(task["id"], {})
+    assert done["status"] == "completed" and done["variables"]["signed"] is True
+
+
+def test_instructions_on_an_end_event_are_refused_naming_it(api):
+    xml = MANUAL.replace(b'<bpmn:endEvent id="End">', b'<bpmn:endEvent id="End"><bpmn:extensionElements>'
+                         b'<spiffworkflow:instructionsForEndUser>Done</spiffworkflow:instructionsForEndUser>'
+                         b'</bpmn:extensionElements>')
+    r = api.deploy(xml, expect=422)
+    assert [e["element"] for e in r["errors"]] == ["End"], r

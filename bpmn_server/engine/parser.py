@@ -287,6 +287,8 @@ def _process_meta(proc: etree._Element) -> dict[str, Any]:
         name = _local(el.tag)
         if name == "userTask":
             meta["user_tasks"][el.get("id")] = _user_task_meta(el, lanes.get(el.get("id")))
+        elif name == "manualTask" and spiff_dialect.user_task_meta(el):  # spiff-arena's instructions
+            meta["user_tasks"][el.get("id")] = spiff_dialect.user_task_meta(el)
         elif name in ("serviceTask", "sendTask") and el.get(f"{{{CAMUNDA}}}type") == "external":
             meta["external_tasks"][el.get("id")] = el.get(f"{{{CAMUNDA}}}topic")
         elif name == "businessRuleTask" and decision_task.job_type(el):

@@ -44,8 +44,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unitTest": (HARMLESS, "one script unit test (see unitTests)"),
     "inputJson": (HARMLESS, "a script unit test's input (see unitTests)"),
     "expectedOutputJson": (HARMLESS, "a script unit test's expected output (see unitTests)"),
-    "instructionsForEndUser": (RUNS, "on a user task: a Jinja template (markdown) rendered with the variables "
-                                     "when the task is created, shown on the task page and in the task API"),
+    "instructionsForEndUser": (RUNS, "on a user or manual task: a Jinja template (markdown) rendered with the "
+                                     "variables when the task is created, shown on the task page and in the API"),
     "properties": (RUNS, "a list of spiffworkflow:property; each is checked on its own"),
     "property": (HARMLESS, "a named value spiff-arena keeps as task metadata; no effect on execution"),
     "messagePayload": (REFUSED, "message payload expressions are not supported; send the message's variables "
@@ -138,15 +138,15 @@ def problems(root: etree._Element) -> list[dict[str, Any]]:
 
 
 def _instructions_problems(el: etree._Element) -> list[dict[str, Any]]:
-    if _local(_owner(el)) != "userTask":
-        return [_err(el, "[spiffworkflow:instructionsForEndUser] is shown on user tasks only; elsewhere (a manual "
-                         "task, an end event) there is no task page to show it on")]
+    if _local(_owner(el)) not in ("userTask", "manualTask"):
+        return [_err(el, "[spiffworkflow:instructionsForEndUser] is shown on user and manual tasks only; elsewhere "
+                         "(an end event, say) there is no task page to show it on")]
     wrong = instructions.problem(el.text or "")
     return [_err(el, f"[spiffworkflow:instructionsForEndUser] {wrong}")] if wrong else []
 
 
 def user_task_meta(el: etree._Element) -> dict[str, Any]:
-    """What the task row needs of a user task's spiff extensions: its instructions template."""
+    """What the task row needs of a user or manual task's spiff extensions: its instructions template."""
     found = el.find(f"{{{BPMN}}}extensionElements/{{{SPIFF}}}instructionsForEndUser")
     return {"instructions": found.text} if found is not None and (found.text or "").strip() else {}
 
