@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import UTCDateTime, db, utcnow
@@ -41,6 +41,8 @@ class Task(db.Model):
     form: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     # camunda:formKey / formRef: the form the process expects (the generated `form` needs camunda:formData).
     form_key: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # spiff-arena's instructionsForEndUser, rendered when the task was created (markdown source).
+    instructions: Mapped[str | None] = mapped_column(Text, nullable=True)
     follow_up_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

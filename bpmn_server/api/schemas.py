@@ -187,6 +187,7 @@ class TaskSchema(Schema):
     follow_up_at = UTC(allow_none=True)
     priority = fields.Integer()
     form_key = fields.String(allow_none=True)
+    instructions = fields.String(allow_none=True)
     created_at = UTC()
     claimed_at = UTC(allow_none=True)
     completed_at = UTC(allow_none=True)

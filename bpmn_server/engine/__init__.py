@@ -159,6 +159,13 @@ def evaluate(source: str, data: dict[str, Any], instance_id: str | None = None, 
     return _runtime.ENVIRONMENT.evaluate(source, data, None, ExecutionInfo(instance_id, business_key, activity))
 
 
+def render_instructions(template: str, data: dict[str, Any]) -> str:
+    """spiff-arena's instructionsForEndUser for these variables (engine/instructions.py), in the time limit."""
+    from . import instructions
+
+    return instructions.render(template, data, _runtime.ENVIRONMENT.time_limit)
+
+
 def bind(wf: Workflow, instance_id: str, business_key: str | None) -> None:
     """Which instance `wf` is (for `execution` in its expressions); call before running it."""
     _runtime.bind(wf, instance_id, business_key)

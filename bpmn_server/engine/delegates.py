@@ -6,8 +6,11 @@ such element is refused at deploy, all of them in one 422. With the setting `BPM
 each becomes an external task instead (`camunda:type="external"`), so a team moving a process over writes those
 workers in any language and completes them through the external task API. The topic is the class's simple name
 (`com.acme.ChargeCard` -> `ChargeCard`) or the expression's bean name (`${paymentAdapter.charge(execution)}` ->
-`paymentAdapter`). Listeners with a Java class or delegate expression have no task to hand over: they stay
-refused in both modes. Connectors (`camunda:connector`) are refused too: they run Java connector plugins.
+`paymentAdapter`). A `camunda:expression` that calls no bean (`#{true}`, a placeholder, or
+`${execution.setVariable('done', true)}`) is no Java: it runs here, in both modes, as a script task evaluating
+the expression (its value stored in `camunda:resultVariable`, as in Camunda). Listeners with a Java class or
+delegate expression have no task to hand over: they stay refused in both modes. Connectors (`camunda:connector`)
+are refused too: they run Java connector plugins.
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ from typing import Any
 
 from lxml import etree
 
+from .expressions import ExpressionError, translate_expression
+
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 JAVA_ATTRIBUTES = ("class", "delegateExpression", "expression")
 TASKS = ("serviceTask", "sendTask")
 THROWS = ("intermediateThrowEvent", "endEvent")
+_ONE_EXPRESSION = re.compile(r"^\s*[$#]\{[^{}]*\}\s*$")
 _BEAN = re.compile(r"^\s*[$#]\{\s*([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -85,6 +91,29 @@ def _delegate_holders(root: etree._Element) -> list[tuple[etree._Element, etree.
     return found
 
 
+def expression_source(value: str) -> str | None:
+    """The Python a service task's camunda:expression runs as, or None when it calls a bean (needs Java)."""
+    if not _ONE_EXPRESSION.match(value):
+        return None
+    try:
+        return translate_expression(value)  # refuses method calls on anything but values and `execution`
+    except ExpressionError:
+        return None
+
+
+def _as_script(task: etree._Element, value: str) -> bool:
+    """Turn a service or send task whose camunda:expression calls no bean into a script task evaluating it;
+    False (nothing changed) when the expression needs Java."""
+    source = expression_source(value)
+    if source is None:
+        return False
+    task.attrib.pop(f"{{{CAMUNDA}}}expression")
+    task.tag = f"{{{BPMN}}}scriptTask"
+    task.set("scriptFormat", "python")
+    etree.SubElement(task, f"{{{BPMN}}}script").text = source
+    return True
+
+
 def apply(root: etree._Element) -> list[dict[str, Any]]:
     """Refuse, or rewrite into external tasks, the Java delegates of a (copied) tree; the errors found."""
     errors: list[dict[str, Any]] = []
@@ -92,6 +121,8 @@ def apply(root: etree._Element) -> list[dict[str, Any]]:
         attribute, value = _java(holder)
         topic = topic_of(attribute, value)
         kind = _local(owner)
+        if attribute == "expression" and kind in TASKS and _as_script(owner, value):
+            continue
         if _mode is JavaDelegates.EXTERNAL and kind in TASKS:
             for name in JAVA_ATTRIBUTES + ("resultVariable",):
                 holder.attrib.pop(f"{{{CAMUNDA}}}{name}", None)

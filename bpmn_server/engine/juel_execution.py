@@ -13,6 +13,7 @@ from typing import Any
 from .sandbox_guards import SandboxViolation
 
 EXECUTION = "execution"
+REMOVED = object()  # in Execution.changes: the variable was removed
 
 
 @dataclass(frozen=True)
@@ -25,13 +26,15 @@ class ExecutionInfo:
 
 
 class Execution:
-    """Camunda's `execution` in expressions and scripts. Read-only in expressions; a script may also set
-    and remove variables (they become the script's variables)."""
+    """Camunda's `execution` in expressions and scripts. A script's setVariable/removeVariable change the
+    script's variables; an expression's (`${execution.setVariable('x', 1)}`, Camunda's way of writing in an
+    expression listener) are recorded in `changes` and written back by the sandbox (engine/sandbox.py)."""
 
-    __slots__ = ("_info", "_vars", "_writable")
+    __slots__ = ("_info", "_vars", "changes")
 
-    def __init__(self, info: ExecutionInfo, variables: dict[str, Any], writable: bool):
-        self._info, self._vars, self._writable = info, variables, writable
+    def __init__(self, info: ExecutionInfo, variables: dict[str, Any]):
+        self._info, self._vars = info, variables
+        self.changes: dict[str, Any] = {}  # name -> value, or REMOVED
 
     def getVariable(self, name: str) -> Any:  # noqa: N802 - Camunda's names
         return self._vars.get(name)
@@ -46,16 +49,15 @@ class Execution:
         return name in self._vars and _is_variable(name, self._vars[name])
 
     def setVariable(self, name: str, value: Any) -> None:  # noqa: N802
-        if not self._writable:
-            raise SandboxViolation("execution.setVariable() is available in scripts, not in expressions")
-        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith(("_", "juel_")) \
+                or name == EXECUTION:
             raise SandboxViolation(f"{name!r} cannot be a variable name")
         self._vars[name] = value
+        self.changes[name] = value
 
     def removeVariable(self, name: str) -> None:  # noqa: N802
-        if not self._writable:
-            raise SandboxViolation("execution.removeVariable() is available in scripts, not in expressions")
         self._vars.pop(name, None)
+        self.changes[name] = REMOVED
 
     def getProcessInstanceId(self) -> str | None:  # noqa: N802
         return self._info.instance_id
@@ -91,4 +93,6 @@ EXECUTION_METHODS: dict[str, Callable[..., Any]] = {
     "getVariableNames": Execution.getVariableNames, "hasVariable": Execution.hasVariable,
     "getProcessInstanceId": Execution.getProcessInstanceId, "getProcessBusinessKey": Execution.getProcessBusinessKey,
     "getBusinessKey": Execution.getProcessBusinessKey, "getCurrentActivityId": Execution.getCurrentActivityId,
+    # Camunda writes variables from expressions this way (expression listeners, say); returns null.
+    "setVariable": Execution.setVariable, "removeVariable": Execution.removeVariable,
 }

@@ -36,6 +36,7 @@ from . import (
     multiinstance,
     namespaces,
     sandbox,
+    spiff_dialect,
     starters,
     zeebe_check,
     zeebe_config,
@@ -267,6 +268,7 @@ def _user_task_meta(el: etree._Element, lane: str | None) -> dict[str, Any]:
                                 == "true" for p in el.iter(f"{{{CAMUNDA}}}property")),
         "visible_variables": case_view.visible_variables(el),
         **camunda_settings.user_task_meta(el),
+        **spiff_dialect.user_task_meta(el),
     }
 
 
@@ -296,6 +298,8 @@ def _process_meta(proc: etree._Element) -> dict[str, Any]:
         name = _local(el.tag)
         if name == "userTask":
             meta["user_tasks"][el.get("id")] = _user_task_meta(el, lanes.get(el.get("id")))
+        elif name == "manualTask" and spiff_dialect.user_task_meta(el):  # spiff-arena's instructions
+            meta["user_tasks"][el.get("id")] = spiff_dialect.user_task_meta(el)
         elif name in ("serviceTask", "sendTask") and el.get(f"{{{CAMUNDA}}}type") == "external":
             meta["external_tasks"][el.get("id")] = el.get(f"{{{CAMUNDA}}}topic")
         elif name == "businessRuleTask" and decision_task.job_type(el):
@@ -394,6 +398,9 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
     tree = copy.deepcopy(root)
     _check_references(tree, errors)
     broken_graph = bool(errors)  # a flow or boundary event pointing nowhere: the parser would only restate it
+    if spiff_dialect.uses(tree):  # spiff-arena's dialect, rewritten into Camunda 7's (engine/spiff_dialect.py)
+        errors.extend(spiff_dialect.problems(tree))
+        spiff_dialect.to_camunda(tree)
     errors.extend(_prepare(tree))
     camunda_config.add_result_variables(tree)
     _translate(tree, errors)
@@ -442,6 +449,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
                               for e in tree.iter(f"{{{BPMN}}}callActivity") if e.get("calledElement") == key)
                 continue
             other = copy.deepcopy(parse_xml(xml))
+            spiff_dialect.to_camunda(other)
             _prepare(other)
             errors.extend(compensation.called_problems(tree, other, key))
             _translate(other, errors)

@@ -52,7 +52,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             return feel_conditions.evaluate(expression, {**context, **(external_context or {})})
         namespace = dict(context)
         namespace.update(external_context or {})
-        return sandbox.run(expression, namespace, "eval", self.time_limit, execution)
+        # `${execution.setVariable(...)}` writes to the task's data, as in Camunda.
+        return sandbox.run(expression, namespace, "eval", self.time_limit, execution, written=context)
 
     def execute(self, script: str, context: dict[str, Any], external_context: dict | None = None,
                 execution: ExecutionInfo | None = None) -> bool:

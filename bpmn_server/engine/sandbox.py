@@ -25,6 +25,7 @@ from RestrictedPython.transformer import RestrictingNodeTransformer
 
 from . import sandbox_builtins as allowed
 from . import sandbox_guards as guards
+from .juel_execution import REMOVED
 from .juel_runtime import HELPERS, Execution, ExecutionInfo
 from .sandbox_guards import SandboxViolation, ScriptTimeout
 
@@ -160,10 +161,11 @@ def _is_data(key: str, value: Any) -> bool:
 
 
 def run(source: str, namespace: dict[str, Any], mode: str, time_limit: float,
-        execution: ExecutionInfo | None = None) -> Any:
+        execution: ExecutionInfo | None = None, written: dict[str, Any] | None = None) -> Any:
     """Run restricted code against `namespace` (the task data) within the time limit. In "exec" mode
     the script's variables are written back to `namespace`, unless they are over the size limit.
-    `execution` makes Camunda's `execution` object available (juel_runtime.Execution)."""
+    `execution` makes Camunda's `execution` object available (juel_runtime.Execution); what an expression
+    sets through it (`execution.setVariable`) is written to `written` (default: `namespace`)."""
     code = compile_code(source, mode)
     budget = guards.Budget(time_limit)
     # The data first, the guards last: a variable named like a guard must not replace it.
@@ -171,14 +173,17 @@ def run(source: str, namespace: dict[str, Any], mode: str, time_limit: float,
     env.update(GUARDS)
     env.update({"__builtins__": BUILTINS, "_print_": _PrintCollector, "_getiter_": budget.iterate,
                 "_tick_": budget.tick})
-    env[EXECUTION] = Execution(execution or ExecutionInfo(), env, writable=mode == "exec")
+    env[EXECUTION] = view = Execution(execution or ExecutionInfo(), env)
     previous = sys.gettrace()
     sys.settrace(budget.trace)
     try:
         if mode == "eval":
             # The engine turns results into text and JSON in C: their size is checked here.
             # eval and exec run RestrictedPython's compiled code with guarded globals (docs/SANDBOX.md).
-            return guards.check_text(eval(code, env), what="used")  # noqa: S307 # nosec B307
+            value = guards.check_text(eval(code, env), what="used")  # noqa: S307 # nosec B307
+            if view.changes:
+                _write_back(view.changes, namespace if written is None else written)
+            return value
         before = set(env)
         exec(code, env)  # noqa: S102 # nosec B102
     finally:
@@ -200,6 +205,20 @@ def run(source: str, namespace: dict[str, Any], mode: str, time_limit: float,
         del namespace[key]
     namespace.update(result)
     return True
+
+
+def _write_back(changes: dict[str, Any], target: dict[str, Any]) -> None:
+    """Variables an expression set or removed through `execution`, within the size limit as a script's."""
+    kept = {k: v for k, v in changes.items() if v is not REMOVED}
+    limit = _max_variables_bytes()
+    guards.check_text(kept, limit)
+    if variables_size(kept) > limit:
+        raise SandboxViolation(f"the variables set by the expression are larger than the limit of {limit:,} bytes")
+    for key, value in changes.items():
+        if value is REMOVED:
+            target.pop(key, None)
+        else:
+            target[key] = value
 
 
 class _PrintCollector:

@@ -169,12 +169,18 @@ def _task_row(instance: Instance, spec: dict[str, Any], item: engine.OpenTask,
         priority = int(raw_priority) if raw_priority not in (None, "") else DEFAULT_PRIORITY
     except (TypeError, ValueError):
         raise _fail(activity, f"priority {raw_priority!r} is not a whole number") from None
+    instructions = None
+    if spec.get("instructions"):  # spiff-arena's instructionsForEndUser, rendered once as Camunda's name is
+        try:
+            instructions = engine.render_instructions(spec["instructions"], data)
+        except Exception as exc:  # noqa: BLE001 - the modeler's template: an incident at this task
+            raise _fail(activity, f"instructionsForEndUser failed: {exc}") from None
     row = Task(id=item.id, instance_id=instance.id, process=instance.process, business_key=instance.business_key,
                activity=activity, name=name[:255], status="open",
                assignee=assignee[:200] if assignee else None, candidate_groups=groups, candidate_users=users,
                open_to_all=not (groups or users or assignee), due_at=due_at, due_sort=due_at or FAR_FUTURE,
                priority=priority, form=spec.get("form"), form_key=spec.get("form_key"), follow_up_at=follow_up_at,
-               created_at=now)
+               instructions=instructions, created_at=now)
     named = [("group", g) for g in groups] + [("user", u) for u in users]
     if row.assignee:  # it holds the task from the start (services/visibility.py)
         named.append(("holder", row.assignee))
