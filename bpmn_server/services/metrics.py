@@ -20,6 +20,7 @@ from models import Incident, Instance, Task, Timer, db
 
 from .. import observability
 from ..db import is_postgres
+from . import uow as units
 
 log = logging.getLogger(__name__)
 BUCKETS = (0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 86400, 7 * 86400)
@@ -91,10 +92,10 @@ class DatabaseCollector:
             families = list(_database_figures())
         except Exception:  # noqa: BLE001 - a scrape must still answer (and say the database is down)
             log.warning("metrics: the database could not be read", exc_info=True)
-            db.session.rollback()
+            units.end_read()
             yield GaugeMetricFamily("bpmn_database_up", "1 when the database answered this scrape.", value=0)
             return
-        db.session.rollback()  # a read: end the transaction now, do not hold a snapshot open
+        units.end_read()  # a read: end the transaction now, do not hold a snapshot open
         yield GaugeMetricFamily("bpmn_database_up", "1 when the database answered this scrape.", value=1)
         yield from families
 

@@ -15,7 +15,7 @@ from models import Instance, Task, db
 from .. import engine
 from ..exceptions import Conflict, Invalid
 from . import deployments, history, reasons, steps
-from .tx import pending_events, transactional
+from .tx import transactional
 
 
 @transactional
@@ -37,15 +37,13 @@ def migrate(instance_id: str, actor: str, version: int, reason: str | None) -> I
     old = {"version": instance.version, "definition_id": instance.definition_id}
     instance.state = state
     instance.definition_id, instance.version = target.id, target.version
-    mark = len(pending_events())
+    cause = history.reserve()  # the migration goes before the events of the step it caused
     facts = steps.advance(instance, actor, None)
     _rename_open_tasks(instance, facts)
     history.record("instance.migrated", actor, instance,
                    data={"from_version": old["version"], "to_version": target.version,
                          "from_definition_id": old["definition_id"], "to_definition_id": target.id,
-                         "renamed": renamed, "reason": reason})
-    events = pending_events()
-    events.insert(mark, events.pop())
+                         "renamed": renamed, "reason": reason}, into=cause)
     return instance
 
 

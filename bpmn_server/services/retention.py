@@ -38,6 +38,7 @@ from models import (
 )
 
 from ..db import is_postgres
+from . import uow as units
 from .tx import transactional
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ def count_due(cutoff: dt.datetime) -> Pruned:
     instances = db.session.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
     events = db.session.execute(select(func.count()).select_from(Event).where(Event.instance_id.in_(ids))
                                 ).scalar_one()
-    db.session.rollback()
+    units.end_read()
     return Pruned(instances, events, cutoff, dry_run=True)
 
 
@@ -157,7 +158,7 @@ def prune_by_process(now: dt.datetime | None = None, batch: int = BATCH,
     now = now or utcnow()
     total = Pruned(0, 0, now)
     ttl = own_time_to_live()
-    db.session.rollback()
+    units.end_read()
     by_days: dict[int, list[str]] = {}
     for definition_id, days in ttl.items():
         by_days.setdefault(days, []).append(definition_id)

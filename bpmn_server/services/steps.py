@@ -28,6 +28,7 @@ from .. import engine, logs, observability
 from ..db import is_postgres
 from ..exceptions import Conflict, NotFound
 from . import decision_tasks, history, waiting_rows
+from . import uow as units
 from .assignment import task_row
 from .deployments import DefinitionInfo, info
 
@@ -106,10 +107,9 @@ def _run_and_persist(instance: Instance, definition: DefinitionInfo, wf: Any, ac
     facts = engine.derive(wf, since)
     thrown = engine.thrown_events(wf)  # taken out before the state is written: each is relayed once
     persist(instance, definition, wf, facts, actor, failure, new)
-    if thrown:
-        from . import relay  # late: relay delivers through messages, which imports this module
-
-        relay.relay(instance, thrown, actor)
+    uow = units.current()
+    for kind, name in thrown:  # delivered by services/relay.py before the unit of work commits
+        uow.throw(kind, name, instance.id, instance.definition_id, actor)
     return facts
 
 

@@ -20,7 +20,7 @@ from .. import engine
 from ..exceptions import Conflict, Forbidden
 from . import history, steps, tasks
 from .instances import check_variables
-from .tx import pending_events, transactional
+from .tx import transactional
 
 
 def _open_task(task_id: str, user: User) -> tuple[Task, Instance]:
@@ -62,7 +62,7 @@ def _report(task_id: str, user: User, kind: str, code: str, message: str | None,
                                 f"no boundary event or event subprocess catches BPMN error '{code}' thrown from "
                                 f"task '{task.name}'" + (f": {message}" if message else ""))
 
-    mark = len(pending_events())
+    cause = history.reserve()  # the report goes before the events of the step it caused
     now = utcnow()
     steps.advance(instance, user.name, run)
     caught = bool(outcome and outcome[0])
@@ -70,9 +70,7 @@ def _report(task_id: str, user: User, kind: str, code: str, message: str | None,
     if not escalation:
         data["error_message"] = message
     history.record(f"task.bpmn_{kind}", user.name, instance, activity=task.activity, task_id=task.id, data=data,
-                   at=now)
-    events = pending_events()
-    events.insert(mark, events.pop())  # the report goes before the events of the step it caused
+                   at=now, into=cause)
     if task.status != "open":
         task.completed_by, task.completed_at = user.name, task.completed_at or now
     return instance

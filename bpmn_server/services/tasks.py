@@ -23,7 +23,7 @@ from ..exceptions import Conflict, Forbidden, Invalid, NotFound
 from . import forms, history, steps, task_listeners, visibility
 from .instances import check_variables
 from .pagination import Page, page
-from .tx import pending_events, transactional
+from .tx import transactional
 
 READ_ALL = ("admin", "analyst", "auditor")
 WORKERS = ("admin", "operator")  # roles that may hold a task
@@ -312,20 +312,14 @@ def complete(task_id: str, user: User, variables: dict[str, Any] | None) -> Inst
         if not engine.complete_task(wf, task.id, data):
             raise Conflict("the task is no longer waiting for completion")
 
-    task.completed_by = user.name
-    task.completed_at = utcnow()
-    mark = len(pending_events())
+    # The completion goes before the events of the step it caused (activity.completed, the next tasks);
+    # the step itself closes the task row (completed by the actor, now).
+    cause = history.reserve()
     steps.advance(instance, user.name, run)
     if task.status == "completed":
         if task.assignee != user.name:  # a holder already since the claim
             visibility.record_holders([(task.id, task.instance_id, user.name)])
         # The event goes before the events of the step it caused (activity.completed, the next tasks).
         history.record("task.completed", user.name, instance, activity=task.activity, task_id=task.id,
-                       data={"variables": variables}, at=task.completed_at)
-        events = pending_events()
-        events.insert(mark, events.pop())
-    else:
-        task.completed_by = None
-        if task.status == "open":
-            task.completed_at = None
+                       data={"variables": variables}, at=task.completed_at, into=cause)
     return instance

@@ -26,7 +26,6 @@ from .. import engine
 from ..db import is_postgres
 from . import deployments, history, steps
 from .timers import Fired, fired_event, iso, may_fire
-from .tx import pending_events
 
 
 def schedule(definitions: list[Definition], actor: str) -> None:
@@ -80,9 +79,9 @@ def fire(timer: Timer, actor: str, owner: str | None, now: dt.datetime) -> Fired
         return Fired(False, None)
     definition = db.session.get(Definition, timer.definition_id)
     timer.state, timer.fired_at, timer.locked_until = "fired", now, None
-    mark = len(pending_events())
+    cause = history.reserve()
     instance = steps.begin(deployments.info(definition.id), {}, actor, None, start_event=timer.activity)
-    fired_event(timer, actor, instance, now, owner, mark)
+    fired_event(timer, actor, instance, now, owner, cause)
     following = _next(timer, now)
     if following is not None:
         _add(definition, timer.activity, timer.kind, following[0], following[1], timer.interval_seconds, actor)

@@ -28,8 +28,9 @@ from .. import engine, logs
 from ..db import is_postgres
 from ..exceptions import BpmnServerError, Conflict, NotFound
 from . import history, steps
+from . import uow as units
 from .pagination import Page, page
-from .tx import pending_events, transactional
+from .tx import transactional
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 5.0  # a timer whose firing failed is tried again after this long
@@ -101,15 +102,14 @@ def may_fire(timer: Timer, owner: str | None) -> bool:
 
 
 def fired_event(timer: Timer, actor: str, instance: Instance, now: dt.datetime, owner: str | None,
-                mark: int) -> None:
+                cause: dict[str, Any]) -> None:
     """Record `timer.fired` (due time, fire time, lag) before the events of the step it caused."""
     data = {"timer_id": timer.id, "kind": timer.kind, "due_at": iso(timer.due_at), "fired_at": iso(now),
             "lag_ms": round((now - timer.due_at).total_seconds() * 1000)}
     if owner is not None:
         data["owner"] = owner
-    history.record("timer.fired", actor, instance, activity=timer.activity, task_id=timer.task_id, data=data)
-    events = pending_events()
-    events.insert(mark, events.pop())
+    history.record("timer.fired", actor, instance, activity=timer.activity, task_id=timer.task_id, data=data,
+                   into=cause)
 
 
 def _fire_locked(timer: Timer, instance: Instance, actor: str, owner: str | None, now: dt.datetime) -> Fired:
@@ -126,7 +126,7 @@ def _fire_locked(timer: Timer, instance: Instance, actor: str, owner: str | None
         return Fired(False, instance.id)
     # Marked before the step, so that deriving the step's timers does not see it waiting.
     timer.state, timer.fired_at, timer.locked_until = "fired", now, None
-    mark = len(pending_events())
+    cause = history.reserve()
 
     def action(wf: Any) -> None:
         if not engine.fire_timer(wf, timer.task_id):
@@ -139,7 +139,7 @@ def _fire_locked(timer: Timer, instance: Instance, actor: str, owner: str | None
         timer.state, timer.fired_at, timer.locked_by = "discarded", None, None
         log.info("timer %s discarded: %s no longer waits for it", timer.id, timer.activity)
         return Fired(False, instance.id)
-    fired_event(timer, actor, instance, now, owner, mark)
+    fired_event(timer, actor, instance, now, owner, cause)
     return Fired(True, instance.id)
 
 
@@ -192,9 +192,8 @@ def _fire_chunk(ids: list[str], owner: str, now: dt.datetime | None) -> tuple[in
         timer = timers.get(timer_id)
         if timer is None:
             continue
-        mark = len(pending_events())
         try:
-            with db.session.begin_nested():
+            with units.current().savepoint():  # what a failed step recorded or threw goes with it
                 at = now or utcnow()
                 if timer.instance_id is None:
                     done = _fire_start(timer, "system", owner, at)
@@ -202,7 +201,6 @@ def _fire_chunk(ids: list[str], owner: str, now: dt.datetime | None) -> tuple[in
                     done = _fire_locked(timer, instance=instances[timer.instance_id], actor="system", owner=owner,
                                         now=at)
         except Exception as exc:  # noqa: BLE001 - one bad timer must not stop the others
-            del pending_events()[mark:]  # what the rolled-back step recorded never happened
             _log_failure(timer_id, exc)
             failed.append(timer_id)
             continue
