@@ -18,7 +18,7 @@ from models import CorrelationKey, Definition, Instance, Subscription, db
 from .. import engine
 from ..exceptions import Conflict, Invalid
 from ..states import InstanceStatus
-from . import deployments, history, steps, waiting_rows
+from . import definitions, history, steps, waiting_rows
 
 
 class StartIndex:
@@ -107,7 +107,7 @@ def deliver(instance_id: str, kind: str, name: str, variables: dict[str, Any], a
 def start_at_event(definition_id: str, kind: str, name: str, variables: dict[str, Any], actor: str,
                    business_key: str | None, data: dict[str, Any]) -> Instance:
     """Start an instance whose start event waits for `name`, then deliver it."""
-    instance = steps.begin(deployments.info(definition_id), variables, actor, business_key)
+    instance = steps.begin(definitions.info(definition_id), variables, actor, business_key)
     if instance.status != InstanceStatus.RUNNING or not deliver(instance.id, kind, name, variables, actor, None,
                                                                 {**data, "started": True}):
         raise Conflict(f"the process does not start on {kind} '{name}'")

@@ -20,7 +20,7 @@ from .. import engine
 from ..db import is_postgres
 from ..exceptions import Conflict, NotFound
 from . import history, incidents, steps
-from .deployments import info
+from .definitions import info
 from .instances import check_variables
 from .tx import transactional
 

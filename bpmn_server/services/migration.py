@@ -14,7 +14,7 @@ from models import Instance, Task, db
 
 from .. import engine
 from ..exceptions import Conflict, Invalid
-from . import deployments, history, reasons, steps
+from . import definitions, deployments, history, reasons, steps
 from .tx import transactional
 
 
@@ -28,7 +28,7 @@ def migrate(instance_id: str, actor: str, version: int, reason: str | None) -> I
     target = deployments.resolve(instance.process, version)
     if target.id == instance.definition_id:
         raise Conflict(f"the instance already runs version {version}")
-    new = deployments.info(target.id)
+    new = definitions.info(target.id)
     problems, renamed, state = engine.migrate(steps.workflow_of(instance), new.bundle)
     if problems or state is None:
         raise Invalid(f"the instance cannot move to version {version}: "

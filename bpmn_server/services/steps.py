@@ -27,10 +27,11 @@ from models import (
 from .. import engine, logs, observability
 from ..db import is_postgres
 from ..exceptions import Conflict, NotFound
+from ..jsonutil import iso
 from . import decision_tasks, history, waiting_rows
 from . import uow as units
 from .assignment import task_row
-from .deployments import DefinitionInfo, info
+from .definitions import DefinitionInfo, info
 
 Action = Callable[[Any], None]
 _INSERT_INSTANCE = insert(Instance.__table__)
@@ -166,7 +167,7 @@ def _insert(instance: Instance) -> None:
 def _waiting_json(w: engine.WaitingEvent) -> dict[str, Any]:
     item: dict[str, Any] = {"type": w.type, "activity": w.activity}
     if w.due_at is not None:
-        item["due_at"] = w.due_at.isoformat().replace("+00:00", "Z")
+        item["due_at"] = iso(w.due_at)
     if w.name and w.type != "timer":
         item["name"] = w.name
     return item
@@ -242,7 +243,7 @@ def _sync_timers(instance: Instance, facts: engine.Facts, actor: str, new: bool 
                       activity=w.activity, kind=w.kind or "date", due_at=w.due_at, state="waiting")
         db.session.add(timer)
         history.record("timer.scheduled", actor, instance, activity=w.activity, task_id=w.id,
-                       data={"timer_id": timer.id, "due_at": timer.due_at.isoformat().replace("+00:00", "Z"),
+                       data={"timer_id": timer.id, "due_at": iso(timer.due_at),
                              "kind": timer.kind})
     for key, row in rows.items():
         if key not in seen:

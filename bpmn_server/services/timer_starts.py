@@ -24,8 +24,9 @@ from models import Definition, Timer, db, new_id, utcnow
 
 from .. import engine
 from ..db import is_postgres
-from . import deployments, history, steps
-from .timers import Fired, fired_event, iso, may_fire
+from . import definitions as compiled
+from . import history, steps
+from .firing import Fired, fired_event, iso, may_fire
 
 
 def schedule(definitions: list[Definition], actor: str) -> None:
@@ -37,7 +38,7 @@ def schedule(definitions: list[Definition], actor: str) -> None:
                                                Timer.definition_id != definition.id, Timer.state == "waiting")
                            .values(state="cancelled", locked_by=None, locked_until=None)
                            .execution_options(synchronize_session=False))
-        bundle = deployments.info(definition.id).bundle
+        bundle = compiled.info(definition.id).bundle
         for item in engine.start_schedules(bundle, now):
             _add(definition, item.activity, item.kind, item.due_at, item.repeat, item.interval, actor)
 
@@ -56,7 +57,7 @@ def _add(definition: Definition, activity: str, kind: str, due_at: dt.datetime, 
 def _next(timer: Timer, now: dt.datetime) -> tuple[dt.datetime, int] | None:
     """The next occurrence of a cycle after `now`, and how many follow it; None when done."""
     if timer.kind == "cycle" and timer.repeat == -1 and not timer.interval_seconds:  # a cron cycle
-        due = engine.next_cron_start(deployments.info(timer.definition_id).bundle, timer.activity,
+        due = engine.next_cron_start(compiled.info(timer.definition_id).bundle, timer.activity,
                                      max(now, timer.due_at))
         return (due, -1) if due is not None else None
     if not timer.repeat or not timer.interval_seconds:
@@ -80,7 +81,7 @@ def fire(timer: Timer, actor: str, owner: str | None, now: dt.datetime) -> Fired
     definition = db.session.get(Definition, timer.definition_id)
     timer.state, timer.fired_at, timer.locked_until = "fired", now, None
     cause = history.reserve()
-    instance = steps.begin(deployments.info(definition.id), {}, actor, None, start_event=timer.activity)
+    instance = steps.begin(compiled.info(definition.id), {}, actor, None, start_event=timer.activity)
     fired_event(timer, actor, instance, now, owner, cause)
     following = _next(timer, now)
     if following is not None:

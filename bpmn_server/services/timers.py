@@ -17,7 +17,6 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -26,9 +25,10 @@ from models import Instance, Timer, db, utcnow
 
 from .. import engine, logs
 from ..db import is_postgres
-from ..exceptions import BpmnServerError, Conflict, NotFound
-from . import history, steps
+from ..exceptions import BpmnServerError, NotFound
+from . import history, steps, timer_starts
 from . import uow as units
+from .firing import Fired, fired_event, may_fire
 from .pagination import Page, page
 from .tx import transactional
 
@@ -44,18 +44,8 @@ def owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-@dataclass
-class Fired:
-    fired: bool
-    instance_id: str | None
-
-
 class _Gone(Exception):
     """The timer's activity finished meanwhile: there is nothing left to fire."""
-
-
-def iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _due(now: dt.datetime) -> Any:
@@ -92,26 +82,6 @@ def claim_due(now: dt.datetime, owner: str, batch: int, lease_seconds: float) ->
     return ids
 
 
-def may_fire(timer: Timer, owner: str | None) -> bool:
-    """Still waiting and, for the clock, still leased to it. A request (no owner) gets 409 instead."""
-    if timer.state == "waiting" and (owner is None or timer.locked_by == owner):
-        return True
-    if owner is None:
-        raise Conflict(f"the timer is {timer.state}", timer_state=timer.state)
-    return False
-
-
-def fired_event(timer: Timer, actor: str, instance: Instance, now: dt.datetime, owner: str | None,
-                cause: dict[str, Any]) -> None:
-    """Record `timer.fired` (due time, fire time, lag) before the events of the step it caused."""
-    data = {"timer_id": timer.id, "kind": timer.kind, "due_at": iso(timer.due_at), "fired_at": iso(now),
-            "lag_ms": round((now - timer.due_at).total_seconds() * 1000)}
-    if owner is not None:
-        data["owner"] = owner
-    history.record("timer.fired", actor, instance, activity=timer.activity, task_id=timer.task_id, data=data,
-                   into=cause)
-
-
 def _fire_locked(timer: Timer, instance: Instance, actor: str, owner: str | None, now: dt.datetime) -> Fired:
     """Fire `timer` of `instance`, both read after the instance was locked in this transaction."""
     logs.bind_instance(instance.id)
@@ -144,8 +114,6 @@ def _fire_locked(timer: Timer, instance: Instance, actor: str, owner: str | None
 
 
 def _fire_start(timer: Timer, actor: str, owner: str | None, now: dt.datetime) -> Fired:
-    from . import timer_starts  # it builds on this module
-
     return timer_starts.fire(timer, actor, owner, now)
 
 
