@@ -13,6 +13,8 @@ from typing import Any
 
 import click
 
+from .states import ROLES
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "processes"
 METRICS_PREFIX = "bpmn-server-metrics-"
 
@@ -186,7 +188,7 @@ def users() -> None:
 
 @users.command("create")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["admin", "analyst", "operator", "auditor"]))
+@click.option("--role", required=True, type=click.Choice(list(ROLES)))
 @click.option("--group", "groups", multiple=True, help="a group (repeatable)")
 def users_create(name: str, role: str, groups: tuple[str, ...]) -> None:
     """Create a user and print its token."""

@@ -8,16 +8,22 @@ from enum import StrEnum
 
 class InstanceStatus(StrEnum):
     RUNNING = "running"
-    SUSPENDED = "suspended"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     FAILED = "failed"
+    SUSPENDED = "suspended"
 
 
 ENDED = (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED)
 
 
 class TaskStatus(StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class ExternalTaskState(StrEnum):
     OPEN = "open"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
@@ -45,3 +51,5 @@ class Role(StrEnum):
 ROLES = tuple(role.value for role in Role)
 READ_ALL = (Role.ADMIN, Role.ANALYST, Role.AUDITOR)  # roles that see every instance and task
 WORKERS = (Role.ADMIN, Role.OPERATOR)  # roles that may hold a task
+STARTERS_EXEMPT = (Role.ADMIN, Role.ANALYST)  # start any process, whatever its candidate starters say
+MAY_START = (Role.ADMIN, Role.ANALYST, Role.OPERATOR)

@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from ..jsonutil import iso
+from ..states import ROLES
 
 
 class UTC(fields.DateTime):
@@ -59,13 +60,13 @@ _EXPIRES = fields.Float(load_default=None, allow_none=True, validate=validate.Ra
 
 class UserCreateSchema(Strict):
     name = fields.String(required=True, validate=validate.Length(1, 200))
-    role = fields.String(required=True, validate=validate.OneOf(["admin", "analyst", "operator", "auditor"]))
+    role = fields.String(required=True, validate=validate.OneOf(list(ROLES)))
     groups = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
     expires_in_days = _EXPIRES
 
 
 class UserChangeSchema(Strict):
-    role = fields.String(validate=validate.OneOf(["admin", "analyst", "operator", "auditor"]))
+    role = fields.String(validate=validate.OneOf(list(ROLES)))
     groups = fields.List(fields.String(validate=validate.Length(1, 200)))
 
 

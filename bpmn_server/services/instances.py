@@ -11,11 +11,12 @@ from models import Incident, Instance, Task, User, db
 
 from .. import engine
 from ..exceptions import Invalid, NotFound
+from ..states import InstanceStatus, TaskStatus
 from . import deployments, history, reasons, start_form, starters, steps, visibility
 from .pagination import Page, page
 from .tx import transactional
 
-STATUSES = ("running", "completed", "cancelled", "failed", "suspended")
+STATUSES = tuple(InstanceStatus)
 
 
 def check_variables(variables: Any, field: str = "variables") -> dict[str, Any]:
@@ -87,7 +88,7 @@ def tasks_and_incidents(instance: Instance) -> tuple[list[Task], list[Incident]]
 
 
 def open_tasks(instance_id: str) -> list[Task]:
-    return list(db.session.execute(select(Task).where(Task.instance_id == instance_id, Task.status == "open")
+    return list(db.session.execute(select(Task).where(Task.instance_id == instance_id, Task.status == TaskStatus.OPEN)
                                    .order_by(Task.created_at, Task.id)).scalars())
 
 
@@ -123,9 +124,9 @@ def cancel(instance_id: str, actor: str, reason: str | None) -> Instance:
     `instance.cancelled` with the reason; never `instance.completed`. Its variables stay as they were."""
     reason = reasons.required(reason, "cancel an instance")
     instance = steps.lock(instance_id)
-    steps.require_status(instance, "running", "suspended", "failed")
+    steps.require_status(instance, InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, InstanceStatus.FAILED)
     # Marked before the step, so that the step does not take the ended workflow for a completion.
-    instance.status = "cancelled"
+    instance.status = InstanceStatus.CANCELLED
     instance.ended_at = dt.datetime.now(dt.UTC)
     steps.advance(instance, actor, engine.cancel)
     history.record("instance.cancelled", actor, instance, data={"reason": reason})
@@ -135,9 +136,9 @@ def cancel(instance_id: str, actor: str, reason: str | None) -> Instance:
 @transactional
 def suspend(instance_id: str, actor: str) -> Instance:
     instance = steps.lock(instance_id)
-    steps.require_status(instance, "running", "failed")
+    steps.require_status(instance, InstanceStatus.RUNNING, InstanceStatus.FAILED)
     instance.suspended_from = instance.status
-    instance.status = "suspended"
+    instance.status = InstanceStatus.SUSPENDED
     history.record("instance.suspended", actor, instance)
     return instance
 
@@ -145,8 +146,8 @@ def suspend(instance_id: str, actor: str) -> Instance:
 @transactional
 def resume(instance_id: str, actor: str) -> Instance:
     instance = steps.lock(instance_id)
-    steps.require_status(instance, "suspended")
-    instance.status = instance.suspended_from or "running"
+    steps.require_status(instance, InstanceStatus.SUSPENDED)
+    instance.status = instance.suspended_from or InstanceStatus.RUNNING
     instance.suspended_from = None
     history.record("instance.resumed", actor, instance)
     return instance

@@ -14,6 +14,7 @@ from models import Instance, Task, db
 
 from .. import engine
 from ..exceptions import Conflict, Invalid
+from ..states import InstanceStatus, TaskStatus
 from . import definitions, deployments, history, reasons, steps
 from .tx import transactional
 
@@ -24,7 +25,7 @@ def migrate(instance_id: str, actor: str, version: int, reason: str | None) -> I
     The reason (required) is kept in `instance.migrated`; the instance's variables do not change."""
     reason = reasons.required(reason, "migrate an instance")
     instance = steps.lock(instance_id)
-    steps.require_status(instance, "running", "suspended", "failed")
+    steps.require_status(instance, InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, InstanceStatus.FAILED)
     target = deployments.resolve(instance.process, version)
     if target.id == instance.definition_id:
         raise Conflict(f"the instance already runs version {version}")
@@ -51,7 +52,7 @@ def _rename_open_tasks(instance: Instance, facts: engine.Facts) -> None:
     """Open task rows keep their ids across a migration; give them the new version's activity and name."""
     now = {t.id: t for t in facts.open_tasks}
     for row in db.session.execute(select(Task).where(Task.instance_id == instance.id,
-                                                     Task.status == "open")).scalars():
+                                                     Task.status == TaskStatus.OPEN)).scalars():
         item = now.get(row.id)
         if item is not None:
             row.activity, row.name = item.activity, item.name

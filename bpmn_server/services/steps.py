@@ -25,9 +25,9 @@ from models import (
 )
 
 from .. import engine, logs, observability
-from ..db import is_postgres
 from ..exceptions import Conflict, NotFound
 from ..jsonutil import iso
+from ..states import ENDED, InstanceStatus, TaskStatus, TimerState
 from . import decision_tasks, history, waiting_rows
 from . import uow as units
 from .assignment import task_row
@@ -51,8 +51,7 @@ def lock(instance_id: str) -> Instance:
     # populate_existing: this session may hold an older copy of the row from an earlier transaction.
     logs.bind_instance(instance_id)  # every log line of this step names the instance
     q = select(Instance).where(Instance.id == instance_id).execution_options(populate_existing=True)
-    if is_postgres():
-        q = q.with_for_update()
+    q = q.with_for_update()
     found = db.session.execute(q).scalar_one_or_none()
     if found is None:
         raise NotFound(f"no process instance with id '{instance_id}'")
@@ -71,7 +70,7 @@ def begin(definition: DefinitionInfo, variables: dict[str, Any], actor: str, bus
     that fired to start it; see services/timer_starts.py)."""
     wf = engine.start(definition.bundle, variables, start_event, initiator=actor)
     instance = Instance(id=new_id(), definition_id=definition.id, process=definition.key, version=definition.version,
-                        business_key=business_key, status="running", variables={}, waiting=[], state="",
+                        business_key=business_key, status=InstanceStatus.RUNNING, variables={}, waiting=[], state="",
                         serializer_version=engine.SERIALIZER_VERSION, started_by=actor, revision=1,
                         started_at=utcnow(), ended_at=None, suspended_from=None)
     # Not added to the session: `persist` inserts it once its state is known (see `_insert`).
@@ -127,9 +126,9 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
     # Set before the reads below autoflush the row, so that it is written once. A completed workflow
     # has no open task, so deriving rows cannot fail it afterwards.
     # A cancel ends the workflow too; the cancel service marks the instance first, so it is no completion.
-    completing = failure is None and facts.completed and instance.status not in ("completed", "cancelled")
+    completing = failure is None and facts.completed and instance.status not in ENDED
     if completing:
-        instance.status, instance.ended_at = "completed", now
+        instance.status, instance.ended_at = InstanceStatus.COMPLETED, now
     for task_id, activity in facts.finished.items():
         history.record("activity.completed", actor, instance, activity=activity, task_id=task_id)
     try:
@@ -174,7 +173,7 @@ def _waiting_json(w: engine.WaitingEvent) -> dict[str, Any]:
 
 
 def _fail(instance: Instance, failure: engine.StepFailed, actor: str, now: Any) -> Incident:
-    instance.status = "failed"
+    instance.status = InstanceStatus.FAILED
     _insert(instance)  # a new instance's row first: the incident refers to it
     incident = Incident(instance_id=instance.id, process=instance.process, activity=failure.activity,
                         type=failure.kind, message=failure.message, created_at=now)
@@ -191,18 +190,18 @@ def _sync_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Fa
                 new: bool = False) -> list[Task]:
     """Create, complete and cancel task rows; returns the rows open after the step, oldest first."""
     rows = {} if new else {t.id: t for t in db.session.execute(
-        select(Task).where(Task.instance_id == instance.id, Task.status == "open")).scalars()}
+        select(Task).where(Task.instance_id == instance.id, Task.status == TaskStatus.OPEN)).scalars()}
     open_ids = {item.id for item in facts.open_tasks}
     # Close what ended first, so that history reads "cancelled by the boundary event, then created".
     for task_id, row in rows.items():
         if task_id in open_ids:
             continue
         if task_id in facts.finished:
-            row.status = "completed"
+            row.status = TaskStatus.COMPLETED
             row.completed_at = row.completed_at or now
             row.completed_by = row.completed_by or actor
         else:
-            row.status = "cancelled"
+            row.status = TaskStatus.CANCELLED
             row.completed_at = now
             history.record("task.cancelled", actor, instance, activity=row.activity, task_id=row.id)
     failure: engine.StepFailed | None = None
@@ -230,7 +229,7 @@ def _sync_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Fa
 
 def _sync_timers(instance: Instance, facts: engine.Facts, actor: str, new: bool = False) -> None:
     rows = {} if new else {(t.task_id, t.due_at): t for t in db.session.execute(
-        select(Timer).where(Timer.instance_id == instance.id, Timer.state == "waiting")).scalars()}
+        select(Timer).where(Timer.instance_id == instance.id, Timer.state == TimerState.WAITING)).scalars()}
     seen = set()
     for w in facts.waiting:
         if w.type != "timer" or w.due_at is None:
@@ -240,7 +239,7 @@ def _sync_timers(instance: Instance, facts: engine.Facts, actor: str, new: bool 
         if key in rows:
             continue
         timer = Timer(id=new_id(), instance_id=instance.id, task_id=w.id, process=instance.process,
-                      activity=w.activity, kind=w.kind or "date", due_at=w.due_at, state="waiting")
+                      activity=w.activity, kind=w.kind or "date", due_at=w.due_at, state=TimerState.WAITING)
         db.session.add(timer)
         history.record("timer.scheduled", actor, instance, activity=w.activity, task_id=w.id,
                        data={"timer_id": timer.id, "due_at": iso(timer.due_at),
@@ -249,4 +248,4 @@ def _sync_timers(instance: Instance, facts: engine.Facts, actor: str, new: bool 
         if key not in seen:
             # Fired timers are marked by the timer service before this runs; what remains was
             # removed by the process itself (its activity finished, a boundary event was cancelled).
-            row.state = "cancelled"
+            row.state = TimerState.CANCELLED

@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from models import Definition, Timer, db, new_id, utcnow
 
 from .. import engine
-from ..db import is_postgres
+from ..states import TimerState
 from . import definitions as compiled
 from . import history, steps
 from .firing import Fired, fired_event, iso, may_fire
@@ -35,8 +35,8 @@ def schedule(definitions: list[Definition], actor: str) -> None:
     for definition in definitions:
         # A new version replaces the start timers of the older ones.
         db.session.execute(update(Timer).where(Timer.process == definition.key, Timer.instance_id.is_(None),
-                                               Timer.definition_id != definition.id, Timer.state == "waiting")
-                           .values(state="cancelled", locked_by=None, locked_until=None)
+                                               Timer.definition_id != definition.id, Timer.state == TimerState.WAITING)
+                           .values(state=TimerState.CANCELLED, locked_by=None, locked_until=None)
                            .execution_options(synchronize_session=False))
         bundle = compiled.info(definition.id).bundle
         for item in engine.start_schedules(bundle, now):
@@ -46,7 +46,7 @@ def schedule(definitions: list[Definition], actor: str) -> None:
 def _add(definition: Definition, activity: str, kind: str, due_at: dt.datetime, repeat: int,
          interval: float | None, actor: str) -> Timer:
     timer = Timer(id=new_id(), definition_id=definition.id, process=definition.key, activity=activity, kind=kind,
-                  due_at=due_at, state="waiting", repeat=repeat, interval_seconds=interval)
+                  due_at=due_at, state=TimerState.WAITING, repeat=repeat, interval_seconds=interval)
     db.session.add(timer)
     history.record("timer.scheduled", actor, process=definition.key, version=definition.version, activity=activity,
                    data={"timer_id": timer.id, "due_at": iso(due_at), "kind": kind, "definition_id": definition.id,
@@ -73,13 +73,12 @@ def _next(timer: Timer, now: dt.datetime) -> tuple[dt.datetime, int] | None:
 def fire(timer: Timer, actor: str, owner: str | None, now: dt.datetime) -> Fired:
     """Start an instance for a start timer (called by `timers.fire`, in its transaction)."""
     q = select(Timer).where(Timer.id == timer.id).execution_options(populate_existing=True)
-    if is_postgres():
-        q = q.with_for_update()  # the row lock orders concurrent firings; the state check decides
+    q = q.with_for_update()  # the row lock orders concurrent firings; the state check decides
     timer = db.session.execute(q).scalar_one()
     if not may_fire(timer, owner):
         return Fired(False, None)
     definition = db.session.get(Definition, timer.definition_id)
-    timer.state, timer.fired_at, timer.locked_until = "fired", now, None
+    timer.state, timer.fired_at, timer.locked_until = TimerState.FIRED, now, None
     cause = history.reserve()
     instance = steps.begin(compiled.info(definition.id), {}, actor, None, start_event=timer.activity)
     fired_event(timer, actor, instance, now, owner, cause)

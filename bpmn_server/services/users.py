@@ -15,12 +15,12 @@ from models import User, db, utcnow
 
 from ..exceptions import Conflict, Forbidden, Invalid, NotFound
 from ..jsonutil import iso
+from ..states import ROLES
 from . import history
 from . import uow as units
 from .tx import transactional
 
 log = logging.getLogger(__name__)
-ROLES = ("admin", "analyst", "operator", "auditor")
 
 
 def hash_token(token: str) -> str:
