@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from models import CorrelationKey, Definition, Instance, Subscription, db
 
-from .. import engine
 from ..exceptions import Conflict, Invalid
 from ..states import InstanceStatus
-from . import definitions, history, steps, waiting_rows
+from . import commands, definitions, history, steps, waiting_rows
+from . import uow as units
 
 
 class StartIndex:
@@ -93,11 +93,9 @@ def deliver(instance_id: str, kind: str, name: str, variables: dict[str, Any], a
     instance = steps.lock(instance_id)
     if instance.status != InstanceStatus.RUNNING:
         return False
-    delivered: list[bool] = []
     # The event that caused the step goes before the step's own events (activity.completed, ...).
     cause = history.reserve()
-    steps.advance(instance, actor, lambda wf: delivered.append(engine.deliver(wf, kind, name, variables)))
-    if not delivered or not delivered[0]:
+    if not commands.advance(units.current(), instance, commands.Correlate(actor, kind, name, variables)).value:
         return False
     event = "message.correlated" if kind == "message" else "signal.delivered"
     history.record(event, actor, instance, activity=activity, data=data, into=cause)

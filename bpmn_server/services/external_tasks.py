@@ -19,7 +19,8 @@ from models import ExternalTask, Instance, db, utcnow
 from .. import engine
 from ..exceptions import Conflict, NotFound
 from ..states import ExternalTaskState, InstanceStatus
-from . import history, incidents, steps
+from . import commands, history, incidents, steps
+from . import uow as units
 from .definitions import info
 from .instances import check_variables
 from .tx import transactional
@@ -99,10 +100,7 @@ def complete(task_id: str, worker_id: str, actor: str, variables: dict[str, Any]
         return view(row, db.session.get(Instance, row.instance_id).variables)
     row = _held(task_id, worker_id, now)
     instance = _locked_instance(row)
-    done: list[bool] = []
-    steps.advance(instance, actor, lambda wf: done.append(engine.complete_external(wf, task_id, variables)))
-    if not done or not done[0]:
-        raise Conflict("the task is no longer waiting for a worker")
+    commands.advance(units.current(), instance, commands.CompleteExternalTask(actor, task_id, variables))
     row.worker_id, row.lock_expires_at = worker_id, None
     history.record("external_task.completed", actor, instance, activity=row.activity, task_id=row.id,
                    data={"worker_id": worker_id, "topic": row.topic, "variables": variables})
@@ -147,12 +145,11 @@ def bpmn_error(task_id: str, worker_id: str, actor: str, code: str, message: str
     row = _held(task_id, worker_id, now)
     instance = _locked_instance(row)
     data = {"worker_id": worker_id, "code": code, "message": message, "variables": variables}
-    caught: list[bool] = []
-    steps.advance(instance, actor, lambda wf: caught.append(engine.throw_error(wf, task_id, code, variables,
-                                                                                  message)))
+    caught = commands.advance(units.current(), instance, commands.Modify(
+        actor, lambda wf: engine.throw_error(wf, task_id, code, variables, message))).value
     history.record("external_task.bpmn_error", actor, instance, activity=row.activity, task_id=row.id,
-                   data={**data, "caught": bool(caught and caught[0])})
-    if not caught or not caught[0]:
+                   data={**data, "caught": bool(caught)})
+    if not caught:
         row.retries, row.error_message = 0, f"BPMN error {code}: {message or ''}".strip()
         row.worker_id = row.lock_expires_at = None
         incidents.raise_incident(instance, actor, row.activity, "bpmn-error",

@@ -12,8 +12,10 @@ from models import Incident, Instance, Task, User, db
 from .. import engine
 from ..exceptions import Invalid, NotFound
 from ..states import InstanceStatus, TaskStatus
-from . import deployments, history, reasons, start_form, starters, steps, visibility
+from . import commands, deployments, history, reasons, start_form, starters, steps, visibility
+from . import uow as units
 from .pagination import Page, page
+from .steps import StepResult
 from .tx import transactional
 
 STATUSES = tuple(InstanceStatus)
@@ -48,13 +50,21 @@ def start(process: str, actor: str, variables: dict[str, Any] | None = None, ver
     """Start an instance of the latest (or a given) version and run it until every token waits.
     `user`: the person starting it, held to the process's candidate starters (403). `check_form`: the
     variables must satisfy the start form (Camunda's own /start does not check it)."""
+    return start_stepped(process, actor, variables, version, business_key, user, check_form).instance
+
+
+@transactional
+def start_stepped(process: str, actor: str, variables: dict[str, Any] | None = None, version: int | None = None,
+                  business_key: str | None = None, user: User | None = None,
+                  check_form: bool = True) -> StepResult:
+    """`start`, returning what the first step did (its open tasks and incidents, known without a read)."""
     variables = check_variables(variables or {})
     definition = deployments.info(deployments.resolve(process, version).id)
     if user is not None:
         starters.require(user, definition.key, definition.meta)
     if check_form:
         variables, business_key = start_form.checked(definition, variables, business_key)
-    return steps.begin(definition, variables, actor, business_key)
+    return commands.start(units.current(), commands.Start(actor, definition, variables, business_key))
 
 
 @transactional
@@ -78,10 +88,9 @@ def get(instance_id: str, viewer: User | None = None) -> Instance:
     return visibility.check(viewer, found)
 
 
-def tasks_and_incidents(instance: Instance) -> tuple[list[Task], list[Incident]]:
-    """The open tasks and the incidents of an instance, as the step that just ran it left them when it
-    knows them (a start knows both), else read back."""
-    known, instance.derived = instance.derived, None
+def tasks_and_incidents(instance: Instance, known: StepResult | None = None) -> tuple[list[Task], list[Incident]]:
+    """The open tasks and the incidents of an instance, as the step that just ran it (`known`) left them
+    when it knows them (a start knows both), else read back."""
     tasks = known.tasks if known is not None and known.tasks is not None else open_tasks(instance.id)
     found = known.incidents if known is not None and known.incidents is not None else incidents(instance.id)
     return tasks, found

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert, inspect, select
@@ -46,6 +46,27 @@ class Derived:
     incidents: list[Incident] | None
 
 
+@dataclass
+class StepResult:
+    """What one step did, returned to its caller (services/commands.py `advance`): the command's value, the
+    facts derived from the workflow, the open tasks and incidents when known without reading them back
+    (None: not known), and what it threw for others (already in the unit of work's outbox)."""
+
+    instance: Instance
+    value: Any = None
+    facts: engine.Facts | None = None
+    tasks: list[Task] | None = None
+    incidents: list[Incident] | None = None
+    thrown: list[tuple[str, str]] = field(default_factory=list)
+    applied: bool = True  # False: the command found nothing to do and nothing was written
+
+    def __getattr__(self, name: str) -> Any:
+        # Services written when `advance` returned the facts read them from the result as before.
+        if name.startswith("__") or self.facts is None:
+            raise AttributeError(name)
+        return getattr(self.facts, name)
+
+
 def lock(instance_id: str) -> Instance:
     """Load an instance for writing: row-locked on PostgreSQL; `revision` guards it everywhere."""
     # populate_existing: this session may hold an older copy of the row from an earlier transaction.
@@ -68,6 +89,12 @@ def begin(definition: DefinitionInfo, variables: dict[str, Any], actor: str, bus
           start_event: str | None = None) -> Instance:
     """Create and run a new instance until every token waits (`start_event`: the timer start event
     that fired to start it; see services/timer_starts.py)."""
+    return start(definition, variables, actor, business_key, start_event).instance
+
+
+def start(definition: DefinitionInfo, variables: dict[str, Any], actor: str, business_key: str | None,
+          start_event: str | None = None) -> StepResult:
+    """`begin`, returning what the first step did."""
     wf = engine.start(definition.bundle, variables, start_event, initiator=actor)
     instance = Instance(id=new_id(), definition_id=definition.id, process=definition.key, version=definition.version,
                         business_key=business_key, status=InstanceStatus.RUNNING, variables={}, waiting=[], state="",
@@ -76,46 +103,49 @@ def begin(definition: DefinitionInfo, variables: dict[str, Any], actor: str, bus
     # Not added to the session: `persist` inserts it once its state is known (see `_insert`).
     logs.bind_instance(instance.id)
     history.record("instance.started", actor, instance, data={"variables": variables, "business_key": business_key})
-    _run_and_persist(instance, definition, wf, actor, None, engine.now_marker() - 1, new=True)
-    return instance
+    return run_step(instance, definition, wf, actor, None, engine.now_marker() - 1, new=True)
 
 
-def advance(instance: Instance, actor: str, action: Action | None) -> engine.Facts:
-    """Apply `action` to the locked instance's workflow, run it, and persist the outcome."""
+def advance(instance: Instance, actor: str, action: Callable[[Any], Any] | None) -> StepResult:
+    """Apply `action` to the locked instance's workflow, run it, and persist the outcome. The result also
+    reads as the step's `engine.Facts` (what this returned before commands: services/commands.py)."""
     definition = info(instance.definition_id)
     wf = engine.load(definition.bundle, instance.state)
-    return _run_and_persist(instance, definition, wf, actor, action, engine.now_marker())
+    return run_step(instance, definition, wf, actor, action, engine.now_marker())
 
 
 def workflow_of(instance: Instance) -> Any:
     return engine.load(info(instance.definition_id).bundle, instance.state)
 
 
-def _run_and_persist(instance: Instance, definition: DefinitionInfo, wf: Any, actor: str,
-                     action: Action | None, since: float, new: bool = False) -> engine.Facts:
+def run_step(instance: Instance, definition: DefinitionInfo, wf: Any, actor: str,
+             action: Callable[[Any], Any] | None, since: float, new: bool = False) -> StepResult:
+    """Apply, run, derive, persist: one step of a loaded workflow; the action's return value is the result's."""
     failure: engine.StepFailed | None = None
+    value = None
     started = time.perf_counter()
     engine.bind(wf, instance.id, instance.business_key)  # `execution` in its expressions
     try:
         with decision_tasks.stepping(instance, actor):  # business rule tasks record their events on it
             if action is not None:
-                action(wf)
+                value = action(wf)
             engine.run(wf)
     except engine.StepFailed as exc:
         failure = exc
     observability.observe_step(instance.process, time.perf_counter() - started)
     facts = engine.derive(wf, since)
     thrown = engine.thrown_events(wf)  # taken out before the state is written: each is relayed once
-    persist(instance, definition, wf, facts, actor, failure, new)
+    derived = persist(instance, definition, wf, facts, actor, failure, new)
     uow = units.current()
     for kind, name in thrown:  # delivered by services/relay.py before the unit of work commits
         uow.throw(kind, name, instance.id, instance.definition_id, actor)
-    return facts
+    return StepResult(instance, value, facts, derived.tasks, derived.incidents, thrown)
 
 
 def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engine.Facts, actor: str,
-            failure: engine.StepFailed | None, new: bool = False) -> None:
-    """Write state and derived rows. `new`: the instance has no rows yet, so nothing to reconcile."""
+            failure: engine.StepFailed | None, new: bool = False) -> Derived:
+    """Write state and derived rows. `new`: the instance has no rows yet, so nothing to reconcile.
+    Returns what the step knows to be open, so that the answer to the request need not read it back."""
     now = utcnow()
     # What the instance waited for before this step: timer and subscription rows exist only for those
     # (steps write both together), so without any there is nothing of that kind to read back.
@@ -142,14 +172,14 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
     external_failure = waiting_rows.sync_external_tasks(instance, definition.meta, facts, new)
     failure = failure or external_failure  # a taskPriority expression that failed
     incident = _fail(instance, failure, actor, now) if failure is not None else None
-    # What this step knows to be open, so that the answer to the request need not read it back.
     # A new instance has no incident but this step's; an older one may have earlier ones.
-    instance.derived = Derived(open_rows, ([incident] if incident else []) if new else None)
+    derived = Derived(open_rows, ([incident] if incident else []) if new else None)
     if completing:
         history.record("instance.completed", actor, instance, data={"variables": instance.variables})
     if new:
         _insert(instance)
     db.session.flush()
+    return derived
 
 
 def _insert(instance: Instance) -> None:

@@ -18,10 +18,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from models import Instance, Task, TaskCandidate, User, db, utcnow
 
-from .. import engine
 from ..exceptions import Conflict, Forbidden, Invalid, NotFound
 from ..states import READ_ALL, WORKERS, InstanceStatus, TaskStatus
-from . import forms, history, steps, task_listeners, visibility
+from . import commands, forms, history, steps, task_listeners, visibility
+from . import uow as units
 from .instances import check_variables
 from .pagination import Page, page
 from .tx import transactional
@@ -308,15 +308,10 @@ def complete(task_id: str, user: User, variables: dict[str, Any] | None) -> Inst
     steps.require_status(instance, InstanceStatus.RUNNING)
     data = forms.validate_submission(instance.definition_id, task.activity, task.form, variables)
 
-    def run(wf: Any) -> None:
-        # SpiffWorkflow's Task.run() does not check state: the engine checks READY and user task.
-        if not engine.complete_task(wf, task.id, data):
-            raise Conflict("the task is no longer waiting for completion")
-
     # The completion goes before the events of the step it caused (activity.completed, the next tasks);
     # the step itself closes the task row (completed by the actor, now).
     cause = history.reserve()
-    steps.advance(instance, user.name, run)
+    commands.advance(units.current(), instance, commands.CompleteTask(user.name, task.id, data))
     if task.status == TaskStatus.COMPLETED:
         if task.assignee != user.name:  # a holder already since the claim
             visibility.record_holders([(task.id, task.instance_id, user.name)])

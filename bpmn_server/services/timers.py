@@ -23,10 +23,10 @@ from sqlalchemy import or_, select, update
 
 from models import Instance, Timer, db, utcnow
 
-from .. import engine, logs
+from .. import logs
 from ..exceptions import BpmnServerError, NotFound
 from ..states import ENDED, InstanceStatus, TimerState
-from . import history, steps, timer_starts
+from . import commands, history, steps, timer_starts
 from . import uow as units
 from .firing import Fired, fired_event, may_fire
 from .pagination import Page, page
@@ -42,10 +42,6 @@ CHUNK = 20
 def owner_id() -> str:
     """This process, as a lease owner. Computed per call: a forked worker must not inherit its parent's."""
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-class _Gone(Exception):
-    """The timer's activity finished meanwhile: there is nothing left to fire."""
 
 
 def _due(now: dt.datetime) -> Any:
@@ -97,14 +93,7 @@ def _fire_locked(timer: Timer, instance: Instance, actor: str, owner: str | None
     # Marked before the step, so that deriving the step's timers does not see it waiting.
     timer.state, timer.fired_at, timer.locked_until = TimerState.FIRED, now, None
     cause = history.reserve()
-
-    def action(wf: Any) -> None:
-        if not engine.fire_timer(wf, timer.task_id):
-            raise _Gone()
-
-    try:
-        steps.advance(instance, actor, action)
-    except _Gone:
+    if not commands.advance(units.current(), instance, commands.FireTimer(actor, timer.task_id)).applied:
         # Its activity finished meanwhile (the row is stale): nothing to fire, the instance is untouched.
         timer.state, timer.fired_at, timer.locked_by = TimerState.DISCARDED, None, None
         log.info("timer %s discarded: %s no longer waits for it", timer.id, timer.activity)
