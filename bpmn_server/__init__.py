@@ -18,7 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .api import register
     from .engine import set_java_delegates, set_limits
     from .jsonutil import OrjsonProvider
-    from .services import export_slots
+    from .services import definitions, export_slots
 
     app = Flask(__name__)
     app.json = OrjsonProvider(app)
@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     set_limits(app.config["SCRIPT_TIME_LIMIT"], app.config["MAX_VARIABLES_BYTES"])
     export_slots.configure(app.config["EXPORT_CONCURRENCY"], app.config["EXPORT_PACE"])
+    definitions.configure(app.config.get("DEFINITION_CACHE_SIZE", definitions.DEFAULT_SIZE))
     set_java_delegates(app.config.get("JAVA_DELEGATES", "refuse"))
     db.init_app(app)
     errors.init_app(app)

@@ -13,10 +13,10 @@ from typing import Any
 
 import click
 
+from .states import ROLES
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "processes"
 METRICS_PREFIX = "bpmn-server-metrics-"
-# services.users.Role, named here so that `--help` needs no database models (a test keeps them equal)
-ROLE_NAMES = ("admin", "analyst", "operator", "auditor", "approver")
 
 
 def _app(**overrides: Any) -> Any:
@@ -198,7 +198,7 @@ def users() -> None:
 
 @users.command("create")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(list(ROLE_NAMES)))
+@click.option("--role", required=True, type=click.Choice(list(ROLES)))
 @click.option("--group", "groups", multiple=True, help="a group (repeatable)")
 def users_create(name: str, role: str, groups: tuple[str, ...]) -> None:
     """Create a user and print its token."""

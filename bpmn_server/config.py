@@ -52,6 +52,8 @@ def from_env() -> dict[str, Any]:
         "TRUSTED_PROXIES": int(env("BPMN_SERVER_TRUSTED_PROXIES", "0")),
         # History exports at once per process (the next one: 429), and how much they yield the CPU between
         # batches (1.0: sleep as long as the batch took, so an export uses at most about half a core).
+        # Compiled definitions (parsed spec and deploy-time facts) kept per process, least recently used out.
+        "DEFINITION_CACHE_SIZE": int(env("BPMN_SERVER_DEFINITION_CACHE_SIZE", "512")),
         "EXPORT_CONCURRENCY": int(env("BPMN_SERVER_EXPORT_CONCURRENCY", "2")),
         "EXPORT_PACE": float(env("BPMN_SERVER_EXPORT_PACE", "1.0")),
         # Four eyes: deployments by anyone but an admin are proposals until an admin or approver approves.

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -39,6 +38,3 @@ class Instance(db.Model):
     # process got there first: the portable optimistic lock (SQLite and PostgreSQL alike).
     __mapper_args__ = {"version_id_col": revision}
 
-    # Not a column: what the last step in this process derived (services/steps.py `Derived`), read
-    # once by the answer to the request that ran it (services/instances.py `tasks_and_incidents`).
-    derived: ClassVar[Any] = None

@@ -24,9 +24,10 @@ from .schemas import (
 bp = Blueprint("instances", __name__, url_prefix="/api/process-instances")
 
 
-def view(instance: Any) -> dict[str, Any]:
-    """The INSTANCE representation, with its open tasks and its incidents."""
-    tasks, found = instances.tasks_and_incidents(instance)
+def view(instance: Any, known: Any = None) -> dict[str, Any]:
+    """The INSTANCE representation, with its open tasks and its incidents (`known`: as the step that just
+    ran it left them, when it knows them)."""
+    tasks, found = instances.tasks_and_incidents(instance, known)
     return {"id": instance.id, "process": instance.process, "version": instance.version,
             "definition_id": instance.definition_id, "business_key": instance.business_key,
             "status": instance.status, "variables": instance.variables, "waiting": instance.waiting,
@@ -38,8 +39,9 @@ def view(instance: Any) -> dict[str, Any]:
        response=InstanceSchema, status=201)
 def start(body: dict[str, Any]) -> Any:
     user = current_user()
-    return view(instances.start(body["process"], user.name, body["variables"], body["version"],
-                                body["business_key"], user=user))
+    started = instances.start_stepped(body["process"], user.name, body["variables"], body["version"],
+                                      body["business_key"], user=user)
+    return view(started.instance, started)
 
 
 @route(bp, "", ["GET"], summary="List process instances (newest first)", permission="instances.read",

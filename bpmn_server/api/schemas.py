@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from ..jsonutil import iso
-from ..services.users import ROLES
+from ..states import ROLES
 
 
 class UTC(fields.DateTime):
@@ -63,7 +63,7 @@ _EXPIRES = fields.Float(load_default=None, allow_none=True, validate=validate.Ra
 
 class UserCreateSchema(Strict):
     name = fields.String(required=True, validate=validate.Length(1, 200))
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    role = fields.String(required=True, validate=validate.OneOf(list(ROLES)))
     groups = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
     expires_in_days = _EXPIRES
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=320),
@@ -71,7 +71,7 @@ class UserCreateSchema(Strict):
 
 
 class UserChangeSchema(Strict):
-    role = fields.String(validate=validate.OneOf(ROLES))
+    role = fields.String(validate=validate.OneOf(list(ROLES)))
     groups = fields.List(fields.String(validate=validate.Length(1, 200)))
 
 

@@ -27,7 +27,8 @@ SERIALIZER_VERSION = _runtime.SERIALIZER_VERSION
 Workflow = Any  # an opaque SpiffWorkflow BpmnWorkflow
 
 __all__ = ["BpmnInvalid", "BpmnMalformed", "StepFailed", "Facts", "OpenTask", "WaitingEvent", "ParsedProcess",
-           "SERIALIZER_VERSION", "plain", "parse_definitions", "bundle", "start", "load", "dump", "run",
+           "SERIALIZER_VERSION", "plain", "parse_definitions", "bundle", "compile_bundle", "start", "load", "dump",
+           "run",
            "derive", "complete_task", "fire_timer", "evaluate", "set_limits", "set_java_delegates", "now_marker",
            "cancel", "DecisionCall", "DecisionOutcome", "DecisionTaskError", "set_decision_evaluator"]
 
@@ -82,6 +83,13 @@ class _BundleCache:
 
 
 _CACHE = _BundleCache()
+
+
+def compile_bundle(spec_json: str) -> Any:
+    """A definition's stored spec, parsed (uncached: services/definitions.py caches what it compiles)."""
+    import json
+
+    return _runtime.Bundle(json.loads(spec_json))
 
 
 def bundle(definition_id: str, stored: Callable[[], str]) -> Any:

@@ -272,5 +272,5 @@ class _Converter(EventConverter):
         return dct
 
 
-_Converter(CompensationThrow, runtime._REGISTRY, "CompensationThrowEvent")
-_Converter(CompensationEnd, runtime._REGISTRY, "CompensationEndEvent")
+_Converter(CompensationThrow, runtime.REGISTRY, "CompensationThrowEvent")
+_Converter(CompensationEnd, runtime.REGISTRY, "CompensationEndEvent")

@@ -126,4 +126,4 @@ class ComplexJoinConverter(ConditionalGatewayConverter):
         return dct
 
 
-ComplexJoinConverter(ComplexJoin, runtime._REGISTRY, "ComplexJoin")
+ComplexJoinConverter(ComplexJoin, runtime.REGISTRY, "ComplexJoin")

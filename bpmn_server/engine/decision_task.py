@@ -129,7 +129,7 @@ class DecisionTask(ServiceTask):
             elif self.result_variable:
                 my_task.data[self.result_variable] = map_result(self.map_mode, outcome.rows, self.decision)
         except DecisionTaskError as exc:
-            # Wrapped with the task, so the step fails on this activity (runtime._failure: kind "decision").
+            # Wrapped with the task, so the step fails on this activity (runtime.step_failure: kind "decision").
             raise WorkflowTaskException(str(exc), task=my_task, exception=exc) from exc
         return True
 
@@ -169,4 +169,4 @@ class DecisionTaskConverter(BpmnTaskSpecConverter):
         return dct
 
 
-DecisionTaskConverter(DecisionTask, runtime._REGISTRY, "DecisionTask")
+DecisionTaskConverter(DecisionTask, runtime.REGISTRY, "DecisionTask")

@@ -21,7 +21,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from . import data, event_subprocesses
-from .runtime import _failure, find_task
+from .runtime import find_task, step_failure
 from .specs import VARIABLES, ServerMessageEventDefinition
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
@@ -58,7 +58,7 @@ def _catch(wf: BpmnWorkflow, definition: Any, variables: dict[str, Any]) -> None
     try:
         wf.catch(BpmnEvent(definition, _payload(definition, variables)))
     except (SpiffWorkflowException, WorkflowException) as exc:
-        raise _failure(exc) from None
+        raise step_failure(exc) from None
 
 
 def deliver(wf: BpmnWorkflow, kind: str, name: str, variables: dict[str, Any]) -> bool:
@@ -105,7 +105,7 @@ def complete_external(wf: BpmnWorkflow, task_id: str, variables: dict[str, Any])
     try:
         task.run()
     except (SpiffWorkflowException, WorkflowException) as exc:
-        raise _failure(exc) from None
+        raise step_failure(exc) from None
     return True
 
 
@@ -129,7 +129,7 @@ def throw_error(wf: BpmnWorkflow, task_id: str, code: str, variables: dict[str, 
     try:
         wf.catch(event)
     except (SpiffWorkflowException, WorkflowException) as exc:
-        raise _failure(exc) from None
+        raise step_failure(exc) from None
     return True
 
 
@@ -176,7 +176,7 @@ def throw_from_user_task(wf: BpmnWorkflow, task_id: str, code: str, variables: d
     try:
         wf.catch(event)
     except (SpiffWorkflowException, WorkflowException) as exc:
-        raise _failure(exc) from None
+        raise step_failure(exc) from None
     return True
 
 

@@ -31,12 +31,12 @@ REF_ATTRIBUTES = ("sourceRef", "targetRef", "attachedToRef", "bpmnElement")
 REF_TEXTS = {"incoming", "outgoing", "flowNodeRef"}
 
 
-def _local(el: Any) -> str:
+def local_name(el: Any) -> str:
     return etree.QName(el.tag).localname if isinstance(el.tag, str) else ""
 
 
 def _is_flow_node(el: Any) -> bool:
-    name = _local(el)
+    name = local_name(el)
     return name in ACTIVITIES or name.endswith(("Task", "Event", "Gateway"))
 
 
@@ -44,7 +44,7 @@ def _reserved(value: str | None) -> bool:
     return bool(value) and (value in RESERVED or value.endswith(RESERVED_SUFFIXES))
 
 
-class _Ids:
+class NewIds:
     """Fresh ids that clash with no id of the document."""
 
     def __init__(self, root: Any):
@@ -63,11 +63,11 @@ def rename_reserved(root: Any) -> dict[str, str]:
 
     Returns {new id: original id}.
     """
-    ids = _Ids(root)
+    ids = NewIds(root)
     renamed: dict[str, str] = {}
     for el in root.iter():
         if isinstance(el.tag, str) and _is_flow_node(el) and _reserved(el.get("id")) \
-                and _local(el.getparent()) in CONTAINERS:
+                and local_name(el.getparent()) in CONTAINERS:
             old = el.get("id")
             new = ids.fresh(old.replace(".", "_"))
             renamed[new] = old
@@ -81,7 +81,7 @@ def rename_reserved(root: Any) -> dict[str, str]:
         for attr in REF_ATTRIBUTES:
             if el.get(attr) in back:
                 el.set(attr, back[el.get(attr)])
-        if _local(el) in REF_TEXTS and (el.text or "").strip() in back:
+        if local_name(el) in REF_TEXTS and (el.text or "").strip() in back:
             el.text = back[el.text.strip()]
     return renamed
 
@@ -97,14 +97,14 @@ def restore_ids(specs: list[Any], renamed: dict[str, str]) -> None:
                 task_spec.bpmn_id = original
 
 
-def _flow(parent: Any, ids: _Ids, source: str, target: str, index: int) -> Any:
+def add_flow(parent: Any, ids: NewIds, source: str, target: str, index: int) -> Any:
     flow = etree.Element(f"{{{BPMN}}}sequenceFlow", id=ids.fresh(f"{source}_implicit_flow"),
                          sourceRef=source, targetRef=target)
     parent.insert(index, flow)
     return flow
 
 
-def _gateway(parent: Any, ids: _Ids, kind: str, source: str, index: int) -> Any:
+def add_gateway(parent: Any, ids: NewIds, kind: str, source: str, index: int) -> Any:
     gateway = etree.Element(f"{{{BPMN}}}{kind}", id=ids.fresh(f"{source}_implicit_split"))
     parent.insert(index, gateway)
     return gateway
@@ -115,7 +115,7 @@ def _always(flow: Any) -> None:
     condition.text = "True"
 
 
-def _split(parent: Any, node: Any, flows: list[Any], ids: _Ids) -> None:
+def _split(parent: Any, node: Any, flows: list[Any], ids: NewIds) -> None:
     """Route `node`'s outgoing `flows` through explicit gateways (see the module docstring)."""
     node_id = node.get("id")
     default = node.attrib.pop("default", None)
@@ -126,17 +126,17 @@ def _split(parent: Any, node: Any, flows: list[Any], ids: _Ids) -> None:
     for el in node.findall(f"{{{BPMN}}}outgoing"):
         node.remove(el)
     if not conditional and default is None:
-        gateway = _gateway(parent, ids, "parallelGateway", node_id, index)
+        gateway = add_gateway(parent, ids, "parallelGateway", node_id, index)
         routed = flows
     elif not plain or default is None:
         # Unconditional flows become always-true conditions: with no default, that is the same split.
-        gateway = _gateway(parent, ids, "inclusiveGateway", node_id, index)
+        gateway = add_gateway(parent, ids, "inclusiveGateway", node_id, index)
         routed = flows
     else:
         # Unconditional flows always fire; the conditional ones and the default are decided together.
-        gateway = _gateway(parent, ids, "parallelGateway", node_id, index)
-        decide = _gateway(parent, ids, "inclusiveGateway", node_id, index + 1)
-        _flow(parent, ids, gateway.get("id"), decide.get("id"), index + 2)
+        gateway = add_gateway(parent, ids, "parallelGateway", node_id, index)
+        decide = add_gateway(parent, ids, "inclusiveGateway", node_id, index + 1)
+        add_flow(parent, ids, gateway.get("id"), decide.get("id"), index + 2)
         for flow in conditional + [f for f in flows if f.get("id") == default]:
             flow.set("sourceRef", decide.get("id"))
         routed = plain
@@ -145,25 +145,25 @@ def _split(parent: Any, node: Any, flows: list[Any], ids: _Ids) -> None:
         default = None
     if default is not None:
         gateway.set("default", default)
-    if _local(gateway) == "inclusiveGateway":
+    if local_name(gateway) == "inclusiveGateway":
         for flow in routed:
             if flow.get("id") != default and flow.find(f"{{{BPMN}}}conditionExpression") is None:
                 _always(flow)
     for flow in routed:
         flow.set("sourceRef", gateway.get("id"))
-    _flow(parent, ids, node_id, gateway.get("id"), index)
+    add_flow(parent, ids, node_id, gateway.get("id"), index)
 
 
 def make_splits_explicit(root: Any) -> list[str]:
     """Insert a gateway after every non-gateway flow node with several outgoing flows; the ids changed."""
-    ids = _Ids(root)
+    ids = NewIds(root)
     changed = []
-    for parent in [el for el in root.iter() if isinstance(el.tag, str) and _local(el) in CONTAINERS]:
+    for parent in [el for el in root.iter() if isinstance(el.tag, str) and local_name(el) in CONTAINERS]:
         flows: dict[str, list[Any]] = {}
         for flow in parent.findall(f"{{{BPMN}}}sequenceFlow"):
             flows.setdefault(flow.get("sourceRef"), []).append(flow)
         for node in list(parent):
-            if not isinstance(node.tag, str) or not _is_flow_node(node) or _local(node).endswith("Gateway"):
+            if not isinstance(node.tag, str) or not _is_flow_node(node) or local_name(node).endswith("Gateway"):
                 continue
             outgoing = flows.get(node.get("id"), [])
             if len(outgoing) > 1:
@@ -180,7 +180,7 @@ def complex_join_ok(el: Any) -> bool:
 def complex_split(el: Any) -> bool:
     """A complex gateway used as a split: at most one incoming flow, several outgoing, no activationCondition.
     It takes every outgoing flow whose condition holds, or the default: an inclusive split (BPMN 13.3.5)."""
-    if _local(el) != "complexGateway" or el.find(f"{{{BPMN}}}activationCondition") is not None:
+    if local_name(el) != "complexGateway" or el.find(f"{{{BPMN}}}activationCondition") is not None:
         return False
     flows = el.getparent().findall(f"{{{BPMN}}}sequenceFlow")
     incoming = [f for f in flows if f.get("targetRef") == el.get("id")]
@@ -211,28 +211,28 @@ def token_quantities(root: Any) -> None:
     """completionQuantity="n": n tokens leave on the (single) outgoing flow, through a parallel split into n
     pass-through events; startQuantity="n": a counting join (engine/complex_gateway.py) before the activity
     lets it start once per n tokens. validator_support refuses the shapes this does not cover."""
-    ids = _Ids(root)
-    for parent in [el for el in root.iter() if isinstance(el.tag, str) and _local(el) in CONTAINERS]:
+    ids = NewIds(root)
+    for parent in [el for el in root.iter() if isinstance(el.tag, str) and local_name(el) in CONTAINERS]:
         nodes = [n for n in parent if isinstance(n.tag, str) and _is_flow_node(n)]
         for node in nodes:
             count = _quantity(node, "completionQuantity")
             outgoing = [f for f in parent.findall(f"{{{BPMN}}}sequenceFlow") if f.get("sourceRef") == node.get("id")]
             if count > 1 and len(outgoing) == 1:
                 target, index = outgoing[0].get("targetRef"), parent.index(node) + 1
-                split = _gateway(parent, ids, "parallelGateway", node.get("id"), index)
+                split = add_gateway(parent, ids, "parallelGateway", node.get("id"), index)
                 outgoing[0].set("targetRef", split.get("id"))
                 for _ in range(count):
                     token = etree.Element(f"{{{BPMN}}}intermediateThrowEvent", id=ids.fresh(f"{node.get('id')}_token"))
                     parent.insert(index + 1, token)
-                    _flow(parent, ids, split.get("id"), token.get("id"), index + 2)
-                    _flow(parent, ids, token.get("id"), target, index + 2)
+                    add_flow(parent, ids, split.get("id"), token.get("id"), index + 2)
+                    add_flow(parent, ids, token.get("id"), target, index + 2)
                 del node.attrib["completionQuantity"]
         for node in nodes:
             count = _quantity(node, "startQuantity")
             if count > 1:
-                join = _gateway(parent, ids, "complexGateway", node.get("id"), parent.index(node))
+                join = add_gateway(parent, ids, "complexGateway", node.get("id"), parent.index(node))
                 join.set("startQuantity", str(count))
                 for flow in _incoming(parent, node.get("id")):
                     flow.set("targetRef", join.get("id"))
-                _flow(parent, ids, join.get("id"), node.get("id"), parent.index(join) + 1)
+                add_flow(parent, ids, join.get("id"), node.get("id"), parent.index(join) + 1)
                 del node.attrib["startQuantity"]

@@ -14,14 +14,14 @@ from typing import Any
 
 from lxml import etree
 
-from .implicit import BPMN, CONTAINERS, _flow, _gateway, _Ids, _local
+from .implicit import BPMN, CONTAINERS, NewIds, add_flow, add_gateway, local_name
 
 
 def inline_definition_refs(root: Any) -> None:
     """An event's `eventDefinitionRef` to a definitions-level event definition becomes an inline copy
     (SpiffWorkflow reads inline definitions only)."""
-    ids = _Ids(root)
-    shared = {el.get("id"): el for el in root if isinstance(el.tag, str) and _local(el).endswith("EventDefinition")}
+    ids = NewIds(root)
+    shared = {el.get("id"): el for el in root if isinstance(el.tag, str) and local_name(el).endswith("EventDefinition")}
     for ref in list(root.iter(f"{{{BPMN}}}eventDefinitionRef")):
         found = shared.get((ref.text or "").strip())
         if found is None:
@@ -35,21 +35,21 @@ def inline_definition_refs(root: Any) -> None:
 def links_to_flows(root: Any) -> None:
     """A link throw event continues at the link catch event of the same (non-empty) name on the same level:
     both become none intermediate events joined by a sequence flow (their ids, hence history, stay)."""
-    ids = _Ids(root)
-    for parent in [el for el in root.iter() if isinstance(el.tag, str) and _local(el) in CONTAINERS]:
+    ids = NewIds(root)
+    for parent in [el for el in root.iter() if isinstance(el.tag, str) and local_name(el) in CONTAINERS]:
         catches: dict[str, Any] = {}
         throws: list[tuple[Any, str]] = []
         for node in parent:
             link = node.find(f"{{{BPMN}}}linkEventDefinition") if isinstance(node.tag, str) else None
             if link is None:
                 continue
-            if _local(node) == "intermediateCatchEvent":
+            if local_name(node) == "intermediateCatchEvent":
                 catches[link.get("name") or ""] = node
-            elif _local(node) == "intermediateThrowEvent":
+            elif local_name(node) == "intermediateThrowEvent":
                 throws.append((node, link.get("name") or ""))
         linked = [(node, catches[name]) for node, name in throws if name and name in catches]
         for node, catch in linked:
-            _flow(parent, ids, node.get("id"), catch.get("id"), parent.index(node) + 1)
+            add_flow(parent, ids, node.get("id"), catch.get("id"), parent.index(node) + 1)
         # Unmatched link events stay as they are: the parser refuses them.
         for node in {n for pair in linked for n in pair}:
             node.tag = f"{{{BPMN}}}intermediateThrowEvent"
@@ -59,7 +59,7 @@ def links_to_flows(root: Any) -> None:
 def instantiating_receive_tasks(root: Any) -> None:
     """A receiveTask with instantiate="true" and no incoming flow starts its process: it runs as a message
     start event with the same id and message."""
-    for parent in [el for el in root.iter() if isinstance(el.tag, str) and _local(el) == "process"]:
+    for parent in [el for el in root.iter() if isinstance(el.tag, str) and local_name(el) == "process"]:
         targets = {f.get("targetRef") for f in parent.findall(f"{{{BPMN}}}sequenceFlow")}
         for task in parent.findall(f"{{{BPMN}}}receiveTask"):
             if task.get("instantiate") != "true" or task.get("id") in targets:
@@ -67,7 +67,7 @@ def instantiating_receive_tasks(root: Any) -> None:
             event = etree.Element(f"{{{BPMN}}}startEvent", id=task.get("id"))
             if task.get("name"):
                 event.set("name", task.get("name"))
-            event.extend(c for c in list(task) if _local(c) == "outgoing")
+            event.extend(c for c in list(task) if local_name(c) == "outgoing")
             definition = etree.SubElement(event, f"{{{BPMN}}}messageEventDefinition")
             if task.get("messageRef"):
                 definition.set("messageRef", task.get("messageRef"))
@@ -98,7 +98,7 @@ def conditional_entry(root: Any) -> None:
     condition and goes straight to the boundary event's path. SpiffWorkflow would start the activity and run
     a subprocess's first tasks before the boundary event interrupts. The boundary event stays, for conditions
     that become true while the activity runs."""
-    ids = _Ids(root)
+    ids = NewIds(root)
     for event in list(root.iter(f"{{{BPMN}}}boundaryEvent")):
         definition = event.find(f"{{{BPMN}}}conditionalEventDefinition")
         condition = definition.find(f"{{{BPMN}}}condition") if definition is not None else None
@@ -112,12 +112,13 @@ def conditional_entry(root: Any) -> None:
         incoming = [f for f in flows if f.get("targetRef") == event.get("attachedToRef")]
         if len(outgoing) != 1 or activity is None or not incoming:
             continue
-        gateway = _gateway(parent, ids, "exclusiveGateway", activity.get("id") + "_condition", parent.index(activity))
+        gateway = add_gateway(parent, ids, "exclusiveGateway", activity.get("id") + "_condition",
+                              parent.index(activity))
         for flow in incoming:
             flow.set("targetRef", gateway.get("id"))
-        enter = _flow(parent, ids, gateway.get("id"), activity.get("id"), parent.index(gateway) + 1)
+        enter = add_flow(parent, ids, gateway.get("id"), activity.get("id"), parent.index(gateway) + 1)
         gateway.set("default", enter.get("id"))
-        shortcut = _flow(parent, ids, gateway.get("id"), outgoing[0].get("targetRef"), parent.index(gateway) + 1)
+        shortcut = add_flow(parent, ids, gateway.get("id"), outgoing[0].get("targetRef"), parent.index(gateway) + 1)
         expression = etree.SubElement(shortcut, f"{{{BPMN}}}conditionExpression")
         expression.text = condition.text
         expression.set(COPY_OF, event.get("id"))  # its problems are reported once, on the event
@@ -135,18 +136,18 @@ def nested_interrupting_handlers(root: Any) -> None:
     subprocess runs as an interrupting boundary event on that subprocess followed by the handler as a plain subprocess,
     then the subprocess's outgoing flows. SpiffWorkflow never triggers such handlers below the top level (and
     never interrupts for escalations). The boundary event takes the start event's id, so history shows it."""
-    ids = _Ids(root)
+    ids = NewIds(root)
     for handler in list(root.iter(f"{{{BPMN}}}subProcess")):
         scope = handler.getparent()
         container = scope.getparent() if scope is not None else None
-        if handler.get("triggeredByEvent") != "true" or _local(scope) not in ("subProcess", "transaction") \
-                or container is None or _local(container) not in CONTAINERS:
+        if handler.get("triggeredByEvent") != "true" or local_name(scope) not in ("subProcess", "transaction") \
+                or container is None or local_name(container) not in CONTAINERS:
             continue
         starts = handler.findall(f"{{{BPMN}}}startEvent")
         if len(starts) != 1 or starts[0].get("isInterrupting", "true") == "false":
             continue
         start = starts[0]
-        definitions = [c for c in start if _local(c) in TRIGGERS]
+        definitions = [c for c in start if local_name(c) in TRIGGERS]
         if len(definitions) != 1:
             continue
         boundary = etree.Element(f"{{{BPMN}}}boundaryEvent", id=start.get("id"), attachedToRef=scope.get("id"),
@@ -161,9 +162,9 @@ def nested_interrupting_handlers(root: Any) -> None:
         index = container.index(scope) + 1
         container.insert(index, handler)
         container.insert(index, boundary)
-        _flow(container, ids, boundary.get("id"), handler.get("id"), index + 2)
+        add_flow(container, ids, boundary.get("id"), handler.get("id"), index + 2)
         for flow in [f for f in container.findall(f"{{{BPMN}}}sequenceFlow") if f.get("sourceRef") == scope.get("id")]:
-            onward = _flow(container, ids, handler.get("id"), flow.get("targetRef"), index + 2)
+            onward = add_flow(container, ids, handler.get("id"), flow.get("targetRef"), index + 2)
             condition = flow.find(f"{{{BPMN}}}conditionExpression")
             if condition is not None:
                 onward.append(etree.fromstring(etree.tostring(condition)))

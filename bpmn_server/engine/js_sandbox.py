@@ -113,5 +113,5 @@ def choose_spec_class(node: Any) -> type:
     return JavaScriptTask if is_javascript(node.get("scriptFormat")) else ScriptTask
 
 
-ScriptTaskConverter(JavaScriptTask, runtime._REGISTRY, "JavaScriptTask")
+ScriptTaskConverter(JavaScriptTask, runtime.REGISTRY, "JavaScriptTask")
 SCRIPT_TAG = full_tag("scriptTask")

@@ -78,7 +78,7 @@ def migrate(wf: BpmnWorkflow, bundle: runtime.Bundle) -> tuple[list[dict[str, An
     Returns (problems, renamed): when problems is not empty nothing was changed; `renamed` maps
     old to new activity ids of live tokens that moved to an activity with another id.
     """
-    top, subs = diff_workflow(runtime._REGISTRY, wf, bundle.spec, bundle.subprocess_specs)
+    top, subs = diff_workflow(runtime.REGISTRY, wf, bundle.spec, bundle.subprocess_specs)
     problems = _check(wf, top, subs)
     if problems:
         return problems, {}

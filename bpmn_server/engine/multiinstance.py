@@ -65,5 +65,5 @@ def resolve(spec: Any) -> None:
             task_spec.input_item = item
 
 
-MultiInstanceTaskConverter(ParallelMultiInstance, runtime._REGISTRY, "ServerParallelMultiInstanceTask")
-MultiInstanceTaskConverter(SequentialMultiInstance, runtime._REGISTRY, "ServerSequentialMultiInstanceTask")
+MultiInstanceTaskConverter(ParallelMultiInstance, runtime.REGISTRY, "ServerParallelMultiInstanceTask")
+MultiInstanceTaskConverter(SequentialMultiInstance, runtime.REGISTRY, "ServerSequentialMultiInstanceTask")

@@ -120,10 +120,10 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
-_REGISTRY = BpmnWorkflowSerializer.configure(DEFAULT_CONFIG)
-timers.hold(_REGISTRY)  # timers fire from the server's timers table only, never by SpiffWorkflow's clock
-SpeclessWorkflowConverter(BpmnWorkflow, _REGISTRY)
-SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
+REGISTRY = BpmnWorkflowSerializer.configure(DEFAULT_CONFIG)
+timers.hold(REGISTRY)  # timers fire from the server's timers table only, never by SpiffWorkflow's clock
+SpeclessWorkflowConverter(BpmnWorkflow, REGISTRY)
+SERIALIZER = BpmnWorkflowSerializer(REGISTRY)
 
 
 def serialize_spec(spec: Any) -> dict[str, Any]:
@@ -157,11 +157,11 @@ def new_workflow(bundle: Bundle, variables: dict[str, Any], initiator: str | Non
 
 def dump(wf: BpmnWorkflow) -> str:
     """The instance state as JSON, without the spec."""
-    _REGISTRY._encoder_mode = True
+    REGISTRY._encoder_mode = True
     try:
         dct = SERIALIZER.to_dict(wf)
     finally:
-        _REGISTRY._encoder_mode = False
+        REGISTRY._encoder_mode = False
     return json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"))
 
 
@@ -196,7 +196,7 @@ def _decision_cause(exc: BaseException) -> BaseException | None:
     return None
 
 
-def _failure(exc: Exception) -> StepFailed:
+def step_failure(exc: Exception) -> StepFailed:
     task = getattr(exc, "task", None)
     # WorkflowTaskException carries the task; a plain WorkflowException (e.g. "no conditions
     # satisfied" at a gateway) only its spec.
@@ -235,7 +235,7 @@ def run_engine(wf: BpmnWorkflow) -> None:
         conditions.run_until_stable(wf)
         camunda_conditions.run_until_quiet(wf, ENVIRONMENT)
     except (SpiffWorkflowException, WorkflowException) as exc:
-        raise _failure(exc) from None
+        raise step_failure(exc) from None
     except (sandbox.SandboxViolation, sandbox.ScriptTimeout) as exc:
         raise StepFailed(None, "sandbox", str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - odd data tripping the engine fails the instance, not the request
@@ -258,7 +258,7 @@ def complete_task(wf: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> bool:
     try:
         task.run()
     except (SpiffWorkflowException, WorkflowException) as exc:
-        raise _failure(exc) from None
+        raise step_failure(exc) from None
     return True
 
 

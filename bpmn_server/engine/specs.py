@@ -252,7 +252,7 @@ class ServerParser(CamundaParser):
     }
 
 
-MessageEventDefinitionConverter(ServerMessageEventDefinition, runtime._REGISTRY, "ServerMessageEventDefinition")
-ExternalTaskConverter(ExternalTask, runtime._REGISTRY, "ExternalTask")
-EventConverter(ServerThrowEvent, runtime._REGISTRY, "ServerThrowEvent")
-ServerStartEventConverter(ServerStartEvent, runtime._REGISTRY, "ServerStartEvent")
+MessageEventDefinitionConverter(ServerMessageEventDefinition, runtime.REGISTRY, "ServerMessageEventDefinition")
+ExternalTaskConverter(ExternalTask, runtime.REGISTRY, "ExternalTask")
+EventConverter(ServerThrowEvent, runtime.REGISTRY, "ServerThrowEvent")
+ServerStartEventConverter(ServerStartEvent, runtime.REGISTRY, "ServerStartEvent")

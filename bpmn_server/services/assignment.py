@@ -20,6 +20,7 @@ from models import Instance, Task, TaskCandidate
 
 from .. import engine
 from ..engine.expressions import ExpressionError, shown, translate_expression
+from ..states import TaskStatus
 
 # The instance whose task is being derived, for `execution` in the expressions (set by `task_row`).
 _INSTANCE: contextvars.ContextVar[tuple[str | None, str | None]] = contextvars.ContextVar("assignment_instance")
@@ -176,7 +177,7 @@ def _task_row(instance: Instance, spec: dict[str, Any], item: engine.OpenTask,
         except Exception as exc:  # noqa: BLE001 - the modeler's template: an incident at this task
             raise _fail(activity, f"instructionsForEndUser failed: {exc}") from None
     row = Task(id=item.id, instance_id=instance.id, process=instance.process, business_key=instance.business_key,
-               activity=activity, name=name[:255], status="open",
+               activity=activity, name=name[:255], status=TaskStatus.OPEN,
                assignee=assignee[:200] if assignee else None, candidate_groups=groups, candidate_users=users,
                open_to_all=not (groups or users or assignee), due_at=due_at, due_sort=due_at or FAR_FUTURE,
                priority=priority, form=spec.get("form"), form_key=spec.get("form_key"), follow_up_at=follow_up_at,

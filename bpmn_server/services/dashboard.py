@@ -18,8 +18,9 @@ from sqlalchemy import case, func, select
 from models import Definition, Deployment, Event, ExternalTask, Incident, Instance, Subscription, Task, Timer, db
 
 from ..db import is_postgres
+from ..states import ExternalTaskState, InstanceStatus, TaskStatus, TimerState
 
-OPEN_STATUSES = ("running", "suspended", "failed")
+OPEN_STATUSES = (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, InstanceStatus.FAILED)
 AGE_BUCKETS = (("< 1 h", dt.timedelta(hours=1)), ("< 1 day", dt.timedelta(days=1)),
                ("< 1 week", dt.timedelta(weeks=1)), ("older", None))
 PERCENTILES = (0.5, 0.9, 0.95)
@@ -101,11 +102,12 @@ def _tokens(instance_ids: Any) -> dict[tuple[str, str], dict[str, int]]:
     counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     queries = [
         ("tasks", select(Task.process, Task.activity, func.count()).where(
-            Task.status == "open", Task.instance_id.in_(instance_ids)).group_by(Task.process, Task.activity)),
+            Task.status == TaskStatus.OPEN, Task.instance_id.in_(instance_ids)).group_by(Task.process, Task.activity)),
         ("timers", select(Timer.process, Timer.activity, func.count()).where(
-            Timer.state == "waiting", Timer.instance_id.in_(instance_ids)).group_by(Timer.process, Timer.activity)),
+            Timer.state == TimerState.WAITING, Timer.instance_id.in_(instance_ids))
+            .group_by(Timer.process, Timer.activity)),
         ("external", select(ExternalTask.process, ExternalTask.activity, func.count()).where(
-            ExternalTask.state == "open", ExternalTask.instance_id.in_(instance_ids))
+            ExternalTask.state == ExternalTaskState.OPEN, ExternalTask.instance_id.in_(instance_ids))
             .group_by(ExternalTask.process, ExternalTask.activity)),
         ("events", select(Subscription.process, Subscription.activity, func.count()).where(
             Subscription.instance_id.in_(instance_ids)).group_by(Subscription.process, Subscription.activity)),
@@ -129,12 +131,12 @@ def work_in_progress(now: dt.datetime | None = None, days: int = 7) -> dict[str,
                    "total": sum(kinds.values())}
                   for (p, a), kinds in sorted(_tokens(_open_instance_ids()).items())]
     cycle = _percentiles([Instance.process], _seconds(Instance.ended_at, Instance.started_at),
-                         [Instance.status == "completed", Instance.ended_at >= since])
+                         [Instance.status == InstanceStatus.COMPLETED, Instance.ended_at >= since])
     latency = _percentiles([Task.process, Task.activity], _seconds(Task.completed_at, Task.created_at),
-                           [Task.status == "completed", Task.completed_at >= since])
+                           [Task.status == TaskStatus.COMPLETED, Task.completed_at >= since])
     claim = {row["group"]: row for row in _percentiles(
         [Task.process, Task.activity], _seconds(Task.claimed_at, Task.created_at),
-        [Task.status == "completed", Task.completed_at >= since, Task.claimed_at.is_not(None)])}
+        [Task.status == TaskStatus.COMPLETED, Task.completed_at >= since, Task.claimed_at.is_not(None)])}
     for row in latency:
         row["claim_p50"] = claim.get(row["group"], {}).get("p50")
         row["name"] = names.get(row["group"]) or row["group"][1]
@@ -148,7 +150,7 @@ def work_in_progress(now: dt.datetime | None = None, days: int = 7) -> dict[str,
         "instances": [{"process": p, "by_status": s, "open": sum(s.get(x, 0) for x in OPEN_STATUSES)}
                       for p, s in sorted(statuses.items())],
         "activities": activities,
-        "ageing": {"tasks": _ageing(Task.created_at, [Task.status == "open"], now),
+        "ageing": {"tasks": _ageing(Task.created_at, [Task.status == TaskStatus.OPEN], now),
                    "instances": _ageing(Instance.started_at, [Instance.status.in_(OPEN_STATUSES)], now)},
         "cycle": cycle, "latency": latency, "incidents": rates,
         "open_incidents": db.session.execute(select(func.count()).select_from(Incident)
@@ -194,7 +196,7 @@ def waiting_timers(instance_ids: list[str]) -> list[Any]:
     return list(db.session.execute(
         select(Timer.id, Timer.instance_id, Timer.activity, Timer.due_at, Instance.definition_id)
         .join(Instance, Instance.id == Timer.instance_id)
-        .where(Timer.state == "waiting", Timer.instance_id.in_(instance_ids)).order_by(Timer.due_at)).all())
+        .where(Timer.state == TimerState.WAITING, Timer.instance_id.in_(instance_ids)).order_by(Timer.due_at)).all())
 
 
 def versions(key: str) -> list[Any]:

@@ -14,7 +14,7 @@ from models import Definition, Deployment, db
 
 from .. import engine
 from ..exceptions import Invalid, NotFound
-from . import decisions, history, starters
+from . import decisions, definitions, history, starters, timer_starts
 from .pagination import Page, page
 from .tx import transactional
 
@@ -119,9 +119,7 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
         "definitions": [{"id": d.id, "key": d.key, "version": d.version} for d in made],
         **({"decision_definitions": [{"id": d.id, "key": d.key, "version": d.version} for d in made_decisions]}
            if made_decisions else {})})
-    from .timer_starts import schedule  # timer start events: start timers of the new versions
-
-    schedule(made, actor)
+    timer_starts.schedule(made, actor)  # timer start events: start timers of the new versions
     return DeployResult(deployment, made + unchanged, True, made_decisions + dmn_changes.unchanged)
 
 
@@ -182,25 +180,7 @@ def resolve(key: str, version: int | None) -> Any:
     return found
 
 
-@dataclass(frozen=True)
-class DefinitionInfo:
-    id: str
-    key: str
-    version: int
-    meta: dict[str, Any]
-    bundle: Any
-
-
-_INFO: dict[str, DefinitionInfo] = {}
-
-
-def info(definition_id: str) -> DefinitionInfo:
-    """Immutable facts of a definition and its parsed spec, cached for the life of the process."""
-    hit = _INFO.get(definition_id)
-    if hit is not None:
-        return hit
-    row = get_definition(definition_id)
-    made = DefinitionInfo(row.id, row.key, row.version, row.meta,
-                          engine.bundle(row.id, lambda: row.spec))
-    _INFO[definition_id] = made
-    return made
+# Compiled definitions live in services/definitions.py (one bounded cache); the names stay here too.
+DefinitionInfo = definitions.DefinitionInfo
+info = definitions.info
+_INFO = definitions.CACHE

@@ -17,10 +17,11 @@ from sqlalchemy import or_, select, update
 from models import ExternalTask, Instance, db, utcnow
 
 from .. import engine
-from ..db import is_postgres
 from ..exceptions import Conflict, NotFound
-from . import history, incidents, steps
-from .deployments import info
+from ..states import ExternalTaskState, InstanceStatus
+from . import commands, history, incidents, steps
+from . import uow as units
+from .definitions import info
 from .instances import check_variables
 from .tx import transactional
 
@@ -36,7 +37,7 @@ def view(row: ExternalTask, variables: dict[str, Any] | None, job: dict[str, Any
 
 
 def _fetchable(now: dt.datetime) -> Any:
-    return (ExternalTask.state == "open",
+    return (ExternalTask.state == ExternalTaskState.OPEN,
             or_(ExternalTask.lock_expires_at.is_(None), ExternalTask.lock_expires_at <= now),
             or_(ExternalTask.retries.is_(None), ExternalTask.retries > 0),
             or_(ExternalTask.retry_at.is_(None), ExternalTask.retry_at <= now))
@@ -50,10 +51,9 @@ def fetch_and_lock(worker_id: str, topics: list[dict[str, Any]], max_tasks: int,
     now = now or utcnow()
     durations = {t["name"]: t["lock_duration_ms"] for t in topics}
     q = (select(ExternalTask).join(Instance, Instance.id == ExternalTask.instance_id)
-         .where(ExternalTask.topic.in_(durations), Instance.status == "running", *_fetchable(now))
+         .where(ExternalTask.topic.in_(durations), Instance.status == InstanceStatus.RUNNING, *_fetchable(now))
          .order_by(ExternalTask.priority.desc(), ExternalTask.created_at, ExternalTask.id).limit(max_tasks))
-    if is_postgres():
-        q = q.with_for_update(skip_locked=True, of=ExternalTask)
+    q = q.with_for_update(skip_locked=True, of=ExternalTask)
     leased = []
     for row in db.session.execute(q).scalars().all():
         until = now + dt.timedelta(milliseconds=durations[row.topic])
@@ -79,7 +79,7 @@ def _held(task_id: str, worker_id: str, now: dt.datetime) -> ExternalTask:
                              .execution_options(populate_existing=True)).scalar_one_or_none()
     if row is None:
         raise NotFound(f"no external task with id '{task_id}'")
-    if row.state != "open":
+    if row.state != ExternalTaskState.OPEN:
         raise Conflict(f"the external task is {row.state}", state=row.state)
     if row.worker_id != worker_id or row.lock_expires_at is None or row.lock_expires_at <= now:
         raise Conflict(f"worker '{worker_id}' does not hold the lock on this task; fetch and lock it first")
@@ -88,7 +88,7 @@ def _held(task_id: str, worker_id: str, now: dt.datetime) -> ExternalTask:
 
 def _locked_instance(row: ExternalTask) -> Instance:
     instance = steps.lock(row.instance_id)
-    steps.require_status(instance, "running")
+    steps.require_status(instance, InstanceStatus.RUNNING)
     return instance
 
 
@@ -99,14 +99,11 @@ def complete(task_id: str, worker_id: str, actor: str, variables: dict[str, Any]
     now = now or utcnow()
     variables = check_variables(variables or {})
     row = db.session.get(ExternalTask, task_id)
-    if row is not None and row.state == "completed" and row.worker_id == worker_id:
+    if row is not None and row.state == ExternalTaskState.COMPLETED and row.worker_id == worker_id:
         return view(row, db.session.get(Instance, row.instance_id).variables)
     row = _held(task_id, worker_id, now)
     instance = _locked_instance(row)
-    done: list[bool] = []
-    steps.advance(instance, actor, lambda wf: done.append(engine.complete_external(wf, task_id, variables)))
-    if not done or not done[0]:
-        raise Conflict("the task is no longer waiting for a worker")
+    commands.advance(units.current(), instance, commands.CompleteExternalTask(actor, task_id, variables))
     row.worker_id, row.lock_expires_at = worker_id, None
     history.record("external_task.completed", actor, instance, activity=row.activity, task_id=row.id,
                    data={"worker_id": worker_id, "topic": row.topic, "variables": variables})
@@ -151,12 +148,11 @@ def bpmn_error(task_id: str, worker_id: str, actor: str, code: str, message: str
     row = _held(task_id, worker_id, now)
     instance = _locked_instance(row)
     data = {"worker_id": worker_id, "code": code, "message": message, "variables": variables}
-    caught: list[bool] = []
-    steps.advance(instance, actor, lambda wf: caught.append(engine.throw_error(wf, task_id, code, variables,
-                                                                                  message)))
+    caught = commands.advance(units.current(), instance, commands.Modify(
+        actor, lambda wf: engine.throw_error(wf, task_id, code, variables, message))).value
     history.record("external_task.bpmn_error", actor, instance, activity=row.activity, task_id=row.id,
-                   data={**data, "caught": bool(caught and caught[0])})
-    if not caught or not caught[0]:
+                   data={**data, "caught": bool(caught)})
+    if not caught:
         row.retries, row.error_message = 0, f"BPMN error {code}: {message or ''}".strip()
         row.worker_id = row.lock_expires_at = None
         incidents.raise_incident(instance, actor, row.activity, "bpmn-error",
@@ -180,7 +176,7 @@ def unlock(task_id: str) -> dict[str, Any]:
                              .execution_options(populate_existing=True)).scalar_one_or_none()
     if row is None:
         raise NotFound(f"no external task with id '{task_id}'")
-    if row.state != "open":
+    if row.state != ExternalTaskState.OPEN:
         raise Conflict(f"the external task is {row.state}", state=row.state)
     row.worker_id = row.lock_expires_at = None
     return view(row, db.session.get(Instance, row.instance_id).variables)
@@ -191,7 +187,7 @@ def release_leases(worker_id: str) -> int:
     """Release every lease `worker_id` holds on open tasks (a worker going away), so that any worker can
     fetch them at once instead of after the leases run out. Returns how many."""
     done = db.session.execute(update(ExternalTask).where(ExternalTask.worker_id == worker_id,
-                                                         ExternalTask.state == "open",
+                                                         ExternalTask.state == ExternalTaskState.OPEN,
                                                          ExternalTask.lock_expires_at.is_not(None))
                               .values(worker_id=None, lock_expires_at=None)
                               .execution_options(synchronize_session=False))

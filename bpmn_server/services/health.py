@@ -11,6 +11,8 @@ from sqlalchemy import text
 
 from models import db
 
+from . import uow as units
+
 log = logging.getLogger(__name__)
 
 
@@ -28,7 +30,7 @@ def _database_ok(app: Flask) -> bool:
         return False
     finally:
         try:
-            db.session.rollback()
+            units.end_read()
         except Exception:  # noqa: BLE001 - the connection may be gone already
             log.debug("health: rollback failed", exc_info=True)
 

@@ -17,8 +17,8 @@ from models import Event, Instance, db, new_id, utcnow
 
 from ..db import is_postgres
 from ..jsonutil import iso
+from . import uow as units
 from .pagination import Page, page_by_seq
-from .tx import pending_events
 
 COLUMNS = [Event.id, Event.seq, Event.at, Event.type, Event.instance_id, Event.process, Event.version,
            Event.activity, Event.task_id, Event.actor, Event.data]
@@ -26,19 +26,31 @@ COLUMNS = [Event.id, Event.seq, Event.at, Event.type, Event.instance_id, Event.p
 
 def record(type_: str, actor: str, instance: Instance | None = None, *, activity: str | None = None,
            task_id: str | None = None, data: dict[str, Any] | None = None, process: str | None = None,
-           version: int | None = None, at: dt.datetime | None = None) -> None:
+           version: int | None = None, at: dt.datetime | None = None, into: dict[str, Any] | None = None) -> None:
     """Queue an event; it is written in the same transaction as the change it describes.
 
     `at` is when it happened; on PostgreSQL the database raises it to the previous event's time
-    when a concurrent transaction committed in between, so that `at` never decreases along `seq`."""
-    # A plain row, not an ORM object: it is written by one Core INSERT at commit (services/tx.py).
-    pending_events().append({
+    when a concurrent transaction committed in between, so that `at` never decreases along `seq`.
+    `into`: a place taken by `reserve` earlier, so that the event goes before what was recorded since."""
+    # A plain row, not an ORM object: it is written by one Core INSERT at commit (services/uow.py).
+    row = {
         "id": new_id(), "at": at or utcnow(), "type": type_,
         "instance_id": instance.id if instance is not None else None,
         "process": instance.process if instance is not None else process,
         "version": instance.version if instance is not None else version,
         "activity": activity, "task_id": task_id, "actor": actor, "data": data or {},
-    })
+    }
+    if into is not None:
+        into.update(row)
+    else:
+        units.current().record(row)
+
+
+def reserve() -> dict[str, Any]:
+    """Take the next place in the history for an event recorded later with `record(..., into=place)`: the
+    cause of a step (task.completed, timer.fired, message.correlated) goes before the step's own events.
+    A place left unfilled writes nothing; one taken in a savepoint that rolls back goes with it."""
+    return units.current().reserve()
 
 
 def _first_seq_at_or_after(moment: dt.datetime) -> int | None:

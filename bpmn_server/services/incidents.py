@@ -17,6 +17,7 @@ from models import ExternalTask, Incident, Instance, db, utcnow
 
 from .. import engine
 from ..exceptions import Conflict, Invalid
+from ..states import ExternalTaskState, InstanceStatus
 from . import history, reasons, steps, task_events
 from .instances import check_variables
 from .pagination import Page, page
@@ -81,7 +82,7 @@ def update_variables(instance_id: str, actor: str, values: dict[str, Any] | None
                       errors=[{"field": "unset", "message": f"also in set: {', '.join(both)}"}])
     reason = reasons.required(reason, "change an instance's variables")
     instance = steps.lock(instance_id)
-    steps.require_status(instance, "running", "failed", "suspended")
+    steps.require_status(instance, InstanceStatus.RUNNING, InstanceStatus.FAILED, InstanceStatus.SUSPENDED)
     steps.advance(instance, actor, lambda wf: engine.set_variables(wf, values, unset))
     history.record("variables.updated", actor, instance,
                    data={"set": values, "unset": unset, "reason": reason})
@@ -91,7 +92,8 @@ def update_variables(instance_id: str, actor: str, values: dict[str, Any] | None
 def _revive_external(instance: Instance) -> int:
     """Give parked external tasks of the instance one more try; how many there were."""
     result = db.session.execute(update(ExternalTask)
-                                .where(ExternalTask.instance_id == instance.id, ExternalTask.state == "open",
+                                .where(ExternalTask.instance_id == instance.id,
+                                       ExternalTask.state == ExternalTaskState.OPEN,
                                        ExternalTask.retries <= 0)
                                 .values(retries=1, retry_at=None, worker_id=None, lock_expires_at=None)
                                 .execution_options(synchronize_session=False))
@@ -109,13 +111,13 @@ def retry(instance_id: str, actor: str, reason: str | None) -> Instance:
     reason = reasons.required(reason, "retry an instance")
     instance = steps.lock(instance_id)
     before = open_incidents(instance.id)
-    if instance.status == "failed":
-        instance.status = "running"
+    if instance.status == InstanceStatus.FAILED:
+        instance.status = InstanceStatus.RUNNING
         task_events.reopen_failed(instance)  # user tasks failed by an uncaught BPMN error
         steps.advance(instance, actor, engine.retry_failed)
         _revive_external(instance)
-        how = "retried" if instance.status != "failed" else "retried; failed again"
-    elif instance.status == "running" and any(i.type in EXTERNAL_TYPES for i in before):
+        how = "retried" if instance.status != InstanceStatus.FAILED else "retried; failed again"
+    elif instance.status == InstanceStatus.RUNNING and any(i.type in EXTERNAL_TYPES for i in before):
         revived = _revive_external(instance)
         how = f"external task retried ({revived})"
     else:

@@ -11,11 +11,14 @@ from models import Incident, Instance, Task, User, db
 
 from .. import engine
 from ..exceptions import Invalid, NotFound
-from . import deployments, history, reasons, start_form, starters, steps, visibility
+from ..states import InstanceStatus, TaskStatus
+from . import commands, deployments, history, reasons, start_form, starters, steps, visibility
+from . import uow as units
 from .pagination import Page, page
+from .steps import StepResult
 from .tx import transactional
 
-STATUSES = ("running", "completed", "cancelled", "failed", "suspended")
+STATUSES = tuple(InstanceStatus)
 
 
 def check_variables(variables: Any, field: str = "variables") -> dict[str, Any]:
@@ -47,13 +50,21 @@ def start(process: str, actor: str, variables: dict[str, Any] | None = None, ver
     """Start an instance of the latest (or a given) version and run it until every token waits.
     `user`: the person starting it, held to the process's candidate starters (403). `check_form`: the
     variables must satisfy the start form (Camunda's own /start does not check it)."""
+    return start_stepped(process, actor, variables, version, business_key, user, check_form).instance
+
+
+@transactional
+def start_stepped(process: str, actor: str, variables: dict[str, Any] | None = None, version: int | None = None,
+                  business_key: str | None = None, user: User | None = None,
+                  check_form: bool = True) -> StepResult:
+    """`start`, returning what the first step did (its open tasks and incidents, known without a read)."""
     variables = check_variables(variables or {})
     definition = deployments.info(deployments.resolve(process, version).id)
     if user is not None:
         starters.require(user, definition.key, definition.meta)
     if check_form:
         variables, business_key = start_form.checked(definition, variables, business_key)
-    return steps.begin(definition, variables, actor, business_key)
+    return commands.start(units.current(), commands.Start(actor, definition, variables, business_key))
 
 
 @transactional
@@ -77,17 +88,16 @@ def get(instance_id: str, viewer: User | None = None) -> Instance:
     return visibility.check(viewer, found)
 
 
-def tasks_and_incidents(instance: Instance) -> tuple[list[Task], list[Incident]]:
-    """The open tasks and the incidents of an instance, as the step that just ran it left them when it
-    knows them (a start knows both), else read back."""
-    known, instance.derived = instance.derived, None
+def tasks_and_incidents(instance: Instance, known: StepResult | None = None) -> tuple[list[Task], list[Incident]]:
+    """The open tasks and the incidents of an instance, as the step that just ran it (`known`) left them
+    when it knows them (a start knows both), else read back."""
     tasks = known.tasks if known is not None and known.tasks is not None else open_tasks(instance.id)
     found = known.incidents if known is not None and known.incidents is not None else incidents(instance.id)
     return tasks, found
 
 
 def open_tasks(instance_id: str) -> list[Task]:
-    return list(db.session.execute(select(Task).where(Task.instance_id == instance_id, Task.status == "open")
+    return list(db.session.execute(select(Task).where(Task.instance_id == instance_id, Task.status == TaskStatus.OPEN)
                                    .order_by(Task.created_at, Task.id)).scalars())
 
 
@@ -123,9 +133,9 @@ def cancel(instance_id: str, actor: str, reason: str | None) -> Instance:
     `instance.cancelled` with the reason; never `instance.completed`. Its variables stay as they were."""
     reason = reasons.required(reason, "cancel an instance")
     instance = steps.lock(instance_id)
-    steps.require_status(instance, "running", "suspended", "failed")
+    steps.require_status(instance, InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, InstanceStatus.FAILED)
     # Marked before the step, so that the step does not take the ended workflow for a completion.
-    instance.status = "cancelled"
+    instance.status = InstanceStatus.CANCELLED
     instance.ended_at = dt.datetime.now(dt.UTC)
     steps.advance(instance, actor, engine.cancel)
     history.record("instance.cancelled", actor, instance, data={"reason": reason})
@@ -135,9 +145,9 @@ def cancel(instance_id: str, actor: str, reason: str | None) -> Instance:
 @transactional
 def suspend(instance_id: str, actor: str) -> Instance:
     instance = steps.lock(instance_id)
-    steps.require_status(instance, "running", "failed")
+    steps.require_status(instance, InstanceStatus.RUNNING, InstanceStatus.FAILED)
     instance.suspended_from = instance.status
-    instance.status = "suspended"
+    instance.status = InstanceStatus.SUSPENDED
     history.record("instance.suspended", actor, instance)
     return instance
 
@@ -145,8 +155,8 @@ def suspend(instance_id: str, actor: str) -> Instance:
 @transactional
 def resume(instance_id: str, actor: str) -> Instance:
     instance = steps.lock(instance_id)
-    steps.require_status(instance, "suspended")
-    instance.status = instance.suspended_from or "running"
+    steps.require_status(instance, InstanceStatus.SUSPENDED)
+    instance.status = instance.suspended_from or InstanceStatus.RUNNING
     instance.suspended_from = None
     history.record("instance.resumed", actor, instance)
     return instance

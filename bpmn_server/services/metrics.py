@@ -20,7 +20,9 @@ from models import Incident, Instance, Task, Timer, db
 
 from .. import observability
 from ..db import is_postgres
+from ..states import ENDED, InstanceStatus, TaskStatus, TimerState
 from . import people_metrics
+from . import uow as units
 
 log = logging.getLogger(__name__)
 BUCKETS = (0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 86400, 7 * 86400)
@@ -56,12 +58,12 @@ def _database_figures() -> Iterator[Metric]:
                                 labels=["process", "status"])
     for process, status, n in by_status:
         current.add_metric([process, status], n)
-        if status in ("completed", "cancelled"):
+        if status in ENDED:
             ended.add_metric([process, status], n)
     yield current
     yield ended
     open_tasks = GaugeMetricFamily("bpmn_tasks_open", "Open user tasks.", labels=["process"])
-    for process, n in db.session.execute(select(Task.process, func.count()).where(Task.status == "open")
+    for process, n in db.session.execute(select(Task.process, func.count()).where(Task.status == TaskStatus.OPEN)
                                          .group_by(Task.process)):
         open_tasks.add_metric([process], n)
     yield open_tasks
@@ -74,13 +76,15 @@ def _database_figures() -> Iterator[Metric]:
                      _seconds(Task.claimed_at, Task.created_at), Task.claimed_at.is_not(None))
     yield _histogram("bpmn_task_completion_seconds", "Time from task creation to completion.", Task.process,
                      _seconds(Task.completed_at, Task.created_at),
-                     (Task.status == "completed") & Task.completed_at.is_not(None))
+                     (Task.status == TaskStatus.COMPLETED) & Task.completed_at.is_not(None))
     yield _histogram("bpmn_instance_cycle_seconds", "Time from instance start to completion.", Instance.process,
                      _seconds(Instance.ended_at, Instance.started_at),
-                     (Instance.status == "completed") & Instance.ended_at.is_not(None))
+                     (Instance.status == InstanceStatus.COMPLETED) & Instance.ended_at.is_not(None))
     yield _histogram("bpmn_timer_lag_seconds", "How late timers fired after their due time.", Timer.process,
-                     _seconds(Timer.fired_at, Timer.due_at), (Timer.state == "fired") & Timer.fired_at.is_not(None))
-    waiting = db.session.execute(select(func.count()).select_from(Timer).where(Timer.state == "waiting")).scalar_one()
+                     _seconds(Timer.fired_at, Timer.due_at),
+                     (Timer.state == TimerState.FIRED) & Timer.fired_at.is_not(None))
+    waiting = db.session.execute(select(func.count()).select_from(Timer)
+                                 .where(Timer.state == TimerState.WAITING)).scalar_one()
     yield GaugeMetricFamily("bpmn_timers_waiting", "Timers waiting to fire.", value=waiting)
     yield from people_metrics.figures()  # notifications and service levels
 
@@ -93,10 +97,10 @@ class DatabaseCollector:
             families = list(_database_figures())
         except Exception:  # noqa: BLE001 - a scrape must still answer (and say the database is down)
             log.warning("metrics: the database could not be read", exc_info=True)
-            db.session.rollback()
+            units.end_read()
             yield GaugeMetricFamily("bpmn_database_up", "1 when the database answered this scrape.", value=0)
             return
-        db.session.rollback()  # a read: end the transaction now, do not hold a snapshot open
+        units.end_read()  # a read: end the transaction now, do not hold a snapshot open
         yield GaugeMetricFamily("bpmn_database_up", "1 when the database answered this scrape.", value=1)
         yield from families
 

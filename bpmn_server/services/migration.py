@@ -14,8 +14,9 @@ from models import Instance, Task, db
 
 from .. import engine
 from ..exceptions import Conflict, Invalid
-from . import deployments, history, reasons, steps
-from .tx import pending_events, transactional
+from ..states import InstanceStatus, TaskStatus
+from . import definitions, deployments, history, reasons, steps
+from .tx import transactional
 
 
 @transactional
@@ -24,11 +25,11 @@ def migrate(instance_id: str, actor: str, version: int, reason: str | None) -> I
     The reason (required) is kept in `instance.migrated`; the instance's variables do not change."""
     reason = reasons.required(reason, "migrate an instance")
     instance = steps.lock(instance_id)
-    steps.require_status(instance, "running", "suspended", "failed")
+    steps.require_status(instance, InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, InstanceStatus.FAILED)
     target = deployments.resolve(instance.process, version)
     if target.id == instance.definition_id:
         raise Conflict(f"the instance already runs version {version}")
-    new = deployments.info(target.id)
+    new = definitions.info(target.id)
     problems, renamed, state = engine.migrate(steps.workflow_of(instance), new.bundle)
     if problems or state is None:
         raise Invalid(f"the instance cannot move to version {version}: "
@@ -37,15 +38,13 @@ def migrate(instance_id: str, actor: str, version: int, reason: str | None) -> I
     old = {"version": instance.version, "definition_id": instance.definition_id}
     instance.state = state
     instance.definition_id, instance.version = target.id, target.version
-    mark = len(pending_events())
+    cause = history.reserve()  # the migration goes before the events of the step it caused
     facts = steps.advance(instance, actor, None)
     _rename_open_tasks(instance, facts)
     history.record("instance.migrated", actor, instance,
                    data={"from_version": old["version"], "to_version": target.version,
                          "from_definition_id": old["definition_id"], "to_definition_id": target.id,
-                         "renamed": renamed, "reason": reason})
-    events = pending_events()
-    events.insert(mark, events.pop())
+                         "renamed": renamed, "reason": reason}, into=cause)
     return instance
 
 
@@ -53,7 +52,7 @@ def _rename_open_tasks(instance: Instance, facts: engine.Facts) -> None:
     """Open task rows keep their ids across a migration; give them the new version's activity and name."""
     now = {t.id: t for t in facts.open_tasks}
     for row in db.session.execute(select(Task).where(Task.instance_id == instance.id,
-                                                     Task.status == "open")).scalars():
+                                                     Task.status == TaskStatus.OPEN)).scalars():
         item = now.get(row.id)
         if item is not None:
             row.activity, row.name = item.activity, item.name

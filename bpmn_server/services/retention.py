@@ -38,11 +38,12 @@ from models import (
 )
 
 from ..db import is_postgres
+from ..states import ENDED
+from . import uow as units
 from .tx import transactional
 
 log = logging.getLogger(__name__)
 BATCH = 500
-ENDED = ("completed", "cancelled")
 # Rows that belong to an instance, deleted before it (foreign keys). Task candidates go with their tasks.
 _CHILDREN = (Task, Timer, Incident, Subscription, CorrelationKey, ExternalTask)
 
@@ -79,7 +80,7 @@ def count_due(cutoff: dt.datetime) -> Pruned:
     instances = db.session.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
     events = db.session.execute(select(func.count()).select_from(Event).where(Event.instance_id.in_(ids))
                                 ).scalar_one()
-    db.session.rollback()
+    units.end_read()
     return Pruned(instances, events, cutoff, dry_run=True)
 
 
@@ -106,8 +107,7 @@ def prune_batch(cutoff: dt.datetime, batch: int = BATCH, definitions: list[str] 
     """Remove up to `batch` instances ended before `cutoff`, with their rows and events (one transaction);
     `definitions`: of those definitions only (their own camunda:historyTimeToLive)."""
     q = select(Instance.id).where(*_due(cutoff, definitions)).order_by(Instance.ended_at, Instance.id).limit(batch)
-    if is_postgres():
-        q = q.with_for_update(skip_locked=True)  # another process pruning at once takes other instances
+    q = q.with_for_update(skip_locked=True)  # another process pruning at once takes other instances
     ids = list(db.session.execute(q).scalars())
     if not ids:
         return Pruned(0, 0, cutoff)
@@ -157,7 +157,7 @@ def prune_by_process(now: dt.datetime | None = None, batch: int = BATCH,
     now = now or utcnow()
     total = Pruned(0, 0, now)
     ttl = own_time_to_live()
-    db.session.rollback()
+    units.end_read()
     by_days: dict[int, list[str]] = {}
     for definition_id, days in ttl.items():
         by_days.setdefault(days, []).append(definition_id)

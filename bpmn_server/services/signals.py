@@ -12,12 +12,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
-
-from models import Instance, Subscription, db
-
 from ..exceptions import Conflict
-from . import messages
+from . import catchers
+from . import uow as units
 from .instances import check_variables
 from .tx import transactional
 
@@ -25,26 +22,18 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 3
 
 
-def _targets(name: str) -> list[tuple[str, str]]:
-    q = (select(Subscription.instance_id, Subscription.activity)
-         .join(Instance, Instance.id == Subscription.instance_id)
-         .where(Subscription.kind == "signal", Subscription.name == name, Instance.status == "running")
-         .order_by(Subscription.instance_id))
-    found: dict[str, str] = {}
-    for instance_id, activity in db.session.execute(q).all():
-        found.setdefault(instance_id, activity)
-    return list(found.items())
+_targets = catchers.waiting_for_signal  # the name this had before services/catchers.py
 
 
 @transactional
 def _deliver_one(instance_id: str, activity: str, name: str, variables: dict[str, Any], actor: str) -> bool:
-    return messages.deliver_to(instance_id, "signal", name, variables, actor, activity,
-                               {"name": name, "variables": variables})
+    return catchers.deliver(instance_id, "signal", name, variables, actor, activity,
+                            {"name": name, "variables": variables})
 
 
 @transactional
 def _start_one(definition_id: str, name: str, variables: dict[str, Any], actor: str) -> None:
-    messages.start_at_event(definition_id, "signal", name, variables, actor, None,
+    catchers.start_at_event(definition_id, "signal", name, variables, actor, None,
                             {"name": name, "variables": variables})
 
 
@@ -54,9 +43,9 @@ def broadcast(name: str, actor: str, variables: dict[str, Any] | None = None) ->
     Returns (instances reached, of which newly started).
     """
     variables = check_variables(variables or {})
-    targets = _targets(name)
-    starts = messages.START_INDEX.lookup("signal", name)
-    db.session.rollback()  # end the read; each delivery below is its own transaction
+    targets = catchers.waiting_for_signal(name)
+    starts = catchers.starting_on("signal", name)
+    units.end_read()  # end the read; each delivery below is its own transaction
     delivered = 0
     for instance_id, activity in targets:
         for attempt in range(ATTEMPTS):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import forms
-from .deployments import DefinitionInfo
+from .definitions import DefinitionInfo
 
 
 def checked(definition: DefinitionInfo, variables: dict[str, Any],

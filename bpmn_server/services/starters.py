@@ -15,9 +15,7 @@ from sqlalchemy import and_, false, or_, select, true
 from models import Definition, DefinitionStarter, User, db
 
 from ..exceptions import Forbidden
-
-STARTERS_EXEMPT = ("admin", "analyst")
-MAY_START = ("admin", "analyst", "operator")
+from ..states import MAY_START, STARTERS_EXEMPT
 
 
 def of(meta: dict[str, Any] | None) -> dict[str, list[str]]:

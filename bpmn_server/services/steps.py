@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert, inspect, select
@@ -25,11 +25,13 @@ from models import (
 )
 
 from .. import engine, logs, observability
-from ..db import is_postgres
 from ..exceptions import Conflict, NotFound
+from ..jsonutil import iso
+from ..states import ENDED, InstanceStatus, TaskStatus, TimerState
 from . import decision_tasks, history, waiting_rows
+from . import uow as units
 from .assignment import task_row
-from .deployments import DefinitionInfo, info
+from .definitions import DefinitionInfo, info
 
 Action = Callable[[Any], None]
 _INSERT_INSTANCE = insert(Instance.__table__)
@@ -44,13 +46,33 @@ class Derived:
     incidents: list[Incident] | None
 
 
+@dataclass
+class StepResult:
+    """What one step did, returned to its caller (services/commands.py `advance`): the command's value, the
+    facts derived from the workflow, the open tasks and incidents when known without reading them back
+    (None: not known), and what it threw for others (already in the unit of work's outbox)."""
+
+    instance: Instance
+    value: Any = None
+    facts: engine.Facts | None = None
+    tasks: list[Task] | None = None
+    incidents: list[Incident] | None = None
+    thrown: list[tuple[str, str]] = field(default_factory=list)
+    applied: bool = True  # False: the command found nothing to do and nothing was written
+
+    def __getattr__(self, name: str) -> Any:
+        # Services written when `advance` returned the facts read them from the result as before.
+        if name.startswith("__") or self.facts is None:
+            raise AttributeError(name)
+        return getattr(self.facts, name)
+
+
 def lock(instance_id: str) -> Instance:
     """Load an instance for writing: row-locked on PostgreSQL; `revision` guards it everywhere."""
     # populate_existing: this session may hold an older copy of the row from an earlier transaction.
     logs.bind_instance(instance_id)  # every log line of this step names the instance
     q = select(Instance).where(Instance.id == instance_id).execution_options(populate_existing=True)
-    if is_postgres():
-        q = q.with_for_update()
+    q = q.with_for_update()
     found = db.session.execute(q).scalar_one_or_none()
     if found is None:
         raise NotFound(f"no process instance with id '{instance_id}'")
@@ -67,55 +89,63 @@ def begin(definition: DefinitionInfo, variables: dict[str, Any], actor: str, bus
           start_event: str | None = None) -> Instance:
     """Create and run a new instance until every token waits (`start_event`: the timer start event
     that fired to start it; see services/timer_starts.py)."""
+    return start(definition, variables, actor, business_key, start_event).instance
+
+
+def start(definition: DefinitionInfo, variables: dict[str, Any], actor: str, business_key: str | None,
+          start_event: str | None = None) -> StepResult:
+    """`begin`, returning what the first step did."""
     wf = engine.start(definition.bundle, variables, start_event, initiator=actor)
     instance = Instance(id=new_id(), definition_id=definition.id, process=definition.key, version=definition.version,
-                        business_key=business_key, status="running", variables={}, waiting=[], state="",
+                        business_key=business_key, status=InstanceStatus.RUNNING, variables={}, waiting=[], state="",
                         serializer_version=engine.SERIALIZER_VERSION, started_by=actor, revision=1,
                         started_at=utcnow(), ended_at=None, suspended_from=None)
     # Not added to the session: `persist` inserts it once its state is known (see `_insert`).
     logs.bind_instance(instance.id)
     history.record("instance.started", actor, instance, data={"variables": variables, "business_key": business_key})
-    _run_and_persist(instance, definition, wf, actor, None, engine.now_marker() - 1, new=True)
-    return instance
+    return run_step(instance, definition, wf, actor, None, engine.now_marker() - 1, new=True)
 
 
-def advance(instance: Instance, actor: str, action: Action | None) -> engine.Facts:
-    """Apply `action` to the locked instance's workflow, run it, and persist the outcome."""
+def advance(instance: Instance, actor: str, action: Callable[[Any], Any] | None) -> StepResult:
+    """Apply `action` to the locked instance's workflow, run it, and persist the outcome. The result also
+    reads as the step's `engine.Facts` (what this returned before commands: services/commands.py)."""
     definition = info(instance.definition_id)
     wf = engine.load(definition.bundle, instance.state)
-    return _run_and_persist(instance, definition, wf, actor, action, engine.now_marker())
+    return run_step(instance, definition, wf, actor, action, engine.now_marker())
 
 
 def workflow_of(instance: Instance) -> Any:
     return engine.load(info(instance.definition_id).bundle, instance.state)
 
 
-def _run_and_persist(instance: Instance, definition: DefinitionInfo, wf: Any, actor: str,
-                     action: Action | None, since: float, new: bool = False) -> engine.Facts:
+def run_step(instance: Instance, definition: DefinitionInfo, wf: Any, actor: str,
+             action: Callable[[Any], Any] | None, since: float, new: bool = False) -> StepResult:
+    """Apply, run, derive, persist: one step of a loaded workflow; the action's return value is the result's."""
     failure: engine.StepFailed | None = None
+    value = None
     started = time.perf_counter()
     engine.bind(wf, instance.id, instance.business_key)  # `execution` in its expressions
     try:
         with decision_tasks.stepping(instance, actor):  # business rule tasks record their events on it
             if action is not None:
-                action(wf)
+                value = action(wf)
             engine.run(wf)
     except engine.StepFailed as exc:
         failure = exc
     observability.observe_step(instance.process, time.perf_counter() - started)
     facts = engine.derive(wf, since)
     thrown = engine.thrown_events(wf)  # taken out before the state is written: each is relayed once
-    persist(instance, definition, wf, facts, actor, failure, new)
-    if thrown:
-        from . import relay  # late: relay delivers through messages, which imports this module
-
-        relay.relay(instance, thrown, actor)
-    return facts
+    derived = persist(instance, definition, wf, facts, actor, failure, new)
+    uow = units.current()
+    for kind, name in thrown:  # delivered by services/relay.py before the unit of work commits
+        uow.throw(kind, name, instance.id, instance.definition_id, actor)
+    return StepResult(instance, value, facts, derived.tasks, derived.incidents, thrown)
 
 
 def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engine.Facts, actor: str,
-            failure: engine.StepFailed | None, new: bool = False) -> None:
-    """Write state and derived rows. `new`: the instance has no rows yet, so nothing to reconcile."""
+            failure: engine.StepFailed | None, new: bool = False) -> Derived:
+    """Write state and derived rows. `new`: the instance has no rows yet, so nothing to reconcile.
+    Returns what the step knows to be open, so that the answer to the request need not read it back."""
     now = utcnow()
     # What the instance waited for before this step: timer and subscription rows exist only for those
     # (steps write both together), so without any there is nothing of that kind to read back.
@@ -126,9 +156,9 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
     # Set before the reads below autoflush the row, so that it is written once. A completed workflow
     # has no open task, so deriving rows cannot fail it afterwards.
     # A cancel ends the workflow too; the cancel service marks the instance first, so it is no completion.
-    completing = failure is None and facts.completed and instance.status not in ("completed", "cancelled")
+    completing = failure is None and facts.completed and instance.status not in ENDED
     if completing:
-        instance.status, instance.ended_at = "completed", now
+        instance.status, instance.ended_at = InstanceStatus.COMPLETED, now
     for task_id, activity in facts.finished.items():
         history.record("activity.completed", actor, instance, activity=activity, task_id=task_id)
     for task_id, activity in facts.compensated.items():  # its compensation handler has run
@@ -144,14 +174,14 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
     external_failure = waiting_rows.sync_external_tasks(instance, definition.meta, facts, new)
     failure = failure or external_failure  # a taskPriority expression that failed
     incident = _fail(instance, failure, actor, now) if failure is not None else None
-    # What this step knows to be open, so that the answer to the request need not read it back.
     # A new instance has no incident but this step's; an older one may have earlier ones.
-    instance.derived = Derived(open_rows, ([incident] if incident else []) if new else None)
+    derived = Derived(open_rows, ([incident] if incident else []) if new else None)
     if completing:
         history.record("instance.completed", actor, instance, data={"variables": instance.variables})
     if new:
         _insert(instance)
     db.session.flush()
+    return derived
 
 
 def _insert(instance: Instance) -> None:
@@ -168,14 +198,14 @@ def _insert(instance: Instance) -> None:
 def _waiting_json(w: engine.WaitingEvent) -> dict[str, Any]:
     item: dict[str, Any] = {"type": w.type, "activity": w.activity}
     if w.due_at is not None:
-        item["due_at"] = w.due_at.isoformat().replace("+00:00", "Z")
+        item["due_at"] = iso(w.due_at)
     if w.name and w.type != "timer":
         item["name"] = w.name
     return item
 
 
 def _fail(instance: Instance, failure: engine.StepFailed, actor: str, now: Any) -> Incident:
-    instance.status = "failed"
+    instance.status = InstanceStatus.FAILED
     _insert(instance)  # a new instance's row first: the incident refers to it
     incident = Incident(instance_id=instance.id, process=instance.process, activity=failure.activity,
                         type=failure.kind, message=failure.message, created_at=now)
@@ -192,18 +222,18 @@ def _sync_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Fa
                 new: bool = False) -> list[Task]:
     """Create, complete and cancel task rows; returns the rows open after the step, oldest first."""
     rows = {} if new else {t.id: t for t in db.session.execute(
-        select(Task).where(Task.instance_id == instance.id, Task.status == "open")).scalars()}
+        select(Task).where(Task.instance_id == instance.id, Task.status == TaskStatus.OPEN)).scalars()}
     open_ids = {item.id for item in facts.open_tasks}
     # Close what ended first, so that history reads "cancelled by the boundary event, then created".
     for task_id, row in rows.items():
         if task_id in open_ids:
             continue
         if task_id in facts.finished:
-            row.status = "completed"
+            row.status = TaskStatus.COMPLETED
             row.completed_at = row.completed_at or now
             row.completed_by = row.completed_by or actor
         else:
-            row.status = "cancelled"
+            row.status = TaskStatus.CANCELLED
             row.completed_at = now
             history.record("task.cancelled", actor, instance, activity=row.activity, task_id=row.id)
     failure: engine.StepFailed | None = None
@@ -231,7 +261,7 @@ def _sync_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Fa
 
 def _sync_timers(instance: Instance, facts: engine.Facts, actor: str, new: bool = False) -> None:
     rows = {} if new else {(t.task_id, t.due_at): t for t in db.session.execute(
-        select(Timer).where(Timer.instance_id == instance.id, Timer.state == "waiting")).scalars()}
+        select(Timer).where(Timer.instance_id == instance.id, Timer.state == TimerState.WAITING)).scalars()}
     seen = set()
     for w in facts.waiting:
         if w.type != "timer" or w.due_at is None:
@@ -241,13 +271,13 @@ def _sync_timers(instance: Instance, facts: engine.Facts, actor: str, new: bool 
         if key in rows:
             continue
         timer = Timer(id=new_id(), instance_id=instance.id, task_id=w.id, process=instance.process,
-                      activity=w.activity, kind=w.kind or "date", due_at=w.due_at, state="waiting")
+                      activity=w.activity, kind=w.kind or "date", due_at=w.due_at, state=TimerState.WAITING)
         db.session.add(timer)
         history.record("timer.scheduled", actor, instance, activity=w.activity, task_id=w.id,
-                       data={"timer_id": timer.id, "due_at": timer.due_at.isoformat().replace("+00:00", "Z"),
+                       data={"timer_id": timer.id, "due_at": iso(timer.due_at),
                              "kind": timer.kind})
     for key, row in rows.items():
         if key not in seen:
             # Fired timers are marked by the timer service before this runs; what remains was
             # removed by the process itself (its activity finished, a boundary event was cancelled).
-            row.state = "cancelled"
+            row.state = TimerState.CANCELLED

@@ -18,9 +18,10 @@ from models import Instance, Task, User, db, utcnow
 
 from .. import engine
 from ..exceptions import Conflict, Forbidden
+from ..states import InstanceStatus, TaskStatus
 from . import history, steps, tasks
 from .instances import check_variables
-from .tx import pending_events, transactional
+from .tx import transactional
 
 
 def _open_task(task_id: str, user: User) -> tuple[Task, Instance]:
@@ -32,11 +33,11 @@ def _open_task(task_id: str, user: User) -> tuple[Task, Instance]:
     instance = steps.lock(task.instance_id)
     task = db.session.execute(select(Task).where(Task.id == task_id).with_for_update()
                               .execution_options(populate_existing=True)).scalar_one()
-    if task.status != "open":
+    if task.status != TaskStatus.OPEN:
         raise Conflict(f"the task is {task.status}", task_status=task.status)
     if task.assignee is not None and task.assignee != user.name and user.role != "admin":
         raise Conflict(f"the task is claimed by {task.assignee}", assignee=task.assignee)
-    steps.require_status(instance, "running")
+    steps.require_status(instance, InstanceStatus.RUNNING)
     return task, instance
 
 
@@ -62,7 +63,7 @@ def _report(task_id: str, user: User, kind: str, code: str, message: str | None,
                                 f"no boundary event or event subprocess catches BPMN error '{code}' thrown from "
                                 f"task '{task.name}'" + (f": {message}" if message else ""))
 
-    mark = len(pending_events())
+    cause = history.reserve()  # the report goes before the events of the step it caused
     now = utcnow()
     steps.advance(instance, user.name, run)
     caught = bool(outcome and outcome[0])
@@ -70,10 +71,8 @@ def _report(task_id: str, user: User, kind: str, code: str, message: str | None,
     if not escalation:
         data["error_message"] = message
     history.record(f"task.bpmn_{kind}", user.name, instance, activity=task.activity, task_id=task.id, data=data,
-                   at=now)
-    events = pending_events()
-    events.insert(mark, events.pop())  # the report goes before the events of the step it caused
-    if task.status != "open":
+                   at=now, into=cause)
+    if task.status != TaskStatus.OPEN:
         task.completed_by, task.completed_at = user.name, task.completed_at or now
     return instance
 
@@ -97,6 +96,6 @@ def reopen_failed(instance: Instance) -> None:
     ids = engine.failed_user_tasks(steps.workflow_of(instance))
     if ids:
         db.session.execute(update(Task).where(Task.id.in_(ids), Task.instance_id == instance.id,
-                                              Task.status != "open")
-                           .values(status="open", completed_at=None, completed_by=None)
+                                              Task.status != TaskStatus.OPEN)
+                           .values(status=TaskStatus.OPEN, completed_at=None, completed_by=None)
                            .execution_options(synchronize_session=False))

@@ -12,7 +12,7 @@ from models import Instance, Task, db
 
 from .. import engine
 from . import steps
-from .deployments import info
+from .definitions import info
 
 
 def assigned(task: Task, actor: str) -> None:

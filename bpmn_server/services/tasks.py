@@ -18,16 +18,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from models import Instance, Task, TaskCandidate, User, db, utcnow
 
-from .. import engine
 from ..exceptions import Conflict, Forbidden, Invalid, NotFound
-from . import forms, history, steps, task_listeners, task_plan, visibility
+from ..states import READ_ALL, WORKERS, InstanceStatus, TaskStatus
+from . import commands, forms, history, steps, task_listeners, task_plan, visibility
+from . import uow as units
 from .instances import check_variables
 from .pagination import Page, page
-from .tx import pending_events, transactional
+from .tx import transactional
 
-READ_ALL = ("admin", "analyst", "auditor")
-WORKERS = ("admin", "operator")  # roles that may hold a task
-STATUSES = ("open", "completed", "cancelled")
+STATUSES = tuple(TaskStatus)
 
 
 def offered(user: User, task: Task) -> bool:
@@ -70,7 +69,7 @@ def _operator_clause(user: User) -> Any:
 
 def list_tasks(user: User, limit: int, after: str | None, assignee: str | None = None,
                candidate_group: str | None = None, process: str | None = None, instance: str | None = None,
-               status: str | None = "open", due_before: dt.datetime | None = None,
+               status: str | None = TaskStatus.OPEN, due_before: dt.datetime | None = None,
                unassigned: bool | None = None) -> Page:
     """Tasks oldest due first (no due date last), then oldest created; operators see what they may act on.
     `unassigned`: only tasks nobody holds (True) or only held ones (False), filtered in the query so that
@@ -115,7 +114,7 @@ def query(user: User, first: int, count: int, *, task_id: str | None = None, ins
     """Open tasks by the Camunda 7 task filters, oldest created first, paged by offset, each with its
     instance's definition id and status. Candidate filters give unassigned tasks only, as Camunda's do."""
     q = (select(Task, Instance.definition_id, Instance.status).join(Instance, Instance.id == Task.instance_id)
-         .where(Task.status == "open"))
+         .where(Task.status == TaskStatus.OPEN))
     if user.role not in READ_ALL:
         q = q.where(_operator_clause(user))
     for column, value in ((Task.id, task_id), (Task.instance_id, instance), (Task.business_key, business_key),
@@ -164,16 +163,17 @@ def _refused(task: Task, expected: Any = ...) -> Conflict:
     """Why a change of the holder did not apply: the task ended, someone else holds it, or its instance
     is suspended (`expected`: the holder the change was made against, when that still holds)."""
     db.session.refresh(task)
-    if task.status != "open":
+    if task.status != TaskStatus.OPEN:
         return Conflict(f"the task is {task.status}", task_status=task.status)
     if expected is not ... and task.assignee == expected and _suspended(task.instance_id):
         return Conflict("the instance of this task is suspended: its tasks cannot be claimed, given back or "
-                        "assigned until an analyst resumes it", instance_status="suspended")
+                        "assigned until an analyst resumes it", instance_status=InstanceStatus.SUSPENDED)
     return Conflict(f"the task is claimed by {task.assignee}", assignee=task.assignee)
 
 
 def _suspended(instance_id: str) -> bool:
-    return db.session.execute(select(Instance.status).where(Instance.id == instance_id)).scalar() == "suspended"
+    status = db.session.execute(select(Instance.status).where(Instance.id == instance_id)).scalar()
+    return status == InstanceStatus.SUSPENDED
 
 
 def _set_assignee(task: Task, expected: str | None, to: str | None, offer_to_all: bool = False) -> None:
@@ -182,12 +182,13 @@ def _set_assignee(task: Task, expected: str | None, to: str | None, offer_to_all
     had no candidates, so it goes back to every operator."""
     held = Task.assignee.is_(None) if expected is None else Task.assignee == expected
     # In the same statement, so that a concurrent suspend either comes first (409) or after the change.
-    active = ~select(Instance.id).where(Instance.id == Task.instance_id, Instance.status == "suspended").exists()
+    active = ~select(Instance.id).where(Instance.id == Task.instance_id,
+                                        Instance.status == InstanceStatus.SUSPENDED).exists()
     claimed_at = utcnow() if to else None
     values: dict[str, Any] = {"assignee": to, "claimed_at": claimed_at}
     if offer_to_all:
         values["open_to_all"] = True
-    done = db.session.execute(update(Task).where(Task.id == task.id, Task.status == "open", held, active)
+    done = db.session.execute(update(Task).where(Task.id == task.id, Task.status == TaskStatus.OPEN, held, active)
                               .values(**values).execution_options(synchronize_session=False))
     if done.rowcount != 1:
         raise _refused(task, expected)
@@ -207,9 +208,9 @@ def _instance(instance_id: str) -> Instance:
 def claim(task_id: str, user: User) -> Task:
     """Take an open task; 409 if someone else holds it or it is no longer open."""
     task = _workable(task_id, user)
-    if task.status == "open" and task.assignee == user.name:
+    if task.status == TaskStatus.OPEN and task.assignee == user.name:
         return task
-    if task.status != "open" or task.assignee is not None:
+    if task.status != TaskStatus.OPEN or task.assignee is not None:
         raise _refused(task)
     _set_assignee(task, None, user.name)
     visibility.record_holders([(task.id, task.instance_id, user.name)])
@@ -224,7 +225,7 @@ def unclaim(task_id: str, user: User) -> Task:
     It goes back to its candidates; a task that had none (an assignee alone) is offered to every
     operator, as Camunda's tasklist shows an unassigned task without candidates to everyone."""
     task = _workable(task_id, user)
-    if task.status != "open":
+    if task.status != TaskStatus.OPEN:
         raise _refused(task)
     if task.assignee is None:
         return task
@@ -261,7 +262,7 @@ def _worker(name: str, field: str) -> User:
 def assign(task_id: str, actor: User, to: str | None) -> Task:
     """Reroute an open task to a user (admin, analyst), or back to its candidates with `None`."""
     task = get(task_id)
-    if task.status != "open":
+    if task.status != TaskStatus.OPEN:
         raise _refused(task)
     if to is not None:
         _worker(to, "user")
@@ -284,7 +285,7 @@ def reassign_all(actor: User, from_user: str, to_user: str) -> int:
     _worker(to_user, "to")
     if from_user == to_user:
         return 0
-    moved = db.session.execute(update(Task).where(Task.assignee == from_user, Task.status == "open")
+    moved = db.session.execute(update(Task).where(Task.assignee == from_user, Task.status == TaskStatus.OPEN)
                                .values(assignee=to_user, claimed_at=utcnow())
                                .returning(Task.id, Task.instance_id, Task.activity)
                                .execution_options(synchronize_session=False)).all()
@@ -310,34 +311,23 @@ def complete(task_id: str, user: User, variables: dict[str, Any] | None, comment
     # concurrent complete may have just committed, and the check below must see it.
     task = db.session.execute(select(Task).where(Task.id == task_id).with_for_update()
                               .execution_options(populate_existing=True)).scalar_one()
-    if task.status != "open":
+    if task.status != TaskStatus.OPEN:
         raise _refused(task)
     if task.assignee is not None and task.assignee != user.name and user.role != "admin":
         raise _refused(task)
-    steps.require_status(instance, "running")
+    steps.require_status(instance, InstanceStatus.RUNNING)
     data = forms.validate_submission(instance.definition_id, task.activity, task.form, variables)
     task_plan.check_rationale(instance.definition_id, task.activity, comment)
 
-    def run(wf: Any) -> None:
-        # SpiffWorkflow's Task.run() does not check state: the engine checks READY and user task.
-        if not engine.complete_task(wf, task.id, data):
-            raise Conflict("the task is no longer waiting for completion")
-
-    task.completed_by = user.name
-    task.completed_at = utcnow()
-    mark = len(pending_events())
-    steps.advance(instance, user.name, run)
-    if task.status == "completed":
+    # The completion goes before the events of the step it caused (activity.completed, the next tasks);
+    # the step itself closes the task row (completed by the actor, now).
+    cause = history.reserve()
+    commands.advance(units.current(), instance, commands.CompleteTask(user.name, task.id, data))
+    if task.status == TaskStatus.COMPLETED:
         if task.assignee != user.name:  # a holder already since the claim
             visibility.record_holders([(task.id, task.instance_id, user.name)])
         # The event goes before the events of the step it caused (activity.completed, the next tasks).
         history.record("task.completed", user.name, instance, activity=task.activity, task_id=task.id,
                        data={"variables": variables, **({"comment": comment} if comment else {})},
-                       at=task.completed_at)
-        events = pending_events()
-        events.insert(mark, events.pop())
-    else:
-        task.completed_by = None
-        if task.status == "open":
-            task.completed_at = None
+                       at=task.completed_at, into=cause)
     return instance

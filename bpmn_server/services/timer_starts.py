@@ -23,10 +23,10 @@ from sqlalchemy import select, update
 from models import Definition, Timer, db, new_id, utcnow
 
 from .. import engine
-from ..db import is_postgres
-from . import deployments, history, steps
-from .timers import Fired, fired_event, iso, may_fire
-from .tx import pending_events
+from ..states import TimerState
+from . import definitions as compiled
+from . import history, steps
+from .firing import Fired, fired_event, iso, may_fire
 
 
 def schedule(definitions: list[Definition], actor: str) -> None:
@@ -35,10 +35,10 @@ def schedule(definitions: list[Definition], actor: str) -> None:
     for definition in definitions:
         # A new version replaces the start timers of the older ones.
         db.session.execute(update(Timer).where(Timer.process == definition.key, Timer.instance_id.is_(None),
-                                               Timer.definition_id != definition.id, Timer.state == "waiting")
-                           .values(state="cancelled", locked_by=None, locked_until=None)
+                                               Timer.definition_id != definition.id, Timer.state == TimerState.WAITING)
+                           .values(state=TimerState.CANCELLED, locked_by=None, locked_until=None)
                            .execution_options(synchronize_session=False))
-        bundle = deployments.info(definition.id).bundle
+        bundle = compiled.info(definition.id).bundle
         for item in engine.start_schedules(bundle, now):
             _add(definition, item.activity, item.kind, item.due_at, item.repeat, item.interval, actor)
 
@@ -46,7 +46,7 @@ def schedule(definitions: list[Definition], actor: str) -> None:
 def _add(definition: Definition, activity: str, kind: str, due_at: dt.datetime, repeat: int,
          interval: float | None, actor: str) -> Timer:
     timer = Timer(id=new_id(), definition_id=definition.id, process=definition.key, activity=activity, kind=kind,
-                  due_at=due_at, state="waiting", repeat=repeat, interval_seconds=interval)
+                  due_at=due_at, state=TimerState.WAITING, repeat=repeat, interval_seconds=interval)
     db.session.add(timer)
     history.record("timer.scheduled", actor, process=definition.key, version=definition.version, activity=activity,
                    data={"timer_id": timer.id, "due_at": iso(due_at), "kind": kind, "definition_id": definition.id,
@@ -57,7 +57,7 @@ def _add(definition: Definition, activity: str, kind: str, due_at: dt.datetime, 
 def _next(timer: Timer, now: dt.datetime) -> tuple[dt.datetime, int] | None:
     """The next occurrence of a cycle after `now`, and how many follow it; None when done."""
     if timer.kind == "cycle" and timer.repeat == -1 and not timer.interval_seconds:  # a cron cycle
-        due = engine.next_cron_start(deployments.info(timer.definition_id).bundle, timer.activity,
+        due = engine.next_cron_start(compiled.info(timer.definition_id).bundle, timer.activity,
                                      max(now, timer.due_at))
         return (due, -1) if due is not None else None
     if not timer.repeat or not timer.interval_seconds:
@@ -73,16 +73,15 @@ def _next(timer: Timer, now: dt.datetime) -> tuple[dt.datetime, int] | None:
 def fire(timer: Timer, actor: str, owner: str | None, now: dt.datetime) -> Fired:
     """Start an instance for a start timer (called by `timers.fire`, in its transaction)."""
     q = select(Timer).where(Timer.id == timer.id).execution_options(populate_existing=True)
-    if is_postgres():
-        q = q.with_for_update()  # the row lock orders concurrent firings; the state check decides
+    q = q.with_for_update()  # the row lock orders concurrent firings; the state check decides
     timer = db.session.execute(q).scalar_one()
     if not may_fire(timer, owner):
         return Fired(False, None)
     definition = db.session.get(Definition, timer.definition_id)
-    timer.state, timer.fired_at, timer.locked_until = "fired", now, None
-    mark = len(pending_events())
-    instance = steps.begin(deployments.info(definition.id), {}, actor, None, start_event=timer.activity)
-    fired_event(timer, actor, instance, now, owner, mark)
+    timer.state, timer.fired_at, timer.locked_until = TimerState.FIRED, now, None
+    cause = history.reserve()
+    instance = steps.begin(compiled.info(definition.id), {}, actor, None, start_event=timer.activity)
+    fired_event(timer, actor, instance, now, owner, cause)
     following = _next(timer, now)
     if following is not None:
         _add(definition, timer.activity, timer.kind, following[0], following[1], timer.interval_seconds, actor)

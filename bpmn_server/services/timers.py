@@ -17,19 +17,20 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select, update
 
 from models import Instance, Timer, db, utcnow
 
-from .. import engine, logs
-from ..db import is_postgres
-from ..exceptions import BpmnServerError, Conflict, NotFound
-from . import history, steps
+from .. import logs
+from ..exceptions import BpmnServerError, NotFound
+from ..states import ENDED, InstanceStatus, TimerState
+from . import commands, history, steps, timer_starts
+from . import uow as units
+from .firing import Fired, fired_event, may_fire
 from .pagination import Page, page
-from .tx import pending_events, transactional
+from .tx import transactional
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 5.0  # a timer whose firing failed is tried again after this long
@@ -43,28 +44,15 @@ def owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-@dataclass
-class Fired:
-    fired: bool
-    instance_id: str | None
-
-
-class _Gone(Exception):
-    """The timer's activity finished meanwhile: there is nothing left to fire."""
-
-
-def iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
 def _due(now: dt.datetime) -> Any:
     # Start timers have no instance. Suspended and failed instances keep their timers until resumed
     # or retried; those of ended instances are claimed only to be discarded. Soonest first, in the
     # order of the (state, due_at) index: a tie-break on id would sort every timer due at the same
     # moment (10,000 of them in a burst) on each claim, instead of reading the index up to the limit.
     return (select(Timer.id).outerjoin(Instance, Instance.id == Timer.instance_id)
-            .where(Timer.state == "waiting", Timer.due_at <= now,
-                   or_(Timer.instance_id.is_(None), Instance.status.not_in(("suspended", "failed"))),
+            .where(Timer.state == TimerState.WAITING, Timer.due_at <= now,
+                   or_(Timer.instance_id.is_(None),
+                       Instance.status.not_in((InstanceStatus.SUSPENDED, InstanceStatus.FAILED))),
                    or_(Timer.locked_until.is_(None), Timer.locked_until < now))
             .order_by(Timer.due_at))
 
@@ -73,15 +61,14 @@ def _due(now: dt.datetime) -> Any:
 def claim_due(now: dt.datetime, owner: str, batch: int, lease_seconds: float) -> list[str]:
     """Lease up to `batch` due timers to `owner`. Expired leases (a crashed process) are taken over."""
     q = _due(now).limit(batch)
-    if is_postgres():
-        q = q.with_for_update(skip_locked=True, of=Timer)
+    q = q.with_for_update(skip_locked=True, of=Timer)
     ids = list(db.session.execute(q).scalars())
     if not ids:
         return []
     until = now + dt.timedelta(seconds=lease_seconds)
     # On SQLite the whole transaction holds the write lock (BEGIN IMMEDIATE), on PostgreSQL the rows
     # are locked: either way the guard below can only fail for a row someone else leased first.
-    result = db.session.execute(update(Timer).where(Timer.id.in_(ids), Timer.state == "waiting",
+    result = db.session.execute(update(Timer).where(Timer.id.in_(ids), Timer.state == TimerState.WAITING,
                                                     (Timer.locked_until.is_(None)) | (Timer.locked_until < now))
                                 .values(locked_by=owner, locked_until=until)
                                 .execution_options(synchronize_session=False))
@@ -91,61 +78,31 @@ def claim_due(now: dt.datetime, owner: str, batch: int, lease_seconds: float) ->
     return ids
 
 
-def may_fire(timer: Timer, owner: str | None) -> bool:
-    """Still waiting and, for the clock, still leased to it. A request (no owner) gets 409 instead."""
-    if timer.state == "waiting" and (owner is None or timer.locked_by == owner):
-        return True
-    if owner is None:
-        raise Conflict(f"the timer is {timer.state}", timer_state=timer.state)
-    return False
-
-
-def fired_event(timer: Timer, actor: str, instance: Instance, now: dt.datetime, owner: str | None,
-                mark: int) -> None:
-    """Record `timer.fired` (due time, fire time, lag) before the events of the step it caused."""
-    data = {"timer_id": timer.id, "kind": timer.kind, "due_at": iso(timer.due_at), "fired_at": iso(now),
-            "lag_ms": round((now - timer.due_at).total_seconds() * 1000)}
-    if owner is not None:
-        data["owner"] = owner
-    history.record("timer.fired", actor, instance, activity=timer.activity, task_id=timer.task_id, data=data)
-    events = pending_events()
-    events.insert(mark, events.pop())
-
-
 def _fire_locked(timer: Timer, instance: Instance, actor: str, owner: str | None, now: dt.datetime) -> Fired:
     """Fire `timer` of `instance`, both read after the instance was locked in this transaction."""
     logs.bind_instance(instance.id)
     if not may_fire(timer, owner):
         return Fired(False, instance.id)
-    if instance.status != "running":
+    if instance.status != InstanceStatus.RUNNING:
         if owner is None:
-            steps.require_status(instance, "running")
-        if instance.status in ("completed", "cancelled"):
-            timer.state = "discarded"
+            steps.require_status(instance, InstanceStatus.RUNNING)
+        if instance.status in ENDED:
+            timer.state = TimerState.DISCARDED
         timer.locked_by = timer.locked_until = None
         return Fired(False, instance.id)
     # Marked before the step, so that deriving the step's timers does not see it waiting.
-    timer.state, timer.fired_at, timer.locked_until = "fired", now, None
-    mark = len(pending_events())
-
-    def action(wf: Any) -> None:
-        if not engine.fire_timer(wf, timer.task_id):
-            raise _Gone()
-
-    try:
-        steps.advance(instance, actor, action)
-    except _Gone:
+    timer.state, timer.fired_at, timer.locked_until = TimerState.FIRED, now, None
+    cause = history.reserve()
+    if not commands.advance(units.current(), instance, commands.FireTimer(actor, timer.task_id)).applied:
         # Its activity finished meanwhile (the row is stale): nothing to fire, the instance is untouched.
-        timer.state, timer.fired_at, timer.locked_by = "discarded", None, None
+        timer.state, timer.fired_at, timer.locked_by = TimerState.DISCARDED, None, None
         log.info("timer %s discarded: %s no longer waits for it", timer.id, timer.activity)
         return Fired(False, instance.id)
-    fired_event(timer, actor, instance, now, owner, mark)
+    fired_event(timer, actor, instance, now, owner, cause)
     return Fired(True, instance.id)
 
 
 def _fire_start(timer: Timer, actor: str, owner: str | None, now: dt.datetime) -> Fired:
-    from . import timer_starts  # it builds on this module
-
     return timer_starts.fire(timer, actor, owner, now)
 
 
@@ -174,8 +131,7 @@ def _lock_chunk(ids: list[str]) -> tuple[dict[str, Timer], dict[str, Instance]]:
     chunks cannot deadlock), then read the timers: instance before timer, as every step does."""
     q = (select(Instance).where(Instance.id.in_(select(Timer.instance_id).where(Timer.id.in_(ids))))
          .order_by(Instance.id).execution_options(populate_existing=True))
-    if is_postgres():
-        q = q.with_for_update(of=Instance)
+    q = q.with_for_update(of=Instance)
     instances = {i.id: i for i in db.session.execute(q).scalars()}
     timers = db.session.execute(select(Timer).where(Timer.id.in_(ids))
                                 .execution_options(populate_existing=True)).scalars()
@@ -192,9 +148,8 @@ def _fire_chunk(ids: list[str], owner: str, now: dt.datetime | None) -> tuple[in
         timer = timers.get(timer_id)
         if timer is None:
             continue
-        mark = len(pending_events())
         try:
-            with db.session.begin_nested():
+            with units.current().savepoint():  # what a failed step recorded or threw goes with it
                 at = now or utcnow()
                 if timer.instance_id is None:
                     done = _fire_start(timer, "system", owner, at)
@@ -202,7 +157,6 @@ def _fire_chunk(ids: list[str], owner: str, now: dt.datetime | None) -> tuple[in
                     done = _fire_locked(timer, instance=instances[timer.instance_id], actor="system", owner=owner,
                                         now=at)
         except Exception as exc:  # noqa: BLE001 - one bad timer must not stop the others
-            del pending_events()[mark:]  # what the rolled-back step recorded never happened
             _log_failure(timer_id, exc)
             failed.append(timer_id)
             continue
@@ -222,7 +176,7 @@ def _log_failure(timer_id: str, exc: Exception) -> None:
 @transactional
 def _back_off(timer_ids: list[str], owner: str, until: dt.datetime) -> None:
     db.session.execute(update(Timer).where(Timer.id.in_(timer_ids), Timer.locked_by == owner,
-                                           Timer.state == "waiting")
+                                           Timer.state == TimerState.WAITING)
                        .values(locked_until=until).execution_options(synchronize_session=False))
 
 
@@ -270,14 +224,14 @@ def fire_due_timers(now: dt.datetime | None = None, owner: str | None = None, ba
 
 def next_due(after: dt.datetime) -> dt.datetime | None:
     """The due time of the next waiting timer after `after` (the clock sets a wake-up for it)."""
-    return db.session.execute(select(Timer.due_at).where(Timer.state == "waiting", Timer.due_at > after)
+    return db.session.execute(select(Timer.due_at).where(Timer.state == TimerState.WAITING, Timer.due_at > after)
                               .order_by(Timer.due_at).limit(1)).scalar_one_or_none()
 
 
 def list_timers(limit: int, after: str | None, due_before: dt.datetime | None = None,
                 process: str | None = None) -> Page:
     """Waiting timers, soonest first: instance timers and the start timers of definitions."""
-    q = select(Timer).where(Timer.state == "waiting")
+    q = select(Timer).where(Timer.state == TimerState.WAITING)
     if due_before:
         q = q.where(Timer.due_at < due_before)
     if process:
@@ -289,7 +243,7 @@ def list_timers(limit: int, after: str | None, due_before: dt.datetime | None = 
 def release_leases(owner: str, timer_ids: list[str] | None = None) -> int:
     """Give up the leases `owner` holds on waiting timers (all, or these), so that another process's
     clock claims them at once instead of after the lease runs out (a process stopping). Returns how many."""
-    q = update(Timer).where(Timer.locked_by == owner, Timer.state == "waiting")
+    q = update(Timer).where(Timer.locked_by == owner, Timer.state == TimerState.WAITING)
     if timer_ids is not None:
         q = q.where(Timer.id.in_(timer_ids))
     done = db.session.execute(q.values(locked_by=None, locked_until=None).execution_options(synchronize_session=False))

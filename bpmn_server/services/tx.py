@@ -1,4 +1,5 @@
-"""One service call, one transaction: state, derived rows and history commit together or not at all."""
+"""One service call, one transaction: `@transactional` runs a service function as one unit of work
+(services/uow.py), so state, derived rows, history and the outbox commit together or not at all."""
 
 from __future__ import annotations
 
@@ -7,52 +8,33 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import Event, db
+from models import db
 
 from ..db import WRITING, write_queue
 from ..exceptions import BpmnServerError, Conflict, Unavailable
-from . import outbox
+from . import uow as units
+from .uow import HISTORY_LOCK, UnitOfWork
+
+__all__ = ["HISTORY_LOCK", "UnitOfWork", "pending_events", "transactional"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _depth: contextvars.ContextVar[int] = contextvars.ContextVar("tx_depth", default=0)
-HISTORY_LOCK = 7312002  # PostgreSQL advisory lock id: one history writer at a time, in commit order
-_INSERT_EVENTS = insert(Event.__table__)
 
 
 def pending_events() -> list[dict[str, Any]]:
-    """The history rows of the current transaction, in order (services/history.py `record` adds them)."""
-    return db.session.info.setdefault("pending_events", [])
-
-
-def _flush_history() -> None:
-    events = db.session.info.pop("pending_events", [])
-    if not events:
-        return
-    outbox.stage(events)  # mails and webhook deliveries commit with the events that cause them
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Held until commit: sequence values are then handed out in commit order, so readers that
-        # page by `seq` never miss an event committed later with a smaller number.
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": HISTORY_LOCK})
-    # One multi-row INSERT instead of one statement per event.
-    db.session.flush()
-    # Core, not the ORM's bulk path: the rows are plain dicts and nothing needs them back.
-    db.session.connection().execute(_INSERT_EVENTS, events)
+    """The history rows of the current unit of work, in order (services/history.py `record` adds them)."""
+    return units.current().events
 
 
 def _run(fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
-    """Call `fn`, then write its history and commit; on any error roll everything back."""
+    """Call `fn` in a new unit of work: commit if it returns, roll everything back on any error."""
     try:
-        result = fn(*args, **kwargs)
-        _flush_history()
-        db.session.commit()
-        return result
+        with units.unit_of_work():
+            return fn(*args, **kwargs)
     except BaseException as exc:
-        db.session.rollback()
-        db.session.info.pop("pending_events", None)
         mapped = _domain_error(exc)
         if mapped is None:
             raise
@@ -88,7 +70,7 @@ def transactional(fn: F) -> F:
                 # End the request's read transaction (authentication, lookups) so that this service
                 # starts its own with the write lock (BEGIN IMMEDIATE); nothing was written, so this
                 # commits nothing. PostgreSQL reads committed data per statement: its read carries on.
-                db.session.commit()
+                units.commit_read()
             with write_queue():
                 return _run(fn, args, kwargs)
         finally:

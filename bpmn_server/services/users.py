@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-from enum import StrEnum
 
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import OperationalError
@@ -16,23 +15,12 @@ from models import User, db, utcnow
 
 from ..exceptions import Conflict, Forbidden, Invalid, NotFound
 from ..jsonutil import iso
+from ..states import ROLES, Role  # noqa: F401 - Role: the name other modules use
 from . import history
+from . import uow as units
 from .tx import transactional
 
 log = logging.getLogger(__name__)
-
-
-class Role(StrEnum):
-    """A user's one role (CONTRACT.md, Roles); `approver` approves proposed deployments (docs/GOVERNANCE.md)."""
-
-    ADMIN = "admin"
-    ANALYST = "analyst"
-    OPERATOR = "operator"
-    AUDITOR = "auditor"
-    APPROVER = "approver"
-
-
-ROLES = tuple(role.value for role in Role)
 
 
 def hash_token(token: str) -> str:
@@ -161,19 +149,18 @@ def _touch(user: User) -> None:
     sqlite = conn.dialect.name == "sqlite"
     waited = conn.exec_driver_sql("PRAGMA busy_timeout").scalar() if sqlite else None
     try:
-        if sqlite:  # never hold a request up behind a long write for this
-            conn.exec_driver_sql("PRAGMA busy_timeout=250")
-        try:
-            db.session.execute(update(User).where(User.id == user.id, stale).values(last_used_at=now)
-                               .execution_options(synchronize_session=False))
-        finally:
-            # Restore on this very connection, before it goes back to the pool: a pooled connection
-            # left at 250 ms would make a later write transaction give up almost at once.
-            if sqlite:
-                conn.exec_driver_sql(f"PRAGMA busy_timeout={int(waited)}")
-        db.session.commit()
+        with units.unit_of_work():  # its own small unit of work, before the request's service call
+            if sqlite:  # never hold a request up behind a long write for this
+                conn.exec_driver_sql("PRAGMA busy_timeout=250")
+            try:
+                db.session.execute(update(User).where(User.id == user.id, stale).values(last_used_at=now)
+                                   .execution_options(synchronize_session=False))
+            finally:
+                # Restore on this very connection, before it goes back to the pool: a pooled connection
+                # left at 250 ms would make a later write transaction give up almost at once.
+                if sqlite:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(waited)}")
     except OperationalError:
-        db.session.rollback()
         log.debug("last-used time of user %s not recorded: the database is busy", user.name)
     set_committed_value(user, "last_used_at", now)  # seen by this request, without a second write
 

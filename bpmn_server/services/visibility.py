@@ -19,8 +19,7 @@ from models import DefinitionStarter, Instance, Task, TaskCandidate, User, db
 
 from ..db import is_postgres
 from ..exceptions import NotFound
-
-READ_ALL = ("admin", "analyst", "auditor")
+from ..states import READ_ALL
 
 
 def sees_all(user: User) -> bool:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from models import CorrelationKey, ExternalTask, Instance, Subscription, db, new_id, utcnow
 
 from .. import engine
+from ..states import ExternalTaskState
 from .assignment import external_priority
 
 
@@ -84,7 +85,8 @@ def sync_external_tasks(instance: Instance, meta: dict[str, Any], facts: engine.
         return None
     failure = None
     rows = {} if new else {r.id: r for r in db.session.execute(
-        select(ExternalTask).where(ExternalTask.instance_id == instance.id, ExternalTask.state == "open")).scalars()}
+        select(ExternalTask).where(ExternalTask.instance_id == instance.id,
+                                   ExternalTask.state == ExternalTaskState.OPEN)).scalars()}
     now = utcnow()
     ready = {item.id for item in facts.external_tasks}
     for item in facts.external_tasks:
@@ -96,9 +98,10 @@ def sync_external_tasks(instance: Instance, meta: dict[str, Any], facts: engine.
                 continue
             db.session.add(ExternalTask(id=item.id, instance_id=instance.id, process=instance.process,
                                         business_key=instance.business_key, activity=item.activity,
-                                        topic=item.topic, state="open", created_at=now, priority=priority))
+                                        topic=item.topic, state=ExternalTaskState.OPEN, created_at=now,
+                                        priority=priority))
     for task_id, row in rows.items():
         if task_id not in ready:
-            row.state = "completed" if task_id in facts.finished else "cancelled"
+            row.state = ExternalTaskState.COMPLETED if task_id in facts.finished else ExternalTaskState.CANCELLED
             row.completed_at = now
     return failure

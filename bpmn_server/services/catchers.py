@@ -1,0 +1,112 @@
+"""Who catches a message or signal: the waiting instances, delivery to one of them, and starting a process at
+its message or signal start event. Shared by `POST /api/messages`, `POST /api/signals` and the relay of what
+steps throw (services/relay.py), so that all three deliver the same way.
+
+Matching reads indexed rows only: `subscriptions` (kind, name, business key) and, for each correlation
+variable, `correlation_keys` (name, value). No instance is loaded until the match is known.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from sqlalchemy import func, select
+
+from models import CorrelationKey, Definition, Instance, Subscription, db
+
+from ..exceptions import Conflict, Invalid
+from ..states import InstanceStatus
+from . import commands, definitions, history, steps, waiting_rows
+from . import uow as units
+
+
+class StartIndex:
+    """Which latest definitions start on which message or signal name.
+
+    Definitions never change, so what each one starts on is cached by id; only the list of latest
+    versions is read per lookup.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.by_id: dict[str, dict[str, list[str]]] = {}
+
+    def lookup(self, kind: str, name: str) -> list[str]:
+        newest = (select(Definition.key, func.max(Definition.version).label("v"))
+                  .group_by(Definition.key).subquery())
+        ids = list(db.session.execute(select(Definition.id).join(
+            newest, (Definition.key == newest.c.key) & (Definition.version == newest.c.v))).scalars())
+        with self.lock:
+            missing = [i for i in ids if i not in self.by_id]
+        if missing:
+            loaded = {definition_id: {k: list((meta or {}).get(f"{k}_starts", [])) for k in ("message", "signal")}
+                      for definition_id, meta in db.session.execute(
+                          select(Definition.id, Definition.meta).where(Definition.id.in_(missing))).all()}
+            with self.lock:
+                self.by_id.update(loaded)
+        with self.lock:
+            return sorted(i for i in ids if name in self.by_id.get(i, {}).get(kind, []))
+
+
+START_INDEX = StartIndex()
+
+
+def starting_on(kind: str, name: str) -> list[str]:
+    """Ids of the latest definitions with a `kind` ("message"/"signal") start event named `name`."""
+    return START_INDEX.lookup(kind, name)
+
+
+def waiting_for_message(name: str, business_key: str | None, correlation: dict[str, Any]) -> list[tuple[str, str]]:
+    """(instance id, activity) of running instances waiting for message `name` with this correlation."""
+    q = (select(Subscription.instance_id, Subscription.activity)
+         .join(Instance, Instance.id == Subscription.instance_id)
+         .where(Subscription.kind == "message", Subscription.name == name,
+                Instance.status == InstanceStatus.RUNNING))
+    if business_key is not None:
+        q = q.where(Subscription.business_key == business_key)
+    for var, value in correlation.items():
+        text = waiting_rows.correlation_value(value)
+        if text is None:
+            raise Invalid("correlation values must be strings, numbers, booleans or null",
+                          errors=[{"field": f"correlation.{var}", "message": "not a scalar value"}])
+        q = q.where(Subscription.instance_id.in_(
+            select(CorrelationKey.instance_id).where(CorrelationKey.name == var, CorrelationKey.value == text)))
+    return list(db.session.execute(q.order_by(Subscription.instance_id).limit(20)).all())
+
+
+def waiting_for_signal(name: str) -> list[tuple[str, str]]:
+    """(instance id, first waiting activity) of every running instance waiting for signal `name`, by id."""
+    q = (select(Subscription.instance_id, Subscription.activity)
+         .join(Instance, Instance.id == Subscription.instance_id)
+         .where(Subscription.kind == "signal", Subscription.name == name, Instance.status == InstanceStatus.RUNNING)
+         .order_by(Subscription.instance_id))
+    found: dict[str, str] = {}
+    for instance_id, activity in db.session.execute(q).all():
+        found.setdefault(instance_id, activity)
+    return list(found.items())
+
+
+def deliver(instance_id: str, kind: str, name: str, variables: dict[str, Any], actor: str,
+            activity: str | None, data: dict[str, Any]) -> bool:
+    """Deliver to one locked, running instance through the normal step; False if it no longer waits."""
+    instance = steps.lock(instance_id)
+    if instance.status != InstanceStatus.RUNNING:
+        return False
+    # The event that caused the step goes before the step's own events (activity.completed, ...).
+    cause = history.reserve()
+    if not commands.advance(units.current(), instance, commands.Correlate(actor, kind, name, variables)).value:
+        return False
+    event = "message.correlated" if kind == "message" else "signal.delivered"
+    history.record(event, actor, instance, activity=activity, data=data, into=cause)
+    return True
+
+
+def start_at_event(definition_id: str, kind: str, name: str, variables: dict[str, Any], actor: str,
+                   business_key: str | None, data: dict[str, Any]) -> Instance:
+    """Start an instance whose start event waits for `name`, then deliver it."""
+    instance = steps.begin(definitions.info(definition_id), variables, actor, business_key)
+    if instance.status != InstanceStatus.RUNNING or not deliver(instance.id, kind, name, variables, actor, None,
+                                                                {**data, "started": True}):
+        raise Conflict(f"the process does not start on {kind} '{name}'")
+    return instance
