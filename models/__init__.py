@@ -5,6 +5,7 @@ from .decision import DecisionDefinition
 from .definition import Definition, Deployment
 from .event import Event
 from .external_task import ExternalTask
+from .form import FormDefinition
 from .governance import IdempotencyKey, ProcessFeedback, ProcessSettings, ProposedFile
 from .incident import Incident
 from .instance import Instance
@@ -19,4 +20,4 @@ from .user import User
 __all__ = ["db", "new_id", "utcnow", "Definition", "Deployment", "Event", "Incident", "Instance",
            "Task", "TaskCandidate", "DefinitionStarter", "Timer", "User", "Subscription", "CorrelationKey",
            "ExternalTask", "DecisionDefinition", "IdempotencyKey", "ProposedFile", "ProcessSettings",
-           "ProcessFeedback", "Webhook", "Delivery", "TaskFilter"]
+           "ProcessFeedback", "Webhook", "Delivery", "TaskFilter", "FormDefinition"]

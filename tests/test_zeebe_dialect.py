@@ -177,13 +177,13 @@ def test_refused_extensions_name_element_and_extension(api, ext, needle):
 
 
 def test_user_task_forms_refused_when_they_do_not_link(api):
-    task = ('<bpmn:userTask id="ask"><bpmn:extensionElements><zeebe:formDefinition formId="invoice-form"/>'
-            '</bpmn:extensionElements></bpmn:userTask>\n\n')
+    task = ('<bpmn:manualTask id="ask"><bpmn:extensionElements><zeebe:formDefinition formId="invoice-form"/>'
+            '</bpmn:extensionElements></bpmn:manualTask>\n\n')
     r = api.client.post("/api/deployments", data=diagram("zb_form", task),
                         headers={**api._headers(), "Content-Type": "application/xml"})
     assert r.status_code == 422 and any(e["element"] == "ask" and "formId" in e["message"]
                                         for e in r.get_json()["errors"])
-    task = task.replace('formId="invoice-form"', 'formKey="camunda-forms:bpmn:missing"')
+    task = task.replace('formId="invoice-form"', 'formKey="camunda-forms:bpmn:missing"').replace("manual", "user")
     r = api.client.post("/api/deployments", data=diagram("zb_form", task),
                         headers={**api._headers(), "Content-Type": "application/xml"})
     assert r.status_code == 422 and any("names no zeebe:userTaskForm" in e["message"] for e in r.get_json()["errors"])

@@ -13,6 +13,7 @@ from . import (
     decisions,
     definitions,
     external_tasks,
+    forms,
     governance,
     history,
     incidents,
@@ -33,7 +34,7 @@ from . import (
 def register(app: Flask) -> None:
     for module in (definitions, instances, tasks, timers, history, users, ops, metrics, incidents, messages,
                    external_tasks, decisions, webhooks, comments, camunda, camunda8, governance, processes,
-                   bundles, task_filters, task_bulk):
+                   bundles, task_filters, task_bulk, forms):
         app.register_blueprint(module.bp)
     app.after_request(base.allow_of_the_route)
     from .. import web  # the web pages under /ui: one more client of the services

@@ -42,6 +42,8 @@ def create_deployment() -> Any:
         data["status"] = result.deployment.status
     if result.decisions:  # .dmn files: their decisions, versioned like processes
         data["decision_definitions"] = result.decisions
+    if result.forms:  # .form files: Camunda Forms, versioned per form id
+        data["form_definitions"] = result.forms
     if result.deployment.status == "proposed":
         return data, 202
     return data, 201 if result.created else 200

@@ -130,6 +130,9 @@ class DeploymentSchema(Schema):
     decision_reason = fields.String(allow_none=True)
     definitions = fields.List(fields.Nested(DefinitionSchema))
     decision_definitions = fields.List(fields.Nested(DefinitionSchema))
+    form_definitions = fields.List(fields.Nested({  # .form files: id is the form's id (services/form_definitions.py)
+        "id": fields.String(attribute="key"), "version": fields.Integer(),
+        "definition_id": fields.String(attribute="id")}))
 
 
 class ValidationSchema(Schema):
@@ -170,6 +173,8 @@ class FormFieldSchema(Schema):
 class FormSchema(Schema):
     fields_ = fields.List(fields.Nested(FormFieldSchema), data_key="fields", attribute="fields")
     schema = fields.Raw(allow_none=True)  # a Camunda Form (form-js JSON), when the task links one
+    form_id = fields.String()  # a deployed Camunda Form (zeebe:formDefinition formId): its id and version
+    form_version = fields.Integer()
 
 
 class TaskSchema(Schema):

@@ -63,7 +63,9 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
     "FormDefinition": (R, "the form of a user task"),
     "FormDefinition.formKey": (R, "`camunda-forms:bpmn:ID` links an embedded zeebe:userTaskForm; other keys are "
                                   "refused"),
-    "FormDefinition.formId": (X, "linked (deployed) Camunda Forms are not supported yet; embed the form"),
+    "FormDefinition.formId": (R, "links a Camunda Form deployed as a `.form` file (`GET /api/forms`), on a user "
+                                 "task: the latest version is bound when the task is created; none deployed "
+                                 "then is an incident at the task, as in Camunda 8"),
     "FormDefinition.externalReference": (X, "external forms are not supported"),
     "LinkedResource": (X, "linked resources (RPA scripts and the like) are not supported"),
     "LinkedResource.resourceId": (X, "linked resources are not supported"),

@@ -118,6 +118,11 @@ def _value_problems(el: etree._Element, owner: etree._Element) -> Iterator[str]:
         if not el.get("formKey").startswith(FORM_KEY_PREFIX):
             yield f"[zeebe:formDefinition] formKey {el.get('formKey')!r}: only embedded forms " \
                   f"({FORM_KEY_PREFIX}ID) are supported"
+    elif name == "formDefinition" and el.get("formId") is not None:
+        if not (el.get("formId") or "").strip() or el.get("formId").strip().startswith("="):
+            yield f"[zeebe:formDefinition] formId {el.get('formId')!r}: a fixed form id is needed"
+        elif _local(owner) != "userTask":
+            yield f"[zeebe:formDefinition] formId on a {_local(owner)} is not supported (only on a user task)"
     elif name == "script":
         if not el.get("expression") or not el.get("resultVariable"):
             yield "[zeebe:script] needs an expression and a resultVariable"

@@ -189,12 +189,16 @@ def add_meta(meta: dict[str, Any], proc: etree._Element) -> None:
     for task_id, schema in found.pop("zeebe_forms", {}).items():
         if task_id in meta.get("user_tasks", {}):
             meta["user_tasks"][task_id]["form"] = zeebe_forms.task_form(schema)
+    for task_id, form_id in found.pop("zeebe_form_ids", {}).items():
+        if task_id in meta.get("user_tasks", {}):  # bound when the task is created (services/form_definitions.py)
+            meta["user_tasks"][task_id]["form_id"] = form_id
     meta.update(found)
 
 
 def _process_meta(proc: etree._Element) -> dict[str, Any]:
     jobs: dict[str, dict[str, Any]] = {}
     forms: dict[str, Any] = {}
+    form_ids: dict[str, str] = {}
     embedded = embedded_forms(proc.getroottree().getroot())
     for el in proc.iter():
         if not isinstance(el.tag, str) or not el.get("id"):
@@ -206,6 +210,8 @@ def _process_meta(proc: etree._Element) -> dict[str, Any]:
             jobs[el.get("id")] = {"retries": int((job.get("retries") or "3").strip() or 3), "headers": headers}
         form = _z(el, "formDefinition")
         key = form.get("formKey") if form is not None else None
+        if form is not None and (form.get("formId") or "").strip():
+            form_ids[el.get("id")] = form.get("formId").strip()
         if key and key.startswith(FORM_KEY_PREFIX) and key[len(FORM_KEY_PREFIX):] in embedded:
             try:
                 forms[el.get("id")] = json.loads(embedded[key[len(FORM_KEY_PREFIX):]].text or "")
@@ -222,6 +228,8 @@ def _process_meta(proc: etree._Element) -> dict[str, Any]:
         found["jobs"] = jobs
     if forms:
         found["zeebe_forms"] = forms
+    if form_ids:
+        found["zeebe_form_ids"] = form_ids
     if keys:
         found["correlation_keys"] = keys
     return found

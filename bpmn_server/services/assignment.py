@@ -21,6 +21,7 @@ from models import Instance, Task, TaskCandidate
 from .. import engine
 from ..engine.expressions import ExpressionError, shown, translate_expression
 from ..states import TaskStatus
+from . import form_definitions
 
 # The instance whose task is being derived, for `execution` in the expressions (set by `task_row`).
 _INSTANCE: contextvars.ContextVar[tuple[str | None, str | None]] = contextvars.ContextVar("assignment_instance")
@@ -176,11 +177,17 @@ def _task_row(instance: Instance, spec: dict[str, Any], item: engine.OpenTask,
             instructions = engine.render_instructions(spec["instructions"], data)
         except Exception as exc:  # noqa: BLE001 - the modeler's template: an incident at this task
             raise _fail(activity, f"instructionsForEndUser failed: {exc}") from None
+    form = spec.get("form")
+    if spec.get("form_id"):  # zeebe:formDefinition formId: the latest deployed version, bound now (Camunda 8)
+        form = form_definitions.bound_form(spec["form_id"])
+        if form is None:
+            raise _fail(activity, f"zeebe:formDefinition formId {spec['form_id']!r}: no form with this id is "
+                                  "deployed; deploy its .form file, then retry")
     row = Task(id=item.id, instance_id=instance.id, process=instance.process, business_key=instance.business_key,
                activity=activity, name=name[:255], status=TaskStatus.OPEN,
                assignee=assignee[:200] if assignee else None, candidate_groups=groups, candidate_users=users,
                open_to_all=not (groups or users or assignee), due_at=due_at, due_sort=due_at or FAR_FUTURE,
-               priority=priority, form=spec.get("form"), form_key=spec.get("form_key"), follow_up_at=follow_up_at,
+               priority=priority, form=form, form_key=spec.get("form_key"), follow_up_at=follow_up_at,
                instructions=instructions, created_at=now)
     named = [("group", g) for g in groups] + [("user", u) for u in users]
     if row.assignee:  # it holds the task from the start (services/visibility.py)

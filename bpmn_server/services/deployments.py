@@ -14,7 +14,7 @@ from models import Definition, Deployment, db
 
 from .. import engine
 from ..exceptions import Invalid, NotFound
-from . import decisions, definitions, history, starters, timer_starts
+from . import decisions, definitions, form_definitions, history, starters, timer_starts
 from .pagination import Page, page
 from .tx import transactional
 
@@ -31,6 +31,7 @@ class DeployResult:
     definitions: list[Definition]
     created: bool
     decisions: list[Any] = field(default_factory=list)  # DecisionDefinition rows (services/decisions.py)
+    forms: list[Any] = field(default_factory=list)  # FormDefinition rows (services/form_definitions.py)
 
 
 def latest(key: str) -> Definition | None:
@@ -50,8 +51,10 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
     if not files:
         raise Invalid("no file to deploy", errors=[{"field": "file", "message": "at least one .bpmn file"}])
     dmn_files = [f for f in files if decisions.is_dmn(f.filename, f.data)]
-    files = [f for f in files if f not in dmn_files]
+    form_files = [f for f in files if form_definitions.is_form(f.filename)]
+    files = [f for f in files if f not in dmn_files and f not in form_files]
     parsed_dmn = decisions.parse_uploads(dmn_files)
+    parsed_forms = form_definitions.parse_uploads(form_files)
     parsed: list[tuple[Upload, list[engine.ParsedProcess], str]] = []
     errors: list[dict[str, Any]] = []
     # A call activity may call a process of another file of the same deployment, in any order.
@@ -94,10 +97,11 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
             else:
                 changed.append((upload, proc, digest))
     dmn_changes = decisions.changes(parsed_dmn)
-    if not changed and not dmn_changes.changed:
-        first = unchanged[0] if unchanged else dmn_changes.unchanged[0]
+    form_changes = form_definitions.changes(parsed_forms)
+    if not changed and not dmn_changes.changed and not form_changes.changed:
+        first = (unchanged + dmn_changes.unchanged + form_changes.unchanged)[0]
         return DeployResult(db.session.get(Deployment, first.deployment_id), unchanged, False,
-                            dmn_changes.unchanged)
+                            dmn_changes.unchanged, form_changes.unchanged)
 
     deployment = into or Deployment(created_by=actor, note=note)
     db.session.add(deployment)
@@ -113,14 +117,18 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
         made.append(definition)
     db.session.flush()
     made_decisions = decisions.store(deployment, dmn_changes)
+    made_forms = form_definitions.store(deployment, form_changes)
     starters.record(made)
     history.record("deployment.created", actor, data={
         "deployment_id": deployment.id, "note": note,
         "definitions": [{"id": d.id, "key": d.key, "version": d.version} for d in made],
         **({"decision_definitions": [{"id": d.id, "key": d.key, "version": d.version} for d in made_decisions]}
-           if made_decisions else {})})
+           if made_decisions else {}),
+        **({"form_definitions": [{"id": f.id, "key": f.key, "version": f.version} for f in made_forms]}
+           if made_forms else {})})
     timer_starts.schedule(made, actor)  # timer start events: start timers of the new versions
-    return DeployResult(deployment, made + unchanged, True, made_decisions + dmn_changes.unchanged)
+    return DeployResult(deployment, made + unchanged, True, made_decisions + dmn_changes.unchanged,
+                        made_forms + form_changes.unchanged)
 
 
 def get_definition(definition_id: str) -> Definition:
