@@ -114,3 +114,17 @@ def test_the_task_page_renders_and_submits_a_deployed_form(app, api):
     r = pages.post(f"/ui/tasks/{task_id}/complete", {"name": "Ann", "qty": "2", "size": "m", "agree": "true"})
     assert r.status_code == 303, r.get_data(as_text=True)[:500]
     assert api.instance(inst["id"])["variables"]["size"] == "m"
+
+
+def test_validating_a_deployment_checks_its_form_files_and_keeps_nothing(api):
+    r = api.client.post("/api/deployments/validate", headers=api._headers(), content_type="multipart/form-data",
+                        data={"file": [(io.BytesIO(diagram("cf_check", LINKED)), "check.bpmn"),
+                                       (io.BytesIO(b"[]"), "list.form")]})
+    body = r.get_json()
+    assert r.status_code == 200 and body["valid"] is False
+    assert [e["file"] for e in body["errors"]] == ["list.form"]
+    r = api.client.post("/api/deployments/validate", headers=api._headers(), content_type="multipart/form-data",
+                        data={"file": [(io.BytesIO(diagram("cf_check", LINKED)), "check.bpmn"),
+                                       (io.BytesIO(_form()), "order.form")]})
+    assert r.get_json()["valid"] is True
+    assert api.get("/api/forms").get_json()["items"] == []
