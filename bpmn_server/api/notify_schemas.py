@@ -12,7 +12,10 @@ class EmailSchema(Strict):
 
 
 class WebhookCreateSchema(Strict):
-    url = fields.String(required=True, validate=validate.Length(1, 2000))
+    url = fields.String(required=True, validate=validate.Length(1, 2000), metadata={
+        "format": "uri", "pattern": "^https?://[^\\s/?#]+",
+        "description": "http(s) only; private, loopback and link-local hosts are refused (422) unless "
+                       "BPMN_SERVER_WEBHOOK_ALLOW_PRIVATE is on"})
     events = fields.List(fields.String(validate=validate.Length(1, 40)), required=True,
                          validate=validate.Length(min=1),
                          metadata={"description": 'history event types, e.g. "task.created"; "*" for all'})

@@ -73,7 +73,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
                     doc.extra["consumes"]: {"schema": {"type": "string", "format": "binary"}}}}
             if method == "POST" and not doc.public:
                 op["parameters"].append({"in": "header", "name": "Idempotency-Key", "required": False,
-                                         "schema": {"type": "string", "maxLength": 255},
+                                         "schema": {"type": "string", "minLength": 1, "maxLength": 255,
+                                                    "pattern": "^[ -~]+$"},  # printable ASCII
                                          "description": "the same user, key and body within 24 h get the first "
                                                         "answer again; another body with the key: 422"})
             ok: dict[str, Any] = {"description": "Success"}

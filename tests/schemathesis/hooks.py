@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from typing import Any
 
 import schemathesis
@@ -23,6 +24,10 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     # be a 401. A request about the run's own user goes to a user that does not exist instead (a 404).
     if case.path_parameters and case.path_parameters.get("name") == RUN_AS:
         case.path_parameters["name"] = f"{RUN_AS}-someone-else"
+    # An Idempotency-Key names one request: the same key with another request is a 422 by the contract, and the
+    # run draws keys from a small alphabet, so it would reuse them across operations. Each request gets its own.
+    if case.headers and "Idempotency-Key" in case.headers:
+        case.headers["Idempotency-Key"] = uuid.uuid4().hex
     # fetchAndLock long-polls for as long as it is asked (up to Camunda's 30 minutes): keep the run's waits short.
     if case.path.endswith("/fetchAndLock") and isinstance(case.body, dict) \
             and isinstance(case.body.get("asyncResponseTimeout"), int | float):
