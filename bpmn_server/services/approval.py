@@ -161,7 +161,7 @@ def diff(deployment_id: str) -> dict[str, Any]:
             pairs.append((d.key, _previous(d.key, d.version), d.xml, d.version))
     else:
         for f in _files(deployment.id):
-            if f.filename.lower().endswith((".dmn", ".form")):
+            if f.filename.lower().endswith((".dmn", ".form", ".json")):
                 continue  # decisions and forms: compared by digest only, not drawn
             for key in engine.process_ids(f.data):
                 pairs.append((key, _previous(key, None), f.data, None))

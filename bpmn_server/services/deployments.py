@@ -14,7 +14,7 @@ from models import Definition, Deployment, db
 
 from .. import engine
 from ..exceptions import Invalid, NotFound
-from . import decisions, definitions, history, starters, timer_starts
+from . import decisions, definitions, history, spiff_forms, starters, timer_starts
 from .pagination import Page, page
 from .tx import transactional
 
@@ -50,7 +50,11 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
     if not files:
         raise Invalid("no file to deploy", errors=[{"field": "file", "message": "at least one .bpmn file"}])
     dmn_files = [f for f in files if decisions.is_dmn(f.filename, f.data)]
-    files = [f for f in files if f not in dmn_files]
+    form_files = {f.filename: f.data for f in files if spiff_forms.is_form_file(f.filename)}  # spiff-arena's
+    files = [f for f in files if f not in dmn_files and f.filename not in form_files]
+    if not files and not dmn_files:
+        raise Invalid("no diagram to deploy", errors=[{"field": "file", "message": "JSON form files deploy "
+                                                                               "beside the .bpmn that names them"}])
     parsed_dmn = decisions.parse_uploads(dmn_files)
     parsed: list[tuple[Upload, list[engine.ParsedProcess], str]] = []
     errors: list[dict[str, Any]] = []
@@ -75,7 +79,14 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
                 raise
             errors.extend({**e, "file": upload.filename} for e in exc.errors or [])
     seen: dict[str, str] = {}
-    for upload, processes, _ in parsed:
+    for i, (upload, processes, _) in enumerate(parsed):
+        used = {n: form_files[n] for p in processes for t in p.meta.get("user_tasks", {}).values()
+                for n in (t.get("spiff_form") or {}).values() if n in form_files}
+        for proc in processes:
+            errors.extend(spiff_forms.attach(proc.meta, form_files, upload.filename))
+        if used:  # a changed form file makes a new version, as a changed diagram does
+            parsed[i] = (upload, processes, hashlib.sha256(upload.data + json.dumps(
+                {n: hashlib.sha256(d).hexdigest() for n, d in used.items()}, sort_keys=True).encode()).hexdigest())
         for proc in processes:
             if proc.key in seen:
                 errors.append({"line": None, "element": proc.key, "file": upload.filename,

@@ -1,0 +1,106 @@
+"""spiff-arena's JSON Schema user task forms (issue 15): the `.json` files deploy beside the diagram, the task's
+form is the schema (and the fields the task page renders), and a completion is validated against it."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from tests.conftest import DIAGRAMS
+from tests.test_web import Pages
+
+SCHEMA = json.loads((DIAGRAMS / "claim-schema.json").read_text())
+
+
+def _deploy(api, schema=None, ui=None, expect=(200, 201), names=("claim-schema.json", "claim-uischema.json")):
+    """Deploy spiff_form.bpmn with its form files (their contents replaced when given)."""
+    import io
+
+    files = [((DIAGRAMS / "spiff_form.bpmn").read_bytes(), "spiff_form.bpmn")]
+    for name, body in zip(names, (schema, ui), strict=False):
+        if body is None:
+            data = (DIAGRAMS / name).read_bytes()
+        else:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        files.append((data, name))
+    r = api.client.post("/api/deployments", data={"file": [(io.BytesIO(d), n) for d, n in files]},
+                        headers=api._headers(), content_type="multipart/form-data")
+    assert r.status_code in (expect if isinstance(expect, tuple) else (expect,)), r.get_json()
+    return r.get_json()
+
+
+def test_a_spiff_model_with_scripts_instructions_and_a_json_schema_form_runs_through_the_api(api):
+    _deploy(api)
+    started = api.start("spiff_form", {"employee": "Ada", "trips": 2})
+    [task] = api.tasks(instance=started["id"])
+    assert task["instructions"] == "Claim for Ada: at most 200 EUR."  # after the pre-script set `limit`
+    form = api.get(f"/api/tasks/{task['id']}").get_json()["form"]
+    assert form["schema"] == SCHEMA and form["ui_schema"]["ui:order"][0] == "category"
+    assert [(f["id"], f["type"], f["required"]) for f in form["fields"]] == [
+        ("category", "enum", True), ("amount", "number", True), ("nights", "long", True),
+        ("urgent", "boolean", False), ("note", "string", False)]  # ui:order; the array is not a page field
+    assert form["fields"][0]["values"] == [{"id": "travel", "name": "travel"}, {"id": "food", "name": "food"}]
+    assert form["fields"][4]["default"] == "none" and form["fields"][4]["maxlength"] == 20
+
+    r = api.post(f"/api/tasks/{task['id']}/complete", {"variables": {
+        "amount": -5, "category": "fax", "note": "x" * 21, "receipts": [1]}})
+    assert r.status_code == 422, r.get_json()
+    errors = {e["field"]: e["message"] for e in r.get_json()["errors"]}
+    assert set(errors) == {"amount", "category", "note", "nights", "receipts.0"}, errors
+    assert errors["nights"] == "is required" and "minimum of 0" in errors["amount"]
+    assert api.tasks(instance=started["id"])[0]["id"] == task["id"]  # nothing completed
+
+    api.complete(task["id"], {"amount": 250, "category": "travel", "nights": 2, "receipts": ["a.pdf"]})
+    done = api.instance(started["id"])
+    assert done["status"] == "completed", done
+    v = done["variables"]
+    assert v["paid"] == 200  # the post-script ran after the form was submitted
+    assert v["note"] == "none" and v["urgent"] is False  # the schema's defaults fill what was not sent
+
+
+def test_the_task_page_renders_the_json_schema_form_and_shows_its_errors(app, api):
+    _deploy(api)
+    started = api.start("spiff_form", {"employee": "Ada", "trips": 1})
+    [task] = api.tasks(instance=started["id"])
+    pages = Pages(app, api.token)
+    assert pages.post(f"/ui/tasks/{task['id']}/claim").status_code == 303
+    page = pages.text(f"/ui/tasks/{task['id']}")
+    assert "Claim for Ada: at most 100 EUR." in page
+    for label in ("Category", "Amount (EUR)", "Nights", "Urgent", "Note"):
+        assert label in page
+    assert page.index('data-field="category"') < page.index('data-field="amount"')  # ui:order
+    r = pages.post(f"/ui/tasks/{task['id']}/complete", {"category": "travel", "amount": "30", "nights": "99"})
+    assert r.status_code == 422
+    shown = re.search(r'id="error-nights">([^<]*)<', html.unescape(r.get_data(as_text=True)))
+    assert shown and "maximum of 30" in shown.group(1)
+    r = pages.post(f"/ui/tasks/{task['id']}/complete", {"category": "food", "amount": "30.5", "nights": "1",
+                                                        "note": ""})
+    assert r.status_code == 303, r.get_data(as_text=True)[:3000]
+    v = api.instance(started["id"])["variables"]
+    assert v["amount"] == 30.5 and v["nights"] == 1 and v["paid"] == 30.5 and v["note"] == "none"
+
+
+def test_a_missing_or_invalid_form_file_is_refused_naming_the_task_and_the_file(api):
+    r = _deploy(api, expect=422, names=("claim-uischema.json",))  # the schema file is not deployed
+    assert any(e["element"] == "Claim" and "'claim-schema.json'" in e["message"] and "not in the deployment"
+               in e["message"] for e in r["errors"]), r
+    r = _deploy(api, schema={"type": "object", "properties": {"amount": {"type": "money"}}}, expect=422)
+    assert any(e["element"] == "Claim" and "'claim-schema.json'" in e["message"] and "not a valid JSON Schema"
+               in e["message"] for e in r["errors"]), r
+    r = _deploy(api, schema=b"{not json", expect=422)
+    assert any(e["element"] == "Claim" and "is not JSON" in e["message"] for e in r["errors"]), r
+    assert api.get("/api/process-definitions?key=spiff_form").get_json()["items"] == []
+
+
+def test_a_changed_form_file_makes_a_new_version(api):
+    first = _deploy(api)["definitions"][0]
+    assert _deploy(api)["definitions"][0]["version"] == first["version"]  # the same files: no new version
+    changed = {**SCHEMA, "required": ["amount"]}
+    second = _deploy(api, schema=changed)["definitions"][0]
+    assert second["version"] == first["version"] + 1
+    started = api.start("spiff_form", {"employee": "Ada", "trips": 1})
+    [task] = api.tasks(instance=started["id"])
+    api.complete(task["id"], {"amount": 3})  # nights and category are optional in the new version
+    assert api.instance(started["id"])["status"] == "completed"
+
