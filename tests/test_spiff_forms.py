@@ -104,3 +104,65 @@ def test_a_changed_form_file_makes_a_new_version(api):
     api.complete(task["id"], {"amount": 3})  # nights and category are optional in the new version
     assert api.instance(started["id"])["status"] == "completed"
 
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, body in entries.items():
+            zf.writestr(name, body)
+    return out.getvalue()
+
+
+def _upload(api, name, data):
+    import io
+
+    return api.client.post("/api/deployments", data={"file": [(io.BytesIO(data), name)]}, headers=api._headers(),
+                           content_type="multipart/form-data")
+
+
+def test_a_spiff_arena_process_model_folder_deploys_as_one_zip(api):
+    folder = {f"claims/{n}": (DIAGRAMS / n).read_bytes()
+              for n in ("spiff_form.bpmn", "claim-schema.json", "claim-uischema.json")}
+    folder["claims/process_model.json"] = b'{"display_name": "Claims"}'  # spiff-arena's own metadata file
+    r = _upload(api, "claims.zip", _zip(folder))
+    assert r.status_code == 201, r.get_json()
+    assert [d["key"] for d in r.get_json()["definitions"]] == ["spiff_form"]
+    started = api.start("spiff_form", {"employee": "Ada", "trips": 1})
+    form = api.tasks(instance=started["id"])[0]["form"]
+    assert form["schema"] == SCHEMA and form["ui_schema"]["ui:order"][0] == "category"
+
+
+def test_a_zip_that_leaves_its_folder_or_is_too_big_is_refused_naming_the_entry(api, monkeypatch):
+    from bpmn_server.services import model_zip
+
+    bpmn = (DIAGRAMS / "spiff_form.bpmn").read_bytes()
+    r = _upload(api, "evil.zip", _zip({"claims/spiff_form.bpmn": bpmn, "../../etc/claim-schema.json": b"{}",
+                                        "/abs/x.json": b"{}", "claims/run.sh": b"rm -rf /"}))
+    assert r.status_code == 422, r.get_json()
+    named = {e["entry"]: e["message"] for e in r.get_json()["errors"]}
+    assert set(named) == {"../../etc/claim-schema.json", "/abs/x.json", "claims/run.sh"}, named
+    assert "leaves the folder" in named["/abs/x.json"] and ".bpmn, .dmn or .json" in named["claims/run.sh"]
+    monkeypatch.setattr(model_zip, "MAX_BYTES", 1000)  # a bomb: small packed, large unpacked
+    r = _upload(api, "big.zip", _zip({"a.json": b" " * 5000}))
+    assert r.status_code == 422 and "unpacks to more than" in r.get_json()["errors"][0]["message"]
+    monkeypatch.setattr(model_zip, "MAX_ENTRIES", 2)
+    r = _upload(api, "many.zip", _zip({f"{i}.json": b"{}" for i in range(3)}))
+    assert r.status_code == 422 and "at most 2" in r.get_json()["errors"][0]["message"]
+    assert api.get("/api/process-definitions?key=spiff_form").get_json()["items"] == []
+
+
+def test_the_command_line_deploys_a_diagram_with_its_form_files(api, database_url):
+    from click.testing import CliRunner
+
+    from bpmn_server.cli import main
+
+    env = {"BPMN_SERVER_DATABASE_URL": database_url, "BPMN_SERVER_SCHEDULER": "off"}
+    paths = [str(DIAGRAMS / n) for n in ("claim-schema.json", "spiff_form.bpmn", "claim-uischema.json")]
+    done = CliRunner().invoke(main, ["deploy", *paths], env=env)
+    assert done.exit_code == 0, done.output
+    assert "spiff_form.bpmn: spiff_form v1" in done.output
+    started = api.start("spiff_form", {"employee": "Ada", "trips": 1})
+    assert api.tasks(instance=started["id"])[0]["form"]["schema"] == SCHEMA

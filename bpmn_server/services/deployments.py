@@ -14,7 +14,7 @@ from models import Definition, Deployment, db
 
 from .. import engine
 from ..exceptions import Invalid, NotFound
-from . import decisions, definitions, history, spiff_forms, starters, timer_starts
+from . import decisions, definitions, history, model_zip, spiff_forms, starters, timer_starts
 from .pagination import Page, page
 from .tx import transactional
 
@@ -49,6 +49,9 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
     `into`: an approved proposal (services/approval.py), whose row the new versions belong to."""
     if not files:
         raise Invalid("no file to deploy", errors=[{"field": "file", "message": "at least one .bpmn file"}])
+    # A spiff-arena process model folder as one zip: its files deploy as if each were sent on its own.
+    files = [Upload(name, data) for f in files for name, data in (
+        model_zip.entries(f.filename, f.data) if model_zip.is_zip(f.filename, f.data) else [(f.filename, f.data)])]
     dmn_files = [f for f in files if decisions.is_dmn(f.filename, f.data)]
     form_files = {f.filename: f.data for f in files if spiff_forms.is_form_file(f.filename)}  # spiff-arena's
     files = [f for f in files if f not in dmn_files and f.filename not in form_files]
