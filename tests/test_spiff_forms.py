@@ -39,9 +39,11 @@ def test_a_spiff_model_with_scripts_instructions_and_a_json_schema_form_runs_thr
     assert form["schema"] == SCHEMA and form["ui_schema"]["ui:order"][0] == "category"
     assert [(f["id"], f["type"], f["required"]) for f in form["fields"]] == [
         ("category", "enum", True), ("amount", "number", True), ("nights", "long", True),
-        ("urgent", "boolean", False), ("note", "string", False)]  # ui:order; the array is not a page field
+        ("urgent", "boolean", False), ("note", "string", False), ("seats", "enum", False)]  # ui:order, then the
+    # schema's; the array is not a page field
     assert form["fields"][0]["values"] == [{"id": "travel", "name": "travel"}, {"id": "food", "name": "food"}]
     assert form["fields"][4]["default"] == "none" and form["fields"][4]["maxlength"] == 20
+    assert form["fields"][5]["values"] == [{"id": 1, "name": "One"}, {"id": 2, "name": "Two"}]  # rjsf's titled enum
 
     r = api.post(f"/api/tasks/{task['id']}/complete", {"variables": {
         "amount": -5, "category": "fax", "note": "x" * 21, "receipts": [1]}})
@@ -75,10 +77,11 @@ def test_the_task_page_renders_the_json_schema_form_and_shows_its_errors(app, ap
     shown = re.search(r'id="error-nights">([^<]*)<', html.unescape(r.get_data(as_text=True)))
     assert shown and "maximum of 30" in shown.group(1)
     r = pages.post(f"/ui/tasks/{task['id']}/complete", {"category": "food", "amount": "30.5", "nights": "1",
-                                                        "note": ""})
+                                                        "note": "", "seats": "2"})
     assert r.status_code == 303, r.get_data(as_text=True)[:3000]
     v = api.instance(started["id"])["variables"]
     assert v["amount"] == 30.5 and v["nights"] == 1 and v["paid"] == 30.5 and v["note"] == "none"
+    assert v["seats"] == 2  # the option's value, not the text the browser sent
 
 
 def test_a_missing_or_invalid_form_file_is_refused_naming_the_task_and_the_file(api):
