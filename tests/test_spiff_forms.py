@@ -169,3 +169,15 @@ def test_the_command_line_deploys_a_diagram_with_its_form_files(api, database_ur
     assert "spiff_form.bpmn: spiff_form v1" in done.output
     started = api.start("spiff_form", {"employee": "Ada", "trips": 1})
     assert api.tasks(instance=started["id"])[0]["form"]["schema"] == SCHEMA
+
+
+def test_a_caller_deployed_later_keeps_the_form_its_callee_was_deployed_with(api):
+    _deploy(api)
+    api.deploy("spiff_form_caller.bpmn")  # alone: the callee's form files were deployed with the callee
+    started = api.start("spiff_form_caller", {"employee": "Ada"})
+    [task] = api.tasks()
+    assert task["form"]["schema"] == SCHEMA and task["instructions"] == "Claim for Ada: at most 300 EUR."
+    r = api.post(f"/api/tasks/{task['id']}/complete", {"variables": {"amount": 5}})
+    assert r.status_code == 422 and {e["field"] for e in r.get_json()["errors"]} == {"category", "nights"}
+    api.complete(task["id"], {"amount": 500, "category": "food", "nights": 1})
+    assert api.instance(started["id"])["status"] == "completed"

@@ -86,7 +86,7 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
         used = {n: form_files[n] for p in processes for t in p.meta.get("user_tasks", {}).values()
                 for n in (t.get("spiff_form") or {}).values() if n in form_files}
         for proc in processes:
-            errors.extend(spiff_forms.attach(proc.meta, form_files, upload.filename))
+            errors.extend(spiff_forms.attach(proc.meta, form_files, upload.filename, _called_forms(proc)))
         if used:  # a changed form file makes a new version, as a changed diagram does
             parsed[i] = (upload, processes, hashlib.sha256(upload.data + json.dumps(
                 {n: hashlib.sha256(d).hexdigest() for n, d in used.items()}, sort_keys=True).encode()).hexdigest())
@@ -135,6 +135,17 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
            if made_decisions else {})})
     timer_starts.schedule(made, actor)  # timer start events: start timers of the new versions
     return DeployResult(deployment, made + unchanged, True, made_decisions + dmn_changes.unchanged)
+
+
+def _called_forms(proc: engine.ParsedProcess) -> dict[str, Any]:
+    """The JSON Schema forms of the user tasks of the deployed processes `proc` calls, by task id."""
+    found: dict[str, Any] = {}
+    for key in proc.spec.get("subprocess_specs", {}):
+        callee = latest(key)
+        for task, spec in ((callee.meta or {}).get("user_tasks", {}) if callee is not None else {}).items():
+            if (spec.get("form") or {}).get("format") == spiff_forms.FORMAT:
+                found.setdefault(task, spec["form"])
+    return found
 
 
 def get_definition(definition_id: str) -> Definition:

@@ -93,13 +93,19 @@ def _load(files: dict[str, bytes], name: str, task: str, diagram: str) -> tuple[
         return None, err(f"the form file '{name}' of user task '{task}' is not JSON: {exc}")
 
 
-def attach(meta: dict[str, Any], files: dict[str, bytes], diagram: str) -> list[dict[str, Any]]:
+def attach(meta: dict[str, Any], files: dict[str, bytes], diagram: str,
+           earlier: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Give each user task of `meta` that names JSON form files its `form`; the problems, each naming the task
-    and the file (empty: all resolved)."""
+    and the file (empty: all resolved). `earlier`: by task id, the forms of the tasks of called processes deployed
+    before, resolved then with their own files (a form naming the same files is taken from there)."""
     errors: list[dict[str, Any]] = []
     for task, spec in meta.get("user_tasks", {}).items():
         named = spec.pop("spiff_form", None)
         if not named:
+            continue
+        before = (earlier or {}).get(task)
+        if before and before.get("files") == named and not any(n in files for n in named.values()):
+            spec["form"] = before
             continue
         if not named.get("schema_file"):
             errors.append({"line": None, "element": task, "file": diagram,
