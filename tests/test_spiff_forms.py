@@ -181,3 +181,23 @@ def test_a_caller_deployed_later_keeps_the_form_its_callee_was_deployed_with(api
     assert r.status_code == 422 and {e["field"] for e in r.get_json()["errors"]} == {"category", "nights"}
     api.complete(task["id"], {"amount": 500, "category": "food", "nights": 1})
     assert api.instance(started["id"])["status"] == "completed"
+
+
+def test_a_bundle_carries_the_form_files_to_another_server(api, app_config, tmp_path):
+    from tests.client import Api
+    from tests.conftest import ADMIN_TOKEN
+    from tests.test_bundles import _export, _fresh, _import
+
+    _deploy(api)
+    changed = {**SCHEMA, "required": ["amount"]}
+    _deploy(api, schema=changed)  # the same diagram, another form: version 2
+    bundle = _export(api, all_versions="true")
+    target = Api(_fresh(app_config, tmp_path, "target.db"), ADMIN_TOKEN)
+    result = _import(target, bundle)
+    assert [[(x["key"], x["version"]) for x in d["definitions"]] for d in result["deployed"]] == [
+        [("spiff_form", 1)], [("spiff_form", 2)]]
+    started = target.start("spiff_form", {"employee": "Ada", "trips": 1})
+    form = target.tasks(instance=started["id"])[0]["form"]
+    assert form["schema"] == changed and form["ui_schema"]["ui:order"][0] == "category"
+    again = _import(target, bundle)  # the same diagram and forms: nothing new
+    assert again["deployed"] == [], again

@@ -82,14 +82,9 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
                 raise
             errors.extend({**e, "file": upload.filename} for e in exc.errors or [])
     seen: dict[str, str] = {}
-    for i, (upload, processes, _) in enumerate(parsed):
-        used = {n: form_files[n] for p in processes for t in p.meta.get("user_tasks", {}).values()
-                for n in (t.get("spiff_form") or {}).values() if n in form_files}
+    for upload, processes, _ in parsed:
         for proc in processes:
             errors.extend(spiff_forms.attach(proc.meta, form_files, upload.filename, _called_forms(proc)))
-        if used:  # a changed form file makes a new version, as a changed diagram does
-            parsed[i] = (upload, processes, hashlib.sha256(upload.data + json.dumps(
-                {n: hashlib.sha256(d).hexdigest() for n, d in used.items()}, sort_keys=True).encode()).hexdigest())
         for proc in processes:
             if proc.key in seen:
                 errors.append({"line": None, "element": proc.key, "file": upload.filename,
@@ -103,7 +98,9 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
     for upload, processes, digest in parsed:
         for proc in processes:
             current = latest(proc.key)
-            if current is not None and current.xml_sha256 == digest:
+            # A changed JSON form file makes a new version, as a changed diagram does.
+            if current is not None and current.xml_sha256 == digest and \
+                    spiff_forms.forms_of(current.meta) == spiff_forms.forms_of(proc.meta):
                 unchanged.append(current)
             else:
                 changed.append((upload, proc, digest))

@@ -139,6 +139,22 @@ def attach(meta: dict[str, Any], files: dict[str, bytes], diagram: str,
     return errors
 
 
+def forms_of(meta: dict[str, Any] | None) -> dict[str, Any]:
+    """The JSON Schema forms of a definition's user tasks, by task id (two versions differ if these do)."""
+    return {task: spec["form"] for task, spec in (meta or {}).get("user_tasks", {}).items()
+            if (spec.get("form") or {}).get("format") == FORMAT}
+
+
+def files_of(meta: dict[str, Any] | None) -> dict[str, bytes]:
+    """The form files of a definition, rebuilt from what it stores (for a bundle: services/bundles.py)."""
+    found: dict[str, bytes] = {}
+    for form in forms_of(meta).values():
+        for key, part in (("schema_file", "schema"), ("ui_schema_file", "ui_schema")):
+            if form["files"].get(key) and form.get(part) is not None:
+                found[form["files"][key]] = json.dumps(form[part], indent=1, sort_keys=True).encode()
+    return found
+
+
 def _where(error: Any) -> list[tuple[str, str]]:
     """(field, message) of one validation error: a missing property is named itself."""
     if error.validator == "required" and isinstance(error.instance, dict):
