@@ -67,7 +67,7 @@ def entries(archive: str, data: bytes) -> list[tuple[str, bytes]]:
             raise _refuse(archive, [{"entry": info.filename, "message": f"cannot be read: {exc}"}]) from None
         left -= len(body)
         if left < 0:
-            raise _refuse(archive, [{"message": f"unpacks to more than {MAX_BYTES // (1024 * 1024)} MB"}])
+            raise _refuse(archive, [{"message": f"unpacks to more than {MAX_BYTES} bytes"}])
         found.append((posixpath.basename(info.filename.replace("\\", "/")), body))
     if not found:
         raise _refuse(archive, [{"message": "has no file"}])
