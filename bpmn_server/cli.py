@@ -45,9 +45,10 @@ def deploy_files(paths: list[Path], actor: str = "system", note: str | None = No
     from .services import deployments
 
     uploads = [deployments.Upload(p.name, p.read_bytes()) for p in paths]
+    forms = [u for u in uploads if u.filename.lower().endswith(".json")]  # spiff-arena's form files: with each
     lines = []
-    for upload in uploads:
-        result = deployments.deploy([upload], actor, note)
+    for upload in (u for u in uploads if u not in forms):
+        result = deployments.deploy([upload, *forms], actor, note)
         for d in [*result.definitions, *result.decisions]:
             lines.append(f"{upload.filename}: {d.key} v{d.version}{'' if result.created else ' (unchanged)'}")
     return lines

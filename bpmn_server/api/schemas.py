@@ -172,7 +172,9 @@ class FormFieldSchema(Schema):
 
 class FormSchema(Schema):
     fields_ = fields.List(fields.Nested(FormFieldSchema), data_key="fields", attribute="fields")
-    schema = fields.Raw(allow_none=True)  # a Camunda Form (form-js JSON), when the task links one
+    schema = fields.Raw(allow_none=True)  # a Camunda Form (form-js JSON), or spiff-arena's JSON Schema
+    format = fields.String()  # "json-schema": `schema` is a JSON Schema (services/spiff_forms.py)
+    ui_schema = fields.Raw(allow_none=True)  # its UI schema (rjsf's), when the task names one
     form_id = fields.String()  # a deployed Camunda Form (zeebe:formDefinition formId): its id and version
     form_version = fields.Integer()
 

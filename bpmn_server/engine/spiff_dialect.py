@@ -47,7 +47,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "instructionsForEndUser": (RUNS, "on a user or manual task: a Jinja template (markdown) rendered with the "
                                      "variables when the task is created, shown on the task page and in the API"),
     "properties": (RUNS, "a list of spiffworkflow:property; each is checked on its own"),
-    "property": (HARMLESS, "a named value spiff-arena keeps as task metadata; no effect on execution"),
+    "property": (HARMLESS, "a named value spiff-arena keeps as task metadata; no effect on execution (except the "
+                           "form properties of FORM_PROPERTIES)"),
     "messagePayload": (REFUSED, "message payload expressions are not supported; send the message's variables "
                                 "through POST /api/messages"),
     "messageVariable": (REFUSED, "a message variable (the payload stored in one variable) is not supported; "
@@ -62,11 +63,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "variableName": (REFUSED, "spiff-arena's data-object variable name is not supported"),
     "@scriptsOnInstances": (REFUSED, "pre/post scripts per multi-instance instance are not supported"),
 }
-# Properties that change what a task does: refused rather than kept as metadata.
-REFUSED_PROPERTIES = {
-    "formJsonSchemaFilename": "JSON Schema forms are not supported yet; describe the form with camunda:formData",
-    "formUiSchemaFilename": "JSON Schema forms are not supported yet; describe the form with camunda:formData",
-}
+# Properties that give a user task its form: JSON files deployed beside the diagram (services/spiff_forms.py
+# reads them at deploy and refuses a file that is missing or not a JSON Schema).
+FORM_PROPERTIES = {"formJsonSchemaFilename": "schema_file", "formUiSchemaFilename": "ui_schema_file"}
 
 
 def _local(el: Any) -> str:
@@ -125,9 +124,8 @@ def problems(root: etree._Element) -> list[dict[str, Any]]:
                                   "refused rather than ignored"))
         elif status[0] == REFUSED:
             found.append(_err(el, f"[spiffworkflow:{name}] is not supported: {status[1]}"))
-        elif name == "property" and el.get("name") in REFUSED_PROPERTIES:
-            found.append(_err(el, f"[spiffworkflow:property {el.get('name')}] is not supported: "
-                                  f"{REFUSED_PROPERTIES[el.get('name')]}"))
+        elif name == "property" and el.get("name") in FORM_PROPERTIES:
+            found.extend(_form_property_problems(el))
         elif name == "serviceTaskOperator":
             found.extend(_operator_problems(el))
         elif name == "instructionsForEndUser":
@@ -145,10 +143,29 @@ def _instructions_problems(el: etree._Element) -> list[dict[str, Any]]:
     return [_err(el, f"[spiffworkflow:instructionsForEndUser] {wrong}")] if wrong else []
 
 
+def _form_property_problems(el: etree._Element) -> list[dict[str, Any]]:
+    name, value = el.get("name"), (el.get("value") or "").strip()
+    if _local(_owner(el)) != "userTask":
+        return [_err(el, f"[spiffworkflow:property {name}] gives a user task its form; it belongs to a user task")]
+    if not value:
+        return [_err(el, f"[spiffworkflow:property {name}] needs a value: the name of a JSON file deployed "
+                         "beside the diagram")]
+    return []
+
+
 def user_task_meta(el: etree._Element) -> dict[str, Any]:
-    """What the task row needs of a user or manual task's spiff extensions: its instructions template."""
+    """What the task row needs of a user or manual task's spiff extensions: its instructions template, and the
+    JSON files of its form (`spiff_form`, resolved against the deployment's files by services/spiff_forms.py)."""
+    meta: dict[str, Any] = {}
     found = el.find(f"{{{BPMN}}}extensionElements/{{{SPIFF}}}instructionsForEndUser")
-    return {"instructions": found.text} if found is not None and (found.text or "").strip() else {}
+    if found is not None and (found.text or "").strip():
+        meta["instructions"] = found.text
+    files = {FORM_PROPERTIES[p.get("name")]: (p.get("value") or "").strip()
+             for p in el.iterfind(f"{{{BPMN}}}extensionElements/{{{SPIFF}}}properties/{{{SPIFF}}}property")
+             if p.get("name") in FORM_PROPERTIES}
+    if files:
+        meta["spiff_form"] = files
+    return meta
 
 
 def _operator_problems(el: etree._Element) -> list[dict[str, Any]]:

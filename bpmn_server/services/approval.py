@@ -20,7 +20,7 @@ from models import Definition, Deployment, ProposedFile, User, db, utcnow
 from .. import engine
 from ..db import is_postgres
 from ..exceptions import Conflict, Forbidden, Invalid, NotFound
-from . import deployments, history, reasons
+from . import deployments, history, model_zip, reasons
 from .deployments import DeployResult, Upload
 from .pagination import Page, page
 from .tx import pending_events, transactional
@@ -161,10 +161,13 @@ def diff(deployment_id: str) -> dict[str, Any]:
             pairs.append((d.key, _previous(d.key, d.version), d.xml, d.version))
     else:
         for f in _files(deployment.id):
-            if f.filename.lower().endswith((".dmn", ".form")):
-                continue  # decisions and forms: compared by digest only, not drawn
-            for key in engine.process_ids(f.data):
-                pairs.append((key, _previous(key, None), f.data, None))
+            # A spiff-arena process model zip: its diagrams, as deploy unpacks them.
+            for name, data in (model_zip.entries(f.filename, f.data) if model_zip.is_zip(f.filename, f.data)
+                               else [(f.filename, f.data)]):
+                if name.lower().endswith((".dmn", ".form", ".json")):
+                    continue  # decisions and forms: compared by digest only, not drawn
+                for key in engine.process_ids(data):
+                    pairs.append((key, _previous(key, None), data, None))
     processes = []
     for key, old, new, version in pairs:
         found = next((p for p in engine.diff_diagrams(old.xml if old else None, new) if p["key"] == key), None)

@@ -30,7 +30,7 @@ from models import DecisionDefinition, Definition, Deployment, User, db, utcnow
 
 from ..exceptions import Invalid
 from ..jsonutil import iso
-from . import approval
+from . import approval, spiff_forms
 from .deployments import Upload
 from .tx import transactional
 
@@ -89,6 +89,11 @@ def export(keys: list[str] | None = None, all_versions: bool = False) -> bytes:
             entry = {"path": path, "sha256": row.xml_sha256, "items": []}
             group["files"].append(entry)
             blobs[path] = row.xml
+            for name, body in spiff_forms.files_of(row.meta if isinstance(row, Definition) else None).items():
+                extra = f"files/{row.deployment_id}/{name}"  # spiff-arena's JSON form files, with their diagram
+                if extra not in blobs:
+                    blobs[extra] = body
+                    group["files"].append({"path": extra, "sha256": hashlib.sha256(body).hexdigest(), "items": []})
         entry["items"].append({"kind": "decision" if isinstance(row, DecisionDefinition) else "process",
                                "key": row.key, "version": row.version})
     manifest = json.dumps({"format": FORMAT, "created_at": iso(utcnow()), "deployments": list(groups.values())},
@@ -147,12 +152,15 @@ def read(data: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
     return parsed, files
 
 
-def _already_here(entry: dict[str, Any]) -> bool:
-    """The file's bytes are a version of every process (and decision) it holds on this server already."""
+def _already_here(entry: dict[str, Any], forms: dict[str, bytes]) -> bool:
+    """The file's bytes are a version of every process (and decision) it holds on this server already, with the
+    same JSON form files (`forms`: those of its deployment in the bundle)."""
     for item in entry["items"]:
         model = DecisionDefinition if item["kind"] == "decision" else Definition
-        if db.session.execute(select(model.id).where(model.key == item["key"],
-                                                     model.xml_sha256 == entry["sha256"]).limit(1)).first() is None:
+        rows = db.session.execute(select(model).where(model.key == item["key"],
+                                                      model.xml_sha256 == entry["sha256"])).scalars()
+        if not any(model is DecisionDefinition or all(forms.get(name) == body for name, body in
+                                                      spiff_forms.files_of(row.meta).items()) for row in rows):
             return False
     return True
 
@@ -164,15 +172,18 @@ def import_bundle(data: bytes, user: User) -> ImportResult:
     result = ImportResult()
     for deployment in manifest["deployments"]:
         uploads = []
+        forms = [Upload(e["path"].rsplit("/", 1)[-1], files[e["path"]]) for e in deployment["files"] if not e["items"]]
         for entry in deployment["files"]:
-            if _already_here(entry):
+            if not entry["items"]:
+                continue  # a form file: deployed with the diagrams that name it
+            if _already_here(entry, {f.filename: f.data for f in forms}):
                 result.skipped.append(entry["path"])
             else:
                 uploads.append(Upload(entry["path"].rsplit("/", 1)[-1], files[entry["path"]]))
         if not uploads:
             continue
         note = deployment.get("note")
-        made = approval.submit(uploads, user, note)
+        made = approval.submit([*uploads, *forms], user, note)
         result.deployed.append({"deployment_id": made.deployment.id, "status": made.deployment.status,
                                 "note": note, "definitions": [{"key": d.key, "version": d.version}
                                                               for d in [*made.definitions, *made.decisions]]})

@@ -14,7 +14,7 @@ from models import Definition, Deployment, db
 
 from .. import engine
 from ..exceptions import Invalid, NotFound
-from . import decisions, definitions, form_definitions, history, starters, timer_starts
+from . import decisions, definitions, form_definitions, history, model_zip, spiff_forms, starters, timer_starts
 from .pagination import Page, page
 from .tx import transactional
 
@@ -50,11 +50,18 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
     `into`: an approved proposal (services/approval.py), whose row the new versions belong to."""
     if not files:
         raise Invalid("no file to deploy", errors=[{"field": "file", "message": "at least one .bpmn file"}])
+    # A spiff-arena process model folder as one zip: its files deploy as if each were sent on its own.
+    files = [Upload(name, data) for f in files for name, data in (
+        model_zip.entries(f.filename, f.data) if model_zip.is_zip(f.filename, f.data) else [(f.filename, f.data)])]
     dmn_files = [f for f in files if decisions.is_dmn(f.filename, f.data)]
-    form_files = [f for f in files if form_definitions.is_form(f.filename)]
-    files = [f for f in files if f not in dmn_files and f not in form_files]
+    camunda_forms = [f for f in files if form_definitions.is_form(f.filename)]  # Camunda Forms (.form)
+    json_forms = {f.filename: f.data for f in files if spiff_forms.is_form_file(f.filename)}  # spiff-arena's
+    files = [f for f in files if f not in dmn_files and f not in camunda_forms and f.filename not in json_forms]
+    if not files and not dmn_files and not camunda_forms:
+        raise Invalid("no diagram to deploy", errors=[{"field": "file", "message": "JSON form files deploy "
+                                                                               "beside the .bpmn that names them"}])
     parsed_dmn = decisions.parse_uploads(dmn_files)
-    parsed_forms = form_definitions.parse_uploads(form_files)
+    parsed_forms = form_definitions.parse_uploads(camunda_forms)
     parsed: list[tuple[Upload, list[engine.ParsedProcess], str]] = []
     errors: list[dict[str, Any]] = []
     # A call activity may call a process of another file of the same deployment, in any order.
@@ -80,6 +87,8 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
     seen: dict[str, str] = {}
     for upload, processes, _ in parsed:
         for proc in processes:
+            errors.extend(spiff_forms.attach(proc.meta, json_forms, upload.filename, _called_forms(proc)))
+        for proc in processes:
             if proc.key in seen:
                 errors.append({"line": None, "element": proc.key, "file": upload.filename,
                                "message": f"process '{proc.key}' is also in {seen[proc.key]}: one file per process"})
@@ -92,7 +101,9 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
     for upload, processes, digest in parsed:
         for proc in processes:
             current = latest(proc.key)
-            if current is not None and current.xml_sha256 == digest:
+            # A changed JSON form file makes a new version, as a changed diagram does.
+            if current is not None and current.xml_sha256 == digest and \
+                    spiff_forms.forms_of(current.meta) == spiff_forms.forms_of(proc.meta):
                 unchanged.append(current)
             else:
                 changed.append((upload, proc, digest))
@@ -129,6 +140,17 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
     timer_starts.schedule(made, actor)  # timer start events: start timers of the new versions
     return DeployResult(deployment, made + unchanged, True, made_decisions + dmn_changes.unchanged,
                         made_forms + form_changes.unchanged)
+
+
+def _called_forms(proc: engine.ParsedProcess) -> dict[str, Any]:
+    """The JSON Schema forms of the user tasks of the deployed processes `proc` calls, by task id."""
+    found: dict[str, Any] = {}
+    for key in proc.spec.get("subprocess_specs", {}):
+        callee = latest(key)
+        for task, spec in ((callee.meta or {}).get("user_tasks", {}) if callee is not None else {}).items():
+            if (spec.get("form") or {}).get("format") == spiff_forms.FORMAT:
+                found.setdefault(task, spec["form"])
+    return found
 
 
 def get_definition(definition_id: str) -> Definition:

@@ -15,6 +15,7 @@ from typing import Any
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from ..exceptions import Invalid
+from . import spiff_forms
 
 LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1  # Camunda's long is a Java long
 
@@ -162,6 +163,8 @@ def _schema(definition_id: str, activity: str, form_json: str) -> Schema:
 def validate_submission(definition_id: str, activity: str, form: dict[str, Any] | None,
                         variables: dict[str, Any]) -> dict[str, Any]:
     """The variables to set if they satisfy the form (defaults filled in); 422 listing every bad field."""
+    if form and form.get("format") == spiff_forms.FORMAT:  # spiff-arena's JSON Schema form
+        return spiff_forms.validate(form, variables)
     if not form or not form.get("fields"):
         return variables
     schema = _schema(definition_id, activity, json.dumps(form, sort_keys=True))

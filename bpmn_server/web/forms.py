@@ -44,7 +44,9 @@ def task_variables(form: dict[str, Any] | None, posted: MultiDict, free: bool = 
         raw = posted.get(name)
         if raw is None or raw.strip() == "":
             continue
-        if kind == "long":
+        if kind == "enum":  # the option's value, which may be a number (a JSON Schema enum), not the posted text
+            out[name] = next((v["id"] for v in field.get("values") or [] if str(v["id"]) == raw), raw)
+        elif kind == "long":
             try:
                 out[name] = int(raw.strip())
             except ValueError:
