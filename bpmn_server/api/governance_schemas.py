@@ -6,9 +6,14 @@ from marshmallow import Schema, fields, validate
 
 from .schemas import UTC, DefinitionSchema, ListQuery, Reason, Strict
 
+# An ISO 8601 duration with at least one part (P90D, P6M, PT12H), as services/owners.py reads it.
+_DATE_PART = "(\\d+Y(\\d+M)?(\\d+W)?(\\d+D)?|\\d+M(\\d+W)?(\\d+D)?|\\d+W(\\d+D)?|\\d+D)"
+_TIME_PART = "T(\\d+H(\\d+M)?(\\d+S)?|\\d+M(\\d+S)?|\\d+S)"
+_ISO_DURATION = f"^P({_DATE_PART}({_TIME_PART})?|{_TIME_PART})$"
+
 
 class DeploymentQuery(ListQuery):
-    status = fields.String(load_default=None)
+    status = fields.String(load_default=None, metadata={"enum": ["proposed", "approved", "rejected"]})
 
 
 class ApproveSchema(Strict):
@@ -82,7 +87,9 @@ class ProcessListSchema(Schema):
 
 class ProcessPatchSchema(Strict):
     owner = fields.String(allow_none=True, validate=validate.Length(max=200))
-    review_every = fields.String(allow_none=True, validate=validate.Length(max=50))
+    review_every = fields.String(allow_none=True, validate=validate.Length(max=50), metadata={
+        "description": "an ISO 8601 duration such as P90D or P6M",
+        "pattern": _ISO_DURATION})
 
 
 class ReviewSchema(Strict):
@@ -91,7 +98,8 @@ class ReviewSchema(Strict):
 
 class FeedbackInSchema(Strict):
     activity = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
-    text = fields.String(load_default=None, allow_none=True)
+    text = fields.String(load_default=None, allow_none=True, metadata={"minLength": 1, "maxLength": 4000,
+                                                                      "pattern": "\\S"})
 
 
 class FeedbackSchema(Schema):

@@ -65,8 +65,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
             if doc.extra.get("upload"):
                 op["requestBody"] = {"required": True, "content": {
                     "multipart/form-data": {"schema": {"type": "object", "properties": {
-                        "file": {"type": "array", "items": {"type": "string", "format": "binary"}},
-                        "note": {"type": "string"}}}},
+                        "file": {"type": "array", "minItems": 1, "items": {"type": "string", "format": "binary"}},
+                        "note": {"type": "string"}}, "required": ["file"]}},
                     "application/xml": {"schema": {"type": "string"}}}}
             if doc.extra.get("consumes"):
                 op["requestBody"] = {"required": True, "content": {
