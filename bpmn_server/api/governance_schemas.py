@@ -9,7 +9,7 @@ from .schemas import UTC, DefinitionSchema, ListQuery, Reason, Strict
 # An ISO 8601 duration with at least one part (P90D, P6M, PT12H), as services/owners.py reads it.
 _DATE_PART = "(\\d+Y(\\d+M)?(\\d+W)?(\\d+D)?|\\d+M(\\d+W)?(\\d+D)?|\\d+W(\\d+D)?|\\d+D)"
 _TIME_PART = "T(\\d+H(\\d+M)?(\\d+S)?|\\d+M(\\d+S)?|\\d+S)"
-_ISO_DURATION = f"^P({_DATE_PART}({_TIME_PART})?|{_TIME_PART})$"
+_ISO_DURATION = f"^(P({_DATE_PART}({_TIME_PART})?|{_TIME_PART}))?$"  # empty: no interval
 
 
 class DeploymentQuery(ListQuery):
@@ -97,9 +97,10 @@ class ReviewSchema(Strict):
 
 
 class FeedbackInSchema(Strict):
+    openapi_extra = {"required": ["text"]}  # checked by the service: a 422 naming `text` (api/openapi.py)
     activity = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
-    text = fields.String(load_default=None, allow_none=True, metadata={"minLength": 1, "maxLength": 4000,
-                                                                      "pattern": "\\S"})
+    text = fields.String(load_default=None, allow_none=False, metadata={"minLength": 1, "maxLength": 4000,
+                                                                       "pattern": "\\S"})
 
 
 class FeedbackSchema(Schema):

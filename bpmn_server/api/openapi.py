@@ -67,7 +67,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
                     "multipart/form-data": {"schema": {"type": "object", "properties": {
                         "file": {"type": "array", "minItems": 1, "items": {"type": "string", "format": "binary"}},
                         "note": {"type": "string"}}, "required": ["file"]}},
-                    "application/xml": {"schema": {"type": "string"}}}}
+                    "application/xml": {"schema": {"type": "string", "format": "binary"}}}}
             if doc.extra.get("consumes"):
                 op["requestBody"] = {"required": True, "content": {
                     doc.extra["consumes"]: {"schema": {"type": "string", "format": "binary"}}}}
