@@ -13,8 +13,9 @@ class Instance(db.Model):
 
     __tablename__ = "instances"
     __table_args__ = (
-        Index("ix_instances_process_started", "process", "started_at"),
-        Index("ix_instances_status_started", "status", "started_at"),
+        Index("ix_instances_started", "started_at", "id"),  # the list's order, newest first
+        Index("ix_instances_process_started", "process", "started_at", "id"),
+        Index("ix_instances_status_started", "status", "started_at", "id"),
         Index("ix_instances_business_key", "business_key"),
     )
 
