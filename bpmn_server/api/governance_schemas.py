@@ -50,6 +50,9 @@ class ProcessDiffSchema(Schema):
     key = fields.String()
     from_version = fields.Integer(allow_none=True)
     to_version = fields.Integer(allow_none=True)
+    from_definition_id = fields.String(allow_none=True, metadata={"description": "the version it replaces"})
+    to_definition_id = fields.String(allow_none=True, metadata={
+        "description": "the version it made; null for a proposal (not live yet)"})
     added = fields.List(fields.Nested(ElementSchema))
     removed = fields.List(fields.Nested(ElementSchema))
     changed = fields.List(fields.Nested(ChangedElementSchema))

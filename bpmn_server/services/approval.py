@@ -151,26 +151,45 @@ def _previous(key: str, before: int | None) -> Definition | None:
     return db.session.execute(q.order_by(Definition.version.desc()).limit(1)).scalar_one_or_none()
 
 
+def _proposed(deployment_id: str) -> list[tuple[str, bytes]]:
+    """The diagrams of a proposal's files, as deploy unpacks them (a spiff-arena model zip's too)."""
+    found = []
+    for f in _files(deployment_id):
+        for name, data in (model_zip.entries(f.filename, f.data) if model_zip.is_zip(f.filename, f.data)
+                           else [(f.filename, f.data)]):
+            if not name.lower().endswith((".dmn", ".form", ".json")):  # decisions and forms: not drawn
+                found.append((name, data))
+    return found
+
+
 def diff(deployment_id: str) -> dict[str, Any]:
     """Per process of a deployment: what it changes against the version it replaces (for a proposal, the
-    live version; for a deployed one, the version before its own)."""
+    live version; for a deployed one, the version before its own), with the definitions drawn on each side
+    (`to_definition_id` is None for a proposal: its drawing is `proposed_xml`)."""
     deployment = get(deployment_id)
-    pairs: list[tuple[str, Definition | None, bytes, int | None]] = []
+    pairs: list[tuple[str, Definition | None, bytes, Definition | None]] = []
     if deployment.status == DeploymentStatus.APPROVED.value:
         for d in definitions_of(deployment.id):
-            pairs.append((d.key, _previous(d.key, d.version), d.xml, d.version))
+            pairs.append((d.key, _previous(d.key, d.version), d.xml, d))
     else:
-        for f in _files(deployment.id):
-            # A spiff-arena process model zip: its diagrams, as deploy unpacks them.
-            for name, data in (model_zip.entries(f.filename, f.data) if model_zip.is_zip(f.filename, f.data)
-                               else [(f.filename, f.data)]):
-                if name.lower().endswith((".dmn", ".form", ".json")):
-                    continue  # decisions and forms: compared by digest only, not drawn
-                for key in engine.process_ids(data):
-                    pairs.append((key, _previous(key, None), data, None))
+        for _name, data in _proposed(deployment.id):
+            for key in engine.process_ids(data):
+                pairs.append((key, _previous(key, None), data, None))
     processes = []
-    for key, old, new, version in pairs:
+    for key, old, new, made in pairs:
         found = next((p for p in engine.diff_diagrams(old.xml if old else None, new) if p["key"] == key), None)
         if found is not None:
-            processes.append({**found, "from_version": old.version if old else None, "to_version": version})
+            processes.append({**found, "from_version": old.version if old else None,
+                              "to_version": made.version if made else None,
+                              "from_definition_id": old.id if old else None,
+                              "to_definition_id": made.id if made else None})
     return {"deployment_id": deployment.id, "status": deployment.status, "processes": processes}
+
+
+def proposed_xml(deployment_id: str, key: str) -> bytes:
+    """The proposed diagram that holds process `key` (to draw a proposal before it is live)."""
+    get(deployment_id)
+    for _name, data in _proposed(deployment_id):
+        if key in engine.process_ids(data):
+            return data
+    raise NotFound(f"deployment '{deployment_id}' proposes no process '{key}'")

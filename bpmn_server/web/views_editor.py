@@ -82,7 +82,7 @@ def editor_deploy(user: User) -> Any:
         flash("Proposed: the change is live once an admin or approver approves it "
               f"(deployment {result.deployment.id}).", "ok")
         return jsonify({"created": False, "proposed": result.deployment.id, "deployed": "",
-                        "location": url_for("web.process_list")})
+                        "location": url_for("web.deployment_page", deployment_id=result.deployment.id)})
     made = ", ".join(f"{d.key} v{d.version}" for d in [*result.definitions, *result.decisions])
     flash(f"Deployed {made}." if result.created else f"Nothing changed: {made} is the latest already.", "ok")
     if result.definitions:
