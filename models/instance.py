@@ -16,6 +16,8 @@ class Instance(db.Model):
         Index("ix_instances_process_started", "process", "started_at"),
         Index("ix_instances_status_started", "status", "started_at"),
         Index("ix_instances_business_key", "business_key"),
+        Index("ix_instances_status_ended", "status", "ended_at"),  # completed per day (services/series.py)
+        Index("ix_instances_started", "started_at"),  # started per day, every process
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -10,7 +10,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from models import User
 
 from ..exceptions import BpmnServerError, Invalid
-from ..services import approval, dashboard, deployments, instances, starters
+from ..services import approval, dashboard, deployments, heatmap, instances, starters
 from . import bp, forms, outcome, overlays
 from .session import page
 
@@ -41,7 +41,10 @@ def process_page(user: User, key: str) -> str:
     shown = [v for v in (left, right) if v is not None]
     if len(shown) == 2 and shown[0].id == shown[1].id:
         shown = shown[1:]
-    panels = [{"version": v, "diagram": overlays.for_definition(v.id)} for v in shown]
+    panels = []
+    for v in shown:  # each version's heat map: on the diagram, and as a table beside it
+        rows = heatmap.statistics(v.id)
+        panels.append({"version": v, "diagram": overlays.for_definition(v.id, rows), "rows": rows})
     meta = deployments.info(versions[0].id).meta  # who may start the latest version
     return render_template("web/process.html", key=key, versions=versions, panels=panels, latest=versions[0],
                            starters=starters.of(meta), may_start=starters.may_start(user, meta))
