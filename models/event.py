@@ -19,9 +19,8 @@ class Event(db.Model):
     decreases along `seq` (the trigger below clamps it on PostgreSQL, and SQLite writers are
     serialized from the start of their transaction), so the first event at or after a time is one
     index probe. (process, instance_id, seq) lets the XES export walk one process's events grouped by
-    instance without sorting. (instance_id, task_id, seq) finds when a visit to an activity began (the
-    heat map's time spent, services/heatmap.py) in one probe. Events are written once and never updated,
-    so the indexes cost only inserts.
+    instance without sorting. Events are written once and never updated, so the indexes cost only
+    inserts.
     """
 
     __tablename__ = "events"
@@ -32,7 +31,6 @@ class Event(db.Model):
         Index("ix_events_actor_seq", "actor", "seq"),
         Index("ix_events_at_seq", "at", "seq"),
         Index("ix_events_process_instance_seq", "process", "instance_id", "seq"),
-        Index("ix_events_instance_task_seq", "instance_id", "task_id", "seq"),
     )
 
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,

@@ -6,8 +6,8 @@ Time spent at an activity is measured per visit, from the event that marks its a
 `activity.completed`: `task.created` for a user task, `timer.scheduled` for a timer, the external
 task's row for a service task that waits for a worker. Whatever finishes in the step that reached it
 (scripts, gateways, events thrown) took no time between steps: 0 s. The arrival is the latest such
-event before the completion (`seq`), so a task visited again in a loop is measured per visit. Each
-arrival is one probe of the (instance_id, task_id, seq) index on events.
+event before the completion (`seq`), so a task visited again in a loop is measured per visit. The completions are
+joined to the arrivals of the same process in one hash join (see bench/bench_charts.py for the figures).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, select, union
+from sqlalchemy import and_, func, select, union
 from sqlalchemy.orm import aliased
 
 from models import Definition, Event, ExternalTask, Incident, Instance, Subscription, Task, Timer, db
@@ -35,20 +35,23 @@ def _definition(definition_id: str) -> Definition:
     return definition
 
 
-def _visit_seconds(definition: Definition, since: dt.datetime | None) -> tuple[Any, Any, list[Any]]:
-    """(activity column, seconds per visit, conditions) over the completions of one version."""
+def _visit_seconds(definition: Definition, since: dt.datetime | None) -> tuple[Any, Any]:
+    """(activity column, seconds per visit) over the completions of one version: the completions joined
+    to their arrivals (a hash join, not a probe per row), the latest arrival before each completion."""
     done = aliased(Event)
     arrival = aliased(Event)
-    arrived = (select(func.max(arrival.at)).where(
-        arrival.instance_id == done.instance_id, arrival.task_id == done.task_id, arrival.seq < done.seq,
-        arrival.type.in_(ARRIVALS)).correlate(done).scalar_subquery())
-    worker = select(ExternalTask.created_at).where(ExternalTask.id == done.task_id).correlate(done).scalar_subquery()
-    start = func.coalesce(arrived, worker, done.at)
     where = [done.process == definition.key, done.version == definition.version,
              done.type == "activity.completed", done.activity.is_not(None)]
     if since is not None:
         where.append(done.at >= since)
-    return done.activity, dashboard.seconds_between(done.at, start), where
+    arrived = and_(arrival.instance_id == done.instance_id, arrival.task_id == done.task_id, arrival.seq < done.seq,
+                   arrival.type.in_(ARRIVALS), arrival.process == definition.key)
+    visits = (select(done.activity.label("activity"), done.at.label("at"), func.max(arrival.at).label("arrived"),
+                     func.max(ExternalTask.created_at).label("worker"))
+              .select_from(done).outerjoin(arrival, arrived).outerjoin(ExternalTask, ExternalTask.id == done.task_id)
+              .where(*where).group_by(done.seq, done.activity, done.at).subquery())
+    start = func.coalesce(visits.c.arrived, visits.c.worker, visits.c.at)
+    return visits.c.activity, dashboard.seconds_between(visits.c.at, start)
 
 
 def statistics(definition_id: str, since: dt.datetime | None = None) -> list[dict[str, Any]]:
@@ -65,13 +68,10 @@ def statistics(definition_id: str, since: dt.datetime | None = None) -> list[dic
         rows[activity]["waiting_by_kind"] = dict(kinds)
     for activity, n in db.session.execute(_waiting_instances_per_activity(definition_id)):
         rows[activity]["instances"] = n
-    activity, seconds, where = _visit_seconds(definition, since)
-    for act, n, avg in db.session.execute(select(activity, func.count(), func.avg(seconds)).where(*where)
-                                          .group_by(activity)):
-        rows[act]["completed"] = n
-        rows[act]["avg_seconds"] = _ms(avg)
-    for item in dashboard.percentiles([activity], seconds, where):
-        rows[item["group"][0]]["p90_seconds"] = _ms(item["p90"])
+    activity, seconds = _visit_seconds(definition, since)
+    for item in dashboard.percentiles([activity], seconds, []):  # one pass over the visits
+        row = rows[item["group"][0]]
+        row["completed"], row["avg_seconds"], row["p90_seconds"] = item["count"], _ms(item["avg"]), _ms(item["p90"])
     failing = select(Incident.activity, Incident.type, func.count()).where(
         Incident.resolved_at.is_(None), Incident.activity.is_not(None),
         Incident.instance_id.in_(select(Instance.id).where(Instance.definition_id == definition_id))

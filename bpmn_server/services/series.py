@@ -55,18 +55,16 @@ def daily(now: dt.datetime | None = None, days: int = 7, process: str | None = N
     ended = day_of(Instance.ended_at)
     seconds = dashboard.seconds_between(Instance.ended_at, Instance.started_at)
     finished = [Instance.status == InstanceStatus.COMPLETED, Instance.ended_at >= since, *only]
-    averages = {d: (n, avg) for d, n, avg in db.session.execute(
-        select(ended, func.count(), func.avg(seconds)).where(*finished).group_by(ended))}
     spread = {row["group"][0]: row for row in dashboard.percentiles([ended], seconds, finished)}
     out: dict[str, Any] = defaultdict(list)
     out["days"] = labels
     for label in labels:
-        n, avg = averages.get(label, (0, None))
+        day_row = spread.get(label, {})
         out["started"].append(int(started.get(label, 0)))
-        out["completed"].append(int(n))
-        out["cycle_avg"].append(_ms(avg))
-        out["cycle_p50"].append(_ms(spread.get(label, {}).get("p50")))
-        out["cycle_p90"].append(_ms(spread.get(label, {}).get("p90")))
+        out["completed"].append(int(day_row.get("count", 0)))
+        out["cycle_avg"].append(_ms(day_row.get("avg")))
+        out["cycle_p50"].append(_ms(day_row.get("p50")))
+        out["cycle_p90"].append(_ms(day_row.get("p90")))
     return dict(out)
 
 

@@ -15,11 +15,17 @@ from typing import Any
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 480, 220
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 14, 34
+LEFT, RIGHT, TOP, BOTTOM = 76, 26, 14, 34
+# Round tops for an axis of durations (seconds): a minute to a month.
+SPANS = (60, 300, 600, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 86400, 2 * 86400, 4 * 86400,
+         7 * 86400, 14 * 86400, 30 * 86400)
 
 
-def _nice_top(value: float) -> float:
-    """A round upper bound for an axis: 1, 2, 5 times a power of ten, at least `value`."""
+def _nice_top(value: float, durations: bool = False) -> float:
+    """A round upper bound for an axis: 1, 2, 5 times a power of ten, at least `value`; for durations
+    one of SPANS, so that the ticks read as whole minutes, hours or days."""
+    if durations:
+        return float(next((span for span in SPANS if span >= value), value))
     if value <= 0:
         return 1.0
     step = 1.0
@@ -71,11 +77,12 @@ def bars(chart_id: str, title: str, labels: Sequence[str], values: Sequence[floa
 
 
 def lines(chart_id: str, title: str, days: Sequence[str], series: Sequence[tuple[str, Sequence[Any]]],
-          fmt: Callable[[float], str] = lambda v: f"{v:g}") -> Markup:
-    """One line per series over the days (None: no point that day, the line breaks), with a legend."""
+          fmt: Callable[[float], str] = lambda v: f"{v:g}", durations: bool = False) -> Markup:
+    """One line per series over the days (None: no point that day, the line breaks), with a legend.
+    `durations`: the values are seconds (the axis takes round spans)."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM - 14
     known = [v for _, values in series for v in values if v is not None]
-    top = _nice_top(max(known, default=0))
+    top = _nice_top(max(known, default=0), durations)
     body = _y_axis(top, fmt, plot_h)
     step = plot_w / max(len(days) - 1, 1)
     every = max(1, len(days) // 6)  # at most about seven day labels fit
