@@ -89,6 +89,10 @@ def test_heat_map_counts_waiting_time_spent_and_incidents(app, api):
     assert all(a["failedJobs"] == 0 and a["incidents"] == [] for a in camunda)
     by_key = api.get("/engine-rest/process-definition/key/heat/statistics").get_json()
     assert sorted(a["id"] for a in by_key) == ["approve", "review"]
+    for unknown in ("/engine-rest/process-definition/nope/statistics",
+                    "/engine-rest/process-definition/key/nope/statistics"):
+        r = api.get(unknown)
+        assert r.status_code == 404 and r.get_json()["type"] == "InvalidRequestException", r.get_json()
 
     # The process page: the heat map's block on the diagram, and its table.
     pages = Pages(app, api.token)
@@ -173,3 +177,14 @@ def test_dashboard_draws_charts_beside_tables(app, api):
     assert 'class="share bad"' in exceptions and "ex_script_fail: 100.0 %" in exceptions
     assert "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing from outside
     assert "<script" not in text[text.index('id="charts"'):text.index("</section>", text.index('id="charts"'))]
+
+
+def test_chart_text_is_escaped_and_empty_charts_draw():
+    from bpmn_server.web import charts
+
+    drawn = charts.shares("c", 'Rate "x"', [("<script>p</script>", 0.5), ("none", None)], bad=lambda v: v > 0.1)
+    assert "<script>" not in drawn and "&lt;script&gt;" in drawn and "Rate &#34;x&#34;" in drawn
+    assert 'class="share bad"' in drawn and drawn.count("<rect") == 1
+    empty = charts.lines("e", "nothing", ["2026-01-01", "2026-01-02"], [("a", [None, None])])
+    assert "<polyline" not in empty and "<circle" not in empty and empty.startswith("<svg")
+    assert charts.bars("b", "zero", ["x"], [0]).count('height="0.0"') == 1
