@@ -1,4 +1,4 @@
-"""indexes for the dashboard's daily series: instances completed per day, started per day
+"""indexes for the dashboard's daily series (instances completed, started per day) and the heat map (task_id)
 
 Revision ID: charts_dashboard_indexes
 Revises: c8forms_form_definitions
@@ -15,6 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_index("ix_events_task_seq", "events", ["task_id", "seq"], unique=False)
     op.create_index("ix_instances_status_ended", "instances", ["status", "ended_at"], unique=False)
     op.create_index("ix_instances_started", "instances", ["started_at"], unique=False)
 
@@ -22,3 +23,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_instances_started", table_name="instances")
     op.drop_index("ix_instances_status_ended", table_name="instances")
+    op.drop_index("ix_events_task_seq", table_name="events")
