@@ -1,14 +1,15 @@
-"""The dashboard's daily series and the heat map's figures on a large history.
+"""The dashboard's daily series, the heat map's figures and the history searches on a large history.
 
     python bench/bench_charts.py [--instances 20000] [--database URL] [--runs 15]
 
 Instances of one process are inserted in bulk, completed over the last 90 days with cycle times of 1 to
-48 hours, each with the history of two user-task visits (task.created, then activity.completed minutes to
-hours later) and its start event: five events per instance. A tenth are still open, waiting at the first
-task. Then, in process (no HTTP), the median time of: the three daily series over 7 and 90 days
-(services/series.py), the heat map's statistics of the definition (services/heatmap.py), and the instance
-list filtered by activity. Without --database a fresh SQLite file is used; a PostgreSQL database given is
-emptied first.
+48 hours, each with the history of its start (variables, business key), two user-task visits
+(task.created, then activity.completed minutes to hours later) and its start event: six events per
+instance, and a comment on every 50th. A tenth are still open, waiting at the first task. Then, in
+process (no HTTP), the median time of: the three daily series over 7 and 90 days (services/series.py),
+the heat map's statistics of the definition (services/heatmap.py), the instance list filtered by
+activity, and the history searched by business key, a variable's value, a comment's text. Without
+--database a fresh SQLite file is used; a PostgreSQL database given is emptied first.
 """
 
 from __future__ import annotations
@@ -55,11 +56,14 @@ def _fill(app: Any, instances: int) -> str:
                 ended = None if open_ else started + dt.timedelta(hours=1 + n % 48)
                 iid = str(uuid.uuid4())
                 rows.append({"id": iid, "definition_id": definition["id"], "process": "bench_claims", "version": 1,
-                             "status": "running" if open_ else "completed", "variables": {}, "waiting": [],
+                             "status": "running" if open_ else "completed", "variables": {"amount": n},
+                             "waiting": [], "business_key": f"B-{n}",
                              "state": "{}", "serializer_version": "bench", "revision": 1, "started_at": started,
                              "started_by": "bench", "ended_at": ended})
                 at = started
                 common = {"instance_id": iid, "process": "bench_claims", "version": 1, "actor": "bench", "data": {}}
+                events.append({**common, "id": str(uuid.uuid4()), "type": "instance.started", "at": at,
+                               "data": {"variables": {"amount": n}, "business_key": f"B-{n}"}})
                 events.append({**common, "id": str(uuid.uuid4()), "type": "activity.completed", "at": at,
                                "activity": "start", "task_id": str(uuid.uuid4())})
                 for activity, minutes in (("assess", 5 + n % 240), ("pay", 1 + n % 30)):
@@ -74,6 +78,9 @@ def _fill(app: Any, instances: int) -> str:
                     at += dt.timedelta(minutes=minutes)
                     events.append({**common, "id": str(uuid.uuid4()), "type": "activity.completed", "at": at,
                                    "activity": activity, "task_id": task})
+                    if n % 50 == 0:
+                        events.append({**common, "id": str(uuid.uuid4()), "type": "comment.added", "at": at,
+                                       "data": {"text": f"Checked receipts of claim {n}"}})
             db.session.execute(Instance.__table__.insert(), rows)
             events.sort(key=lambda e: e["at"])  # `at` grows along `seq` (PostgreSQL's trigger keeps it so)
             db.session.execute(Event.__table__.insert(), events)
@@ -105,9 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     app = empty_app(url)
     t = time.perf_counter()
     definition_id = _fill(app, args.instances)
-    note(f"{db_label(url)}: {args.instances} instances, {args.instances * 5} events in {time.perf_counter() - t:.1f} s"
-         f" ({machine()})")
-    from bpmn_server.services import heatmap, instances, series
+    took = time.perf_counter() - t
+    note(f"{db_label(url)}: {args.instances} instances, about {args.instances * 6} events in {took:.1f} s "
+         f"({machine()})")
+    from bpmn_server.services import heatmap, history, instances, series
     from models import db
 
     with app.app_context():
@@ -115,7 +123,13 @@ def main(argv: list[str] | None = None) -> int:
                          ("series, 90 days", lambda: series.daily(days=90)),
                          ("heat map statistics", lambda: heatmap.statistics(definition_id)),
                          ("instances at an activity, first page",
-                          lambda: instances.list_instances(50, None, activity="assess"))):
+                          lambda: instances.list_instances(50, None, activity="assess")),
+                         ("history by business key, first page",
+                          lambda: history.list_events(50, None, business_key="B-777")),
+                         ("history by a variable's value, first page",
+                          lambda: history.list_events(50, None, variable="amount", value="777")),
+                         ("history by text in comments, first page",
+                          lambda: history.list_events(50, None, comment="receipts of claim 850"))):
             ms = _median_ms(fn, args.runs)
             db.session.rollback()
             note(f"  {name}: {ms:.1f} ms (median of {args.runs})")
