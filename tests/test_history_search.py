@@ -82,6 +82,8 @@ def test_exports_keep_the_filters(app, api, claims):
     page = pages.get("/ui/history?business_key=CL-2&comment=disputes").get_data(as_text=True)
     assert "Customer disputes the estimate" in page and 'name="comment" value="disputes"' in page
     assert "history/export?format=csv&amp;business_key=CL-2&amp;comment=disputes" in page
+    refused = pages.get("/ui/history?variable=amount")
+    assert refused.status_code == 422 and "give the value to look for" in refused.get_data(as_text=True)
     download = pages.get("/ui/history/export?format=json&business_key=CL-2&comment=disputes")
     assert [json.loads(line)["type"] for line in download.get_data(as_text=True).splitlines()] == ["comment.added"]
 
