@@ -8,8 +8,9 @@ from flask import Blueprint, Response, stream_with_context
 
 from ..services import export, history
 from .base import route
+from .history_schemas import EventQuery, ExportQuery, event_filters
 from .limits import limit_json_body
-from .schemas import EventQuery, EventSchema, ExportQuery, event_filters, page_of
+from .schemas import EventSchema, page_of
 
 bp = Blueprint("history", __name__, url_prefix="/api/history")
 # App-wide: every JSON body is limited by the variables limit (api/limits.py). Registered here, with the

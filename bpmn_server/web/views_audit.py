@@ -8,7 +8,7 @@ from flask import Response, render_template, request, stream_with_context
 
 from models import User
 
-from ..api.schemas import EventQuery, ExportQuery, event_filters
+from ..api.history_schemas import EventQuery, ExportQuery, event_filters
 from ..services import export, history, series
 from . import bp, charts, present
 from .session import page
