@@ -19,8 +19,9 @@ class Event(db.Model):
     decreases along `seq` (the trigger below clamps it on PostgreSQL, and SQLite writers are
     serialized from the start of their transaction), so the first event at or after a time is one
     index probe. (process, instance_id, seq) lets the XES export walk one process's events grouped by
-    instance without sorting. Events are written once and never updated, so the indexes cost only
-    inserts.
+    instance without sorting. (task_id, seq) finds where a visit to an activity began (the heat map's time
+    spent, services/heatmap.py: SQLite joins by probing it). Events are written once and never updated, so
+    the indexes cost only inserts.
     """
 
     __tablename__ = "events"
@@ -31,6 +32,7 @@ class Event(db.Model):
         Index("ix_events_actor_seq", "actor", "seq"),
         Index("ix_events_at_seq", "at", "seq"),
         Index("ix_events_process_instance_seq", "process", "instance_id", "seq"),
+        Index("ix_events_task_seq", "task_id", "seq"),
     )
 
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,

@@ -13,10 +13,11 @@ class Instance(db.Model):
 
     __tablename__ = "instances"
     __table_args__ = (
-        Index("ix_instances_started", "started_at", "id"),  # the list's order, newest first
+        Index("ix_instances_started", "started_at", "id"),  # the list's order newest first; started per day
         Index("ix_instances_process_started", "process", "started_at", "id"),
         Index("ix_instances_status_started", "status", "started_at", "id"),
         Index("ix_instances_business_key", "business_key"),
+        Index("ix_instances_status_ended", "status", "ended_at"),  # completed per day (services/series.py)
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -8,9 +8,10 @@ from flask import Blueprint, Response, request
 
 from ..auth import current_user
 from ..exceptions import BadRequest, UnsupportedMediaType
-from ..services import approval, deployments, validation
+from ..services import approval, deployments, heatmap, validation
 from .base import route
 from .schemas import DefinitionQuery, DefinitionSchema, DeploymentSchema, ValidationSchema, page_of
+from .statistics_schemas import StatisticsQuery, StatisticsSchema
 
 bp = Blueprint("definitions", __name__, url_prefix="/api")
 XML_TYPES = {"application/xml", "text/xml", "application/bpmn+xml"}
@@ -74,3 +75,10 @@ def get_definition_xml(definition_id: str) -> Any:
     definition = deployments.get_definition(definition_id)
     return Response(definition.xml, mimetype="application/xml",
                     headers={"Content-Disposition": f'inline; filename="{definition.filename or "diagram.bpmn"}"'})
+
+
+@route(bp, "/process-definitions/<definition_id>/statistics", ["GET"],
+       summary="Per activity: instances waiting now, visits completed, average and p90 time spent, open incidents "
+       "(the heat map)", permission="definitions.read", query=StatisticsQuery, response=StatisticsSchema)
+def get_statistics(definition_id: str, query: dict[str, Any]) -> Any:
+    return {"definition_id": definition_id, "items": heatmap.statistics(definition_id, query["from_"])}

@@ -48,7 +48,7 @@ def start(body: dict[str, Any]) -> Any:
        query=InstanceQuery, response=page_of(InstanceSummarySchema))
 def list_instances(query: dict[str, Any]) -> Any:
     return instances.list_instances(query["limit"], query["after"], query["process"], query["status"],
-                                    query["business_key"], viewer=current_user())
+                                    query["business_key"], viewer=current_user(), activity=query["activity"])
 
 
 @route(bp, "/<instance_id>", ["GET"], summary="Get a process instance", permission="instances.read",

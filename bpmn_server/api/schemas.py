@@ -257,6 +257,9 @@ class InstanceQuery(ListQuery):
     process = fields.String(load_default=None)
     status = fields.String(load_default=None, metadata={"enum": _INSTANCE_STATUSES})
     business_key = fields.String(load_default=None)
+    activity = fields.String(load_default=None, validate=validate.Length(max=255), metadata={
+        "description": "the instances waiting at this activity now (a task, timer, worker, message or signal) "
+                       "or failed there (an open incident)"})
 
 
 class Reason(fields.String):
@@ -352,22 +355,6 @@ class EventSchema(Schema):
     task_id = fields.String(allow_none=True)
     actor = fields.String()
     data = fields.Dict()
-
-
-class EventQuery(ListQuery):
-    instance = fields.String(load_default=None)
-    process = fields.String(load_default=None)
-    type = fields.String(load_default=None)
-    actor = fields.String(load_default=None)
-    from_ = UTC(load_default=None, data_key="from")
-    to = UTC(load_default=None)
-
-
-class ExportQuery(Strict):
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xes"]))
-    process = fields.String(load_default=None)
-    from_ = UTC(load_default=None, data_key="from")
-    to = UTC(load_default=None)
 
 
 class IncidentQuery(ListQuery):

@@ -26,7 +26,8 @@ AGE_BUCKETS = (("< 1 h", dt.timedelta(hours=1)), ("< 1 day", dt.timedelta(days=1
 PERCENTILES = (0.5, 0.9, 0.95)
 
 
-def _seconds(later: Any, earlier: Any) -> Any:
+def seconds_between(later: Any, earlier: Any) -> Any:
+    """`later - earlier` in seconds, as SQL on either database."""
     if is_postgres():
         return func.extract("epoch", later - earlier)
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
@@ -43,14 +44,20 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
-def _percentiles(groups: list[Any], value: Any, where: list[Any]) -> list[dict[str, Any]]:
-    """Count and percentiles of `value` per group: [{"group": (..), "count": n, "p50": s, ...}]."""
+def percentiles(groups: list[Any], value: Any, where: list[Any]) -> list[dict[str, Any]]:
+    """Count, average and percentiles of `value` per group: [{"group": (..), "count": n, "avg": s,
+    "p50": s, ...}], in one pass over the rows."""
     out: list[dict[str, Any]] = []
     if is_postgres():
-        cols = [*groups, func.count().label("n")]
-        cols += [func.percentile_cont(q).within_group(value).label(f"p{int(q * 100)}") for q in PERCENTILES]
-        for row in db.session.execute(select(*cols).where(*where).group_by(*groups).order_by(*groups)):
-            item = {"group": tuple(row[: len(groups)]), "count": row.n}
+        # `value` is computed once per row in a materialized CTE, then aggregated: inlined, PostgreSQL
+        # would compute it again for each aggregate (it may be costly: a join, a subquery).
+        rows = (select(*[g.label(f"g{i}") for i, g in enumerate(groups)], value.label("v")).where(*where)
+                .cte().prefix_with("MATERIALIZED"))
+        keys = [rows.c[f"g{i}"] for i in range(len(groups))]
+        cols = [*keys, func.count(rows.c.v).label("n"), func.avg(rows.c.v).label("avg")]
+        cols += [func.percentile_cont(q).within_group(rows.c.v).label(f"p{int(q * 100)}") for q in PERCENTILES]
+        for row in db.session.execute(select(*cols).where(rows.c.v.is_not(None)).group_by(*keys).order_by(*keys)):
+            item = {"group": tuple(row[: len(groups)]), "count": row.n, "avg": _float(row.avg)}
             item.update({f"p{int(q * 100)}": _float(getattr(row, f"p{int(q * 100)}")) for q in PERCENTILES})
             out.append(item)
         return out
@@ -59,7 +66,7 @@ def _percentiles(groups: list[Any], value: Any, where: list[Any]) -> list[dict[s
         if row.v is not None:
             values[tuple(row[: len(groups)])].append(float(row.v))
     for group in sorted(values):
-        item = {"group": group, "count": len(values[group])}
+        item = {"group": group, "count": len(values[group]), "avg": sum(values[group]) / len(values[group])}
         item.update({f"p{int(q * 100)}": percentile(values[group], q) for q in PERCENTILES})
         out.append(item)
     return out
@@ -83,7 +90,7 @@ def _ageing(column: Any, where: list[Any], now: dt.datetime) -> dict[str, int]:
     return {label: int(row[i]) for i, (label, _) in enumerate(AGE_BUCKETS)}
 
 
-def _names() -> dict[tuple[str, str], str]:
+def activity_names() -> dict[tuple[str, str], str]:
     """Activity names of the latest version of every process (for labels)."""
     newest = select(Definition.key, func.max(Definition.version).label("v")).group_by(Definition.key).subquery()
     rows = db.session.execute(select(Definition.key, Definition.meta).join(
@@ -92,12 +99,12 @@ def _names() -> dict[tuple[str, str], str]:
             if name}
 
 
-def _open_instance_ids(definition_id: str | None = None) -> Any:
+def open_instance_ids(definition_id: str | None = None) -> Any:
     q = select(Instance.id).where(Instance.status.in_(OPEN_STATUSES))
     return q.where(Instance.definition_id == definition_id) if definition_id else q
 
 
-def _tokens(instance_ids: Any) -> dict[tuple[str, str], dict[str, int]]:
+def tokens(instance_ids: Any) -> dict[tuple[str, str], dict[str, int]]:
     """Waiting tokens per (process, activity) and kind: open tasks, timers, external tasks, catchers."""
     counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     queries = [
@@ -122,20 +129,20 @@ def work_in_progress(now: dt.datetime | None = None, days: int = 7) -> dict[str,
     """The weekly review: what is open where, how old it is, and how long finished work took."""
     now = now or dt.datetime.now(dt.UTC)
     since = now - dt.timedelta(days=days)
-    names = _names()
+    names = activity_names()
     statuses: dict[str, dict[str, int]] = defaultdict(dict)
     for process, status, n in db.session.execute(select(Instance.process, Instance.status, func.count())
                                                  .group_by(Instance.process, Instance.status)):
         statuses[process][status] = n
     activities = [{"process": p, "activity": a, "name": names.get((p, a)) or a, **dict(kinds),
                    "total": sum(kinds.values())}
-                  for (p, a), kinds in sorted(_tokens(_open_instance_ids()).items())]
-    cycle = _percentiles([Instance.process], _seconds(Instance.ended_at, Instance.started_at),
+                  for (p, a), kinds in sorted(tokens(open_instance_ids()).items())]
+    cycle = percentiles([Instance.process], seconds_between(Instance.ended_at, Instance.started_at),
                          [Instance.status == InstanceStatus.COMPLETED, Instance.ended_at >= since])
-    latency = _percentiles([Task.process, Task.activity], _seconds(Task.completed_at, Task.created_at),
+    latency = percentiles([Task.process, Task.activity], seconds_between(Task.completed_at, Task.created_at),
                            [Task.status == TaskStatus.COMPLETED, Task.completed_at >= since])
-    claim = {row["group"]: row for row in _percentiles(
-        [Task.process, Task.activity], _seconds(Task.claimed_at, Task.created_at),
+    claim = {row["group"]: row for row in percentiles(
+        [Task.process, Task.activity], seconds_between(Task.claimed_at, Task.created_at),
         [Task.status == TaskStatus.COMPLETED, Task.completed_at >= since, Task.claimed_at.is_not(None)])}
     for row in latency:
         row["claim_p50"] = claim.get(row["group"], {}).get("p50")
@@ -156,28 +163,6 @@ def work_in_progress(now: dt.datetime | None = None, days: int = 7) -> dict[str,
         "open_incidents": db.session.execute(select(func.count()).select_from(Incident)
                                              .where(Incident.resolved_at.is_(None))).scalar_one(),
     }
-
-
-def definition_counts(definition_id: str) -> dict[str, dict[str, int]]:
-    """Per activity of one definition: tokens waiting there now, times completed, open incidents."""
-    definition = db.session.get(Definition, definition_id)
-    if definition is None:
-        return {}
-    out: dict[str, dict[str, int]] = defaultdict(lambda: {"active": 0, "completed": 0, "incidents": 0})
-    for (_, activity), kinds in _tokens(_open_instance_ids(definition_id)).items():
-        out[activity]["active"] += sum(kinds.values())
-    done = select(Event.activity, func.count()).where(
-        Event.type == "activity.completed", Event.process == definition.key, Event.version == definition.version,
-        Event.activity.is_not(None)).group_by(Event.activity)
-    for activity, n in db.session.execute(done):
-        out[activity]["completed"] += n
-    failing = select(Incident.activity, func.count()).where(
-        Incident.resolved_at.is_(None), Incident.activity.is_not(None),
-        Incident.instance_id.in_(select(Instance.id).where(Instance.definition_id == definition_id))
-    ).group_by(Incident.activity)
-    for activity, n in db.session.execute(failing):
-        out[activity]["incidents"] += n
-    return dict(out)
 
 
 def completed_activities(instance_id: str, event: str = "activity.completed") -> dict[str, int]:

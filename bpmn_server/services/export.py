@@ -19,7 +19,7 @@ from models import db
 
 from ..exceptions import BadRequest
 from ..jsonutil import dumps
-from . import export_slots, history
+from . import export_slots, history, history_search
 
 BATCH = 1000
 FIELDS = ["id", "seq", "at", "type", "instance_id", "process", "version", "activity", "task_id", "actor", "data"]
@@ -47,17 +47,19 @@ class Download:
 
 
 def export(fmt: str, process: str | None = None, from_: dt.datetime | None = None,
-           to: dt.datetime | None = None) -> Download:
-    """A streamed export of the events of `process` (or all) with `from_ <= at < to`."""
+           to: dt.datetime | None = None, **search: Any) -> Download:
+    """A streamed export of the events of `process` (or all) with `from_ <= at < to`; `search`: the
+    history list's other filters (instance, type_, actor, business_key, variable, value, comment)."""
     if fmt not in FORMATS:
         raise BadRequest(f"format must be one of {', '.join(FORMATS)}")
     if from_ and to and from_ > to:  # from == to is an empty window, not a mistake
         raise BadRequest("'from' must not be after 'to'")
+    history_search.validate(search.get("variable"), search.get("value"))  # refused now, not mid-stream
     mimetype, ext = FORMATS[fmt]
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     name = f"history-{process}-{stamp}.{ext}" if process else f"history-{stamp}.{ext}"
     writer = {"json": _ndjson, "csv": _csv, "xes": _xes}[fmt]
-    body = export_slots.start(_streamed(writer, {"process": process, "from_": from_, "to": to}))
+    body = export_slots.start(_streamed(writer, {"process": process, "from_": from_, "to": to, **search}))
     return Download(body, mimetype, re.sub(r"[^A-Za-z0-9._-]", "_", name))
 
 

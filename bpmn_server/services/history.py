@@ -17,6 +17,7 @@ from models import Event, Instance, db, new_id, utcnow
 
 from ..db import is_postgres
 from ..jsonutil import iso
+from . import history_search
 from . import uow as units
 from .pagination import Page, page_by_seq
 
@@ -61,9 +62,18 @@ def _first_seq_at_or_after(moment: dt.datetime) -> int | None:
 
 def conditions(instance: str | None = None, process: str | None = None, type_: str | None = None,
                actor: str | None = None, from_: dt.datetime | None = None,
-               to: dt.datetime | None = None) -> list[Any]:
-    """WHERE clauses of a history query (see the index notes in models/event.py)."""
+               to: dt.datetime | None = None, business_key: str | None = None, variable: str | None = None,
+               value: str | None = None, comment: str | None = None) -> list[Any]:
+    """WHERE clauses of a history query (see the index notes in models/event.py); the auditor's
+    searches (business key, a variable's value, text in comments) are in services/history_search.py."""
     out: list[Any] = []
+    history_search.validate(variable, value)
+    if business_key:
+        out.append(history_search.business_key_clause(business_key))
+    if variable:
+        out.append(history_search.variable_clause(variable, value))
+    if comment:
+        out.append(history_search.comment_clause(comment))
     for column, value in ((Event.instance_id, instance), (Event.process, process), (Event.type, type_),
                           (Event.actor, actor)):
         if value:

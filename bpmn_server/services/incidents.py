@@ -83,9 +83,13 @@ def update_variables(instance_id: str, actor: str, values: dict[str, Any] | None
     reason = reasons.required(reason, "change an instance's variables")
     instance = steps.lock(instance_id)
     steps.require_status(instance, InstanceStatus.RUNNING, InstanceStatus.FAILED, InstanceStatus.SUSPENDED)
+    before = dict(instance.variables or {})
     steps.advance(instance, actor, lambda wf: engine.set_variables(wf, values, unset))
+    # Old and new values side by side for the auditor: `old` holds what each changed name held before
+    # (a name new to the instance is absent from it). Values go to the history only, never to the logs.
+    old = {name: before[name] for name in [*values, *unset] if name in before}
     history.record("variables.updated", actor, instance,
-                   data={"set": values, "unset": unset, "reason": reason})
+                   data={"set": values, "unset": unset, "old": old, "reason": reason})
     return instance
 
 

@@ -12,7 +12,7 @@ from models import Incident, Instance, Task, User, db
 from .. import engine
 from ..exceptions import Invalid, NotFound
 from ..states import InstanceStatus, TaskStatus
-from . import commands, deployments, history, reasons, start_form, starters, steps, visibility
+from . import commands, deployments, heatmap, history, reasons, start_form, starters, steps, visibility
 from . import uow as units
 from .pagination import Page, page
 from .steps import StepResult
@@ -107,11 +107,14 @@ def incidents(instance_id: str) -> list[Incident]:
 
 
 def list_instances(limit: int, after: str | None, process: str | None = None, status: str | None = None,
-                   business_key: str | None = None, prefix: bool = False, viewer: User | None = None) -> Page:
+                   business_key: str | None = None, prefix: bool = False, viewer: User | None = None,
+                   activity: str | None = None) -> Page:
     """Instances newest first. `prefix`: process and business key match what starts with the text (LIKE
     'x%', which an index serves; the pages' filters), otherwise exactly (the API's). `viewer`: only those
-    that user may read."""
+    that user may read. `activity`: those waiting there now or failed there (the heat map's click)."""
     q = select(Instance)
+    if activity:
+        q = q.where(heatmap.instances_at(activity))
     if viewer is not None and not visibility.sees_all(viewer):
         q = q.where(visibility.instance_clause(viewer))
     if process:

@@ -15,8 +15,8 @@ from flask import url_for
 
 from models import Incident, Instance, Task
 
-from ..services import dashboard, deployments
-from . import diagram
+from ..services import dashboard, deployments, heatmap
+from . import diagram, present
 
 
 def _hosts(definition_id: str) -> dict[str, str]:
@@ -58,17 +58,45 @@ def for_instance(instance: Instance, tasks: list[Task], incidents: list[Incident
     return _block(markers, badges, xml_url=url_for("web.definition_xml", definition_id=instance.definition_id))
 
 
-def for_definition(definition_id: str) -> dict[str, Any]:
-    """Counts per activity over every instance of one version."""
+def heat_level(waiting: int, most: int) -> int:
+    """0 (nothing waits) to 4 (the most waits here): the heat map's colour step."""
+    if waiting <= 0 or most <= 0:
+        return 0
+    return min(4, 1 + (4 * waiting - 1) // most)
+
+
+def for_definition(definition_id: str, rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The heat map of one version: waiting now, time spent per visit, open incidents; each activity with
+    something to show links to the instances waiting (or failed) there."""
+    rows = heatmap.statistics(definition_id) if rows is None else rows
     markers: dict[str, set[str]] = defaultdict(set)
     badges: list[dict[str, Any]] = []
-    for activity, counts in dashboard.definition_counts(definition_id).items():
-        for kind, title in (("active", "waiting here now"), ("done", "completed"), ("incident", "open incidents")):
-            n = counts["completed" if kind == "done" else "incidents" if kind == "incident" else kind]
-            if n:
-                markers[activity].add(kind)
-                badges.append({"element": activity, "kind": kind, "text": str(n), "title": f"{n} {title}"})
-    return _block(markers, badges, xml_url=url_for("web.definition_xml", definition_id=definition_id))
+    links: dict[str, str] = {}
+    key = deployments.get_definition(definition_id).key
+    most = max((r["waiting"] for r in rows), default=0)
+    for row in rows:
+        activity = row["activity"]
+        level = heat_level(row["waiting"], most)
+        if level:
+            markers[activity].update({"active", f"heat-{level}"})
+            badges.append({"element": activity, "kind": "active", "text": str(row["waiting"]),
+                           "title": f"{row['waiting']} waiting here now"})
+        if row["completed"] and row["avg_seconds"]:
+            avg, p90 = present.duration(row["avg_seconds"]), present.duration(row["p90_seconds"])
+            badges.append({"element": activity, "kind": "heat", "text": f"⌀ {avg} · p90 {p90}",
+                           "title": f"{row['completed']} visits completed: average {avg}, p90 {p90}"})
+        elif row["completed"]:
+            markers[activity].add("done")
+        if row["incidents"]:
+            markers[activity].add("incident")
+            badges.append({"element": activity, "kind": "incident", "text": str(row["incidents"]),
+                           "title": f"{row['incidents']} open incidents"})
+        if row["instances"]:
+            links[activity] = url_for("web.instance_list", process=key, activity=activity)
+            markers[activity].add("clickable")
+    block = _block(markers, badges, xml_url=url_for("web.definition_xml", definition_id=definition_id))
+    block["links"] = links
+    return block
 
 
 def for_errors(xml: bytes, errors: list[dict[str, Any]]) -> dict[str, Any] | None:

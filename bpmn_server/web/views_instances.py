@@ -32,11 +32,11 @@ def _args(*names: str) -> dict[str, str]:
 @bp.route("/instances")
 @page("instances.read")
 def instance_list(user: User) -> str:
-    query = InstanceQuery().load(_args("process", "status", "business_key", "after", "limit"))
+    query = InstanceQuery().load(_args("process", "status", "business_key", "activity", "after", "limit"))
     found = instances.list_instances(query["limit"], query["after"], query["process"], query["status"],
-                                     query["business_key"], prefix=True, viewer=user)
+                                     query["business_key"], prefix=True, viewer=user, activity=query["activity"])
     return render_template("web/instances.html", items=found.items, next=found.next, statuses=STATUSES,
-                           filters=_args("process", "status", "business_key"))
+                           filters=_args("process", "status", "business_key", "activity"))
 
 
 @bp.route("/instances/<instance_id>")

@@ -3,6 +3,7 @@ change note (problems shown next to the elements), and starting an instance."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -10,9 +11,11 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from models import User
 
 from ..exceptions import BpmnServerError, Invalid
-from ..services import approval, dashboard, deployments, instances, starters
+from ..services import approval, dashboard, deployments, heatmap, instances, starters
 from . import bp, forms, outcome, overlays
 from .session import page
+
+HEAT_DAYS = 30  # the heat map's time spent: visits completed in the last 30 days
 
 
 @bp.route("/processes")
@@ -41,9 +44,14 @@ def process_page(user: User, key: str) -> str:
     shown = [v for v in (left, right) if v is not None]
     if len(shown) == 2 and shown[0].id == shown[1].id:
         shown = shown[1:]
-    panels = [{"version": v, "diagram": overlays.for_definition(v.id)} for v in shown]
+    panels = []
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=HEAT_DAYS)  # time spent: how it goes lately
+    for v in shown:  # each version's heat map: on the diagram, and as a table beside it
+        rows = heatmap.statistics(v.id, since)
+        panels.append({"version": v, "diagram": overlays.for_definition(v.id, rows), "rows": rows})
     meta = deployments.info(versions[0].id).meta  # who may start the latest version
     return render_template("web/process.html", key=key, versions=versions, panels=panels, latest=versions[0],
+                           heat_days=HEAT_DAYS,
                            starters=starters.of(meta), may_start=starters.may_start(user, meta))
 
 

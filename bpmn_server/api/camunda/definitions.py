@@ -9,8 +9,8 @@ from marshmallow import fields
 
 from ...auth import current_user
 from ...exceptions import BadRequest, Invalid, NotFound
-from ...services import deployments, instances
-from .base import Lenient, ListQuery, boolean, endpoint, window
+from ...services import deployments, heatmap, instances
+from .base import Lenient, ListQuery, Query, boolean, endpoint, window
 from .instances import instance_dto
 from .variables import from_typed
 
@@ -28,6 +28,12 @@ class DefinitionQuery(ListQuery):
     key = fields.String(load_default=None)
     latest_version = fields.String(data_key="latestVersion", load_default=None)
     startable_by = fields.String(data_key="startableBy", load_default=None)
+
+
+class StatisticsQuery(Query):
+    failed_jobs = fields.String(data_key="failedJobs", load_default=None)
+    incidents = fields.String(load_default=None)
+    incidents_for_type = fields.String(data_key="incidentsForType", load_default=None)
 
 
 class StartBody(Lenient):
@@ -98,3 +104,26 @@ def process_definition_start(definition_id: str, body: dict[str, Any]) -> Any:
     instance = instances.start_definition(definition_id, user.name, variables, business_key, user=user,
                                           check_form=False)
     return instance_dto(instance, body["with_variables"])
+
+
+def _statistics(definition_id: str, query: dict[str, Any]) -> list[dict[str, Any]]:
+    if boolean(query["incidents"]) and query["incidents_for_type"]:
+        raise BadRequest("Only one of the query parameter incidents or incidentsForType can be set.")
+    return heatmap.camunda_statistics(definition_id, boolean(query["failed_jobs"]), boolean(query["incidents"]),
+                                      query["incidents_for_type"])
+
+
+@endpoint("/process-definition/<definition_id>/statistics", ["GET"], summary="per activity: the instances "
+          "waiting there (failedJobs: open incidents; incidents, incidentsForType: them by type)",
+          permission="definitions.read", query=StatisticsQuery)
+def process_definition_statistics(definition_id: str, query: dict[str, Any]) -> Any:
+    return _statistics(definition_id, query)
+
+
+@endpoint("/process-definition/key/<key>/statistics", ["GET"], summary="the same for the latest version of a "
+          "process", permission="definitions.read", query=StatisticsQuery)
+def process_definition_statistics_by_key(key: str, query: dict[str, Any]) -> Any:
+    found = deployments.latest(key)
+    if found is None:
+        raise NotFound(f"No matching process definition with key: {key} and no tenant-id")
+    return _statistics(found.id, query)

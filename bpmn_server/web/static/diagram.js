@@ -9,7 +9,8 @@
     done: { bottom: 8, left: -12 },
     compensated: { bottom: 8, right: 8 },
     incident: { top: -12, left: -12 },
-    error: { bottom: -8, left: 0 }
+    error: { bottom: -8, left: 0 },
+    heat: { bottom: -10, left: 0 }
   };
 
   function fail(el, message) {
@@ -52,6 +53,21 @@
         div.title = b.title || "";
         overlays.add(b.element, b.kind, { position: POSITIONS[b.kind] || POSITIONS.active, html: div });
       });
+      // The heat map: an activity with instances there links to the list of them.
+      Object.keys(data.links || {}).forEach(function (id) {
+        var gfx = registry.get(id) && registry.getGraphics(id);
+        if (!gfx) { return; }
+        gfx.setAttribute("data-href", data.links[id]);
+        var tip = document.createElementNS("http://www.w3.org/2000/svg", "title");
+        tip.textContent = id + ": list its instances";
+        gfx.insertBefore(tip, gfx.firstChild);
+      });
+      if (data.links) {
+        viewer.get("eventBus").on("element.click", function (event) {
+          var href = data.links[event.element.id];
+          if (href) { window.location.assign(href); }
+        });
+      }
       el.dataset.state = "ready";
     }).catch(function (err) { fail(el, err.message || String(err)); });
   }
