@@ -88,13 +88,14 @@ def _selected(user: User, ids: list[str]) -> list[str]:
     return ids
 
 
-def _matching(user: User, criteria: dict[str, Any]) -> list[str]:
-    """Every instance the instance list shows for these filters (exact values, as the API's list), newest first."""
+def _matching(user: User, criteria: dict[str, Any], prefix: bool) -> list[str]:
+    """Every instance the instance list shows for these filters, newest first (`prefix`: process and business key
+    match what starts with the text, as on the instances page; otherwise exactly, as the API's list)."""
     unknown = sorted(set(criteria) - set(FILTERS))
     if unknown:
         raise _invalid(f"filter.{unknown[0]}", f"not a filter; use {', '.join(FILTERS)}")
     q = instances.matching(criteria.get("process"), criteria.get("status"), criteria.get("business_key"),
-                           viewer=user, field="filter.status")
+                           prefix=prefix, viewer=user, field="filter.status")
     limit = max_instances()
     ids = list(db.session.execute(q.with_only_columns(Instance.id)
                                   .order_by(Instance.started_at.desc(), Instance.id.desc()).limit(limit + 1)).scalars())
@@ -108,8 +109,9 @@ def _matching(user: User, criteria: dict[str, Any]) -> list[str]:
 @transactional
 def create(user: User, action: str, *, ids: list[str] | None = None, criteria: dict[str, Any] | None = None,
            reason: str | None = None, version: int | None = None, instructions: Any = None,
-           allow_end: bool | None = None) -> Batch:
-    """Check a batch and queue it: its items are pending until the clock runs them (a few at a time)."""
+           allow_end: bool | None = None, prefix: bool = False) -> Batch:
+    """Check a batch and queue it: its items are pending until the clock runs them (a few at a time).
+    `prefix`: the filter's texts match by their start (the instances page's filters)."""
     chosen = _action(action)
     params = _params(chosen, reason, version, instructions, allow_end)
     if (ids is None) == (criteria is None):
@@ -121,7 +123,9 @@ def create(user: User, action: str, *, ids: list[str] | None = None, criteria: d
         selection = {"instances": len(ids)}
     else:
         criteria = {k: v for k, v in (criteria or {}).items() if v not in (None, "")}
-        ids, selection = _matching(user, criteria), {"filter": criteria}
+        ids, selection = _matching(user, criteria, prefix), {"filter": criteria}
+        if prefix:
+            selection["match"] = "prefix"
     batch = Batch(action=str(chosen), params=params, selection=selection, status=BatchStatus.RUNNING,
                   total=len(ids), created_by=user.name, created_at=utcnow())
     db.session.add(batch)
