@@ -265,3 +265,26 @@ def test_roles(api, app):
     paths = api.get("/api/openapi.json").get_json()["paths"]
     assert {"/api/batches", "/api/batches/{batch_id}", "/api/batches/{batch_id}/items",
             "/api/batches/{batch_id}/cancel"} <= set(paths)
+
+
+def test_an_instance_that_lost_a_race_is_tried_again_in_the_next_round(api, app, monkeypatch):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    ids = _waiting(api, 3)
+    batch = _create(api, {"action": "suspend", "instances": ids})
+    real = batch_runner.apply
+    raced: list[str] = []
+
+    def races_once(found, instance_id):
+        if instance_id == ids[1] and not raced:
+            raced.append(instance_id)
+            raise StaleDataError("the instance's revision moved on")
+        return real(found, instance_id)
+
+    monkeypatch.setattr(batch_runner, "apply", races_once)
+    assert _run(app) == {"ok": 2, "error": 0}
+    seen = _batch(api, batch["id"])
+    assert seen["status"] == "running" and seen["progress"]["remaining"] == 1
+    assert _run(app) == {"ok": 1, "error": 0}
+    assert _batch(api, batch["id"])["status"] == "completed"
+    assert [api.instance(i)["status"] for i in ids] == ["suspended"] * 3

@@ -57,16 +57,18 @@ def apply(batch: Batch, instance_id: str) -> Any:
 
 
 def _lost_race(exc: Exception) -> bool:
-    """A concurrent change to the instance (its revision moved on, a deadlock): that instance's 409."""
-    if isinstance(exc, StaleDataError | IntegrityError):
+    """A concurrent change to the instance (its revision moved on, a deadlock with a timer's chunk): worth
+    another try, as a client would retry a 409."""
+    if isinstance(exc, StaleDataError):
         return True
     text = str(exc).lower()
     return isinstance(exc, OperationalError) and ("deadlock" in text or "could not serialize" in text)
 
 
 def _outcome(batch: Batch, instance_id: str) -> tuple[str, dict[str, Any] | None]:
-    """Run one instance's action in a savepoint; its outcome. A database that fails (not a lost race) is
-    raised: the whole chunk then rolls back and is tried again by the next round."""
+    """Run one instance's action in a savepoint; its outcome (`pending` again after a lost race: the next round
+    tries it again). A database that fails otherwise is raised: the whole chunk then rolls back and is tried
+    again by the next round."""
     try:
         with units.current().savepoint():  # what a failed action recorded or threw goes with it
             apply(batch, instance_id)
@@ -74,7 +76,10 @@ def _outcome(batch: Batch, instance_id: str) -> tuple[str, dict[str, Any] | None
         return BatchItemStatus.ERROR, as_problem(exc)
     except Exception as exc:
         if _lost_race(exc):
-            return BatchItemStatus.ERROR, as_problem(Conflict("the instance was changed concurrently"))
+            log.info("batch %s: instance %s changed concurrently; tried again later", batch.id, instance_id)
+            return BatchItemStatus.PENDING, None
+        if isinstance(exc, IntegrityError):
+            return BatchItemStatus.ERROR, as_problem(Conflict("a concurrent change made this one conflict"))
         if isinstance(exc, OperationalError):
             raise
         log.exception("batch %s: %s of instance %s failed", batch.id, batch.action, instance_id)
@@ -98,10 +103,12 @@ def run_chunk(batch_id: str, size: int) -> dict[str, int]:
     found: dict[str, int] = {}
     for position, instance_id in taken:
         status, problem = _outcome(batch, instance_id)
+        found[status] = found.get(status, 0) + 1
+        if status == BatchItemStatus.PENDING:
+            continue
         db.session.execute(update(BatchItem).where(BatchItem.batch_id == batch_id, BatchItem.position == position)
                            .values(status=status, problem=problem, finished_at=utcnow())
                            .execution_options(synchronize_session=False))
-        found[status] = found.get(status, 0) + 1
     return found
 
 
@@ -157,7 +164,11 @@ def run_batches(size: int | None = None, keep_going: Callable[[], bool] | None =
             skip.add(batch_id)
             continue
         for status, n in found.items():
-            totals[status] = totals.get(status, 0) + n
+            if status != BatchItemStatus.PENDING:
+                totals[status] = totals.get(status, 0) + n
+        if BatchItemStatus.PENDING in found:
+            skip.add(batch_id)  # an instance that lost a race waits for the next round, not a tight loop
+            continue
         finish(batch_id)
     units.end_read()
     return totals
