@@ -30,9 +30,12 @@ class BatchCreateSchema(Strict):
     action = fields.String(required=True, metadata={"enum": [a.value for a in BatchAction]})
     instances = fields.List(fields.String(validate=validate.Length(max=200)), load_default=None, metadata={
         "description": "the instance ids (give either this or `filter`)"})
-    filter = fields.Nested(BatchFilterSchema, load_default=None, metadata={
+    # No default: a nullable nested schema would be documented as "or any object".
+    filter = fields.Nested(BatchFilterSchema, metadata={
         "description": "every instance matching these filters now (give either this or `instances`)"})
-    reason = Reason()
+    # Not a `Reason` (which the document lists as required): suspend and resume take one but need none.
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000), metadata={
+        "description": "why (kept in the history): required for retry, cancel, migrate and modify"})
     version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1),
                              metadata={"description": "migrate: the version of each instance's process"})
     instructions = fields.List(fields.Dict(keys=fields.String()), load_default=None, allow_none=True,
@@ -97,7 +100,7 @@ class BatchCancelSchema(Strict):
        "of instances or on every instance matching a filter, in the background", permission="instances.manage",
        body=BatchCreateSchema, response=BatchSchema, status=201)
 def create(body: dict[str, Any]) -> Any:
-    criteria = body["filter"]
+    criteria = body.get("filter")
     batch = batches.create(current_user(), body["action"], ids=body["instances"],
                            criteria=dict(criteria) if criteria is not None else None, reason=body["reason"],
                            version=body["version"], instructions=body["instructions"], allow_end=body["allow_end"])
