@@ -57,7 +57,9 @@ def test_suspend_a_selection_in_chunks_with_progress_and_history(api, app):
     seen = _batch(api, batch["id"])
     assert seen["status"] == "completed" and seen["ended_at"] and seen["progress"]["done"] == 7
     assert all(api.instance(i)["status"] == "suspended" for i in ids)
-    assert [e["actor"] for e in api.history(ids[0]) if e["type"] == "instance.suspended"] == ["anna"]
+    [event] = [e for e in api.history(ids[0]) if e["type"] == "instance.suspended"]
+    assert event["actor"] == "anna" and event["data"]["batch_id"] == batch["id"]  # which batch did it
+    assert seen["items"][0]["business_key"] == "b-0" and seen["items"][0]["process"] == "core_message_wait"
     created, completed = (api.get("/api/history/events", query_string={"type": t}).get_json()["items"]
                           for t in ("batch.created", "batch.completed"))
     assert [(e["actor"], e["data"]["action"], e["data"]["total"]) for e in created] == [("anna", "suspend", 7)]

@@ -54,6 +54,8 @@ class ProgressSchema(Schema):
 class BatchItemSchema(Schema):
     position = fields.Integer()
     instance_id = fields.String()
+    process = fields.String(allow_none=True, metadata={"description": "null once the instance was deleted"})
+    business_key = fields.String(allow_none=True)
     status = fields.String(metadata={"enum": [s.value for s in BatchItemStatus]})
     problem = fields.Dict(allow_none=True, metadata={"description": "the problem detail of an error"})
     finished_at = UTC(allow_none=True)

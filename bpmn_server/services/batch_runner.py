@@ -69,9 +69,14 @@ def _outcome(batch: Batch, instance_id: str) -> tuple[str, dict[str, Any] | None
     """Run one instance's action in a savepoint; its outcome (`pending` again after a lost race: the next round
     tries it again). A database that fails otherwise is raised: the whole chunk then rolls back and is tried
     again by the next round."""
+    unit = units.current()
+    mark = len(unit.events)
     try:
-        with units.current().savepoint():  # what a failed action recorded or threw goes with it
+        with unit.savepoint():  # what a failed action recorded or threw goes with it
             apply(batch, instance_id)
+            for row in unit.events[mark:]:  # the instance's events say which batch caused them
+                if row:
+                    row["data"] = {**(row.get("data") or {}), "batch_id": batch.id}
     except BpmnServerError as exc:
         return BatchItemStatus.ERROR, as_problem(exc)
     except Exception as exc:

@@ -198,14 +198,23 @@ def list_batches(limit: int, after: str | None, status: str | None = None, actio
 
 
 def items(batch_id: str, limit: int, after: str | None, status: str | None = None) -> Page:
-    """A batch's instances in the order they run, with their outcomes."""
+    """A batch's instances in the order they run, with their outcomes (and each instance's process and
+    business key, so that a person knows which case failed)."""
     get(batch_id)
     q = select(BatchItem).where(BatchItem.batch_id == batch_id)
     if status is not None:
         if status not in tuple(BatchItemStatus):
             raise _invalid("status", f"one of {', '.join(BatchItemStatus)}", "unknown outcome")
         q = q.where(BatchItem.status == status)
-    return page(q, [BatchItem.position], [int], limit, after, descending=False)
+    found = page(q, [BatchItem.position], [int], limit, after, descending=False)
+    ids = [i.instance_id for i in found.items]
+    known = {row.id: row for row in db.session.execute(
+        select(Instance.id, Instance.process, Instance.business_key).where(Instance.id.in_(ids)))} if ids else {}
+    return Page([{"position": i.position, "instance_id": i.instance_id, "status": i.status, "problem": i.problem,
+                  "finished_at": i.finished_at,
+                  "process": known[i.instance_id].process if i.instance_id in known else None,
+                  "business_key": known[i.instance_id].business_key if i.instance_id in known else None}
+                 for i in found.items], found.next)
 
 
 @transactional
