@@ -62,6 +62,13 @@ def test_every_instance_matching_the_filter_and_errors_keep_the_filter(app, api)
     assert {api.instance(i)["status"] for i in ids} == {"cancelled"}
     r = pages.post("/ui/batches", {"action": "resume", "scope": "selected"})
     assert "No batch started: tick the instances first" in pages.text(r.headers["Location"])
+    # Again on the same instances: each fails (already cancelled), and the batch page offers a new batch on them.
+    r = pages.post("/ui/batches", {"action": "cancel", "scope": "selected", "instance": ids, "reason": "again"})
+    _run(app)
+    page = pages.text(r.headers["Location"])
+    assert page.count('data-outcome="error"') == 4 and "409 Conflict" in page
+    assert "Run an action on the 4 failed instances" in page
+    assert re.findall(r'id="rerun-failed".*?</form>', page, re.S)[0].count('name="instance"') == 4
 
 
 def test_cancel_on_the_batch_page_and_roles(app, api):

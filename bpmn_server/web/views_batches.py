@@ -93,8 +93,11 @@ def batch_page(user: User, batch_id: str) -> str:
     batch = batches.view(batches.get(batch_id))
     outcome = request.args.get("outcome") or None
     shown = batches.items(batch_id, batches.SHOWN_ITEMS, request.args.get("after") or None, outcome)
+    # The instances it failed on, for a new batch once their cause is repaired (the first page of them).
+    failed = batches.items(batch_id, batches.SHOWN_ITEMS, None, BatchItemStatus.ERROR).items \
+        if batch["progress"]["failed"] else []
     return render_template("web/batch.html", batch=batch, items=shown.items, next=shown.next, outcome=outcome,
-                           outcomes=list(BatchItemStatus))
+                           outcomes=list(BatchItemStatus), failed=failed, actions=list(BatchAction))
 
 
 @bp.route("/batches/<batch_id>/cancel", methods=["POST"])
