@@ -43,6 +43,7 @@ PERMISSIONS: dict[str, set[str]] = {
     "deliveries.read": {"auditor"},
     "comments.write": {"analyst", "operator"},
     "tasks.plan": {"analyst", "operator"},
+    "batches.read": {"analyst", "auditor"},
 }
 
 

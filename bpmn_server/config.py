@@ -33,6 +33,11 @@ def from_env() -> dict[str, Any]:
         "TIMER_POLL_SECONDS": float(env("BPMN_SERVER_TIMER_POLL_SECONDS", "1")),
         "TIMER_LEASE_SECONDS": float(env("BPMN_SERVER_TIMER_LEASE_SECONDS", "60")),
         "TIMER_BATCH": int(env("BPMN_SERVER_TIMER_BATCH", "100")),
+        # Batches (bulk actions on instances): instances per transaction, how often the clock looks, the most
+        # instances one batch may hold.
+        "BATCH_CHUNK": int(env("BPMN_SERVER_BATCH_CHUNK", "25")),
+        "BATCH_POLL_SECONDS": float(env("BPMN_SERVER_BATCH_POLL_SECONDS", "1")),
+        "BATCH_MAX_INSTANCES": int(env("BPMN_SERVER_BATCH_MAX_INSTANCES", "10000")),
         "LOG_LEVEL": env("BPMN_SERVER_LOG_LEVEL", "INFO"),
         # json (one object per line, with request id, user and instance id) or text; `serve` defaults to json.
         "LOG_FORMAT": env("BPMN_SERVER_LOG_FORMAT", "text").lower(),

@@ -76,3 +76,13 @@ class Unavailable(BpmnServerError):
     def __init__(self, detail: str | None = None, retry_after: int = 5, **extra: Any):
         super().__init__(detail, **extra)
         self.retry_after = retry_after
+
+
+def as_problem(exc: BpmnServerError) -> dict[str, Any]:
+    """The RFC 9457 problem detail of an error, as the API would answer it (kept where an outcome is stored:
+    a batch's instance that failed)."""
+    body: dict[str, Any] = {"type": f"https://bpmn-server.dev/problems/{exc.status}", "title": exc.title,
+                            "status": exc.status, "detail": exc.detail}
+    if exc.errors is not None:
+        body["errors"] = exc.errors
+    return body

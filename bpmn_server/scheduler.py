@@ -45,7 +45,8 @@ class Clock:
         # History retention runs in its own thread: a long prune must not delay the timers.
         self.scheduler = BackgroundScheduler(timezone=dt.UTC, executors={"default": ThreadPoolExecutor(1),
                                                                          "retention": ThreadPoolExecutor(1),
-                                                                         "deliveries": ThreadPoolExecutor(1)},
+                                                                         "deliveries": ThreadPoolExecutor(1),
+                                                                         "batches": ThreadPoolExecutor(1)},
                                              job_defaults={"coalesce": True, "max_instances": 1,
                                                            "misfire_grace_time": None})
         self.last_tick = time.monotonic()
@@ -65,6 +66,9 @@ class Clock:
         # Mails and webhooks in a thread of their own: a slow receiver must not delay the timers.
         self.scheduler.add_job(self.deliver, "interval", seconds=float(self.app.config.get("NOTIFY_POLL_SECONDS", 2)),
                                id="deliveries", executor="deliveries")
+        # Bulk actions on instances in a thread of their own: a batch of thousands must not delay the timers.
+        self.scheduler.add_job(self.run_batches, "interval", id="batches", executor="batches",
+                               seconds=float(self.app.config.get("BATCH_POLL_SECONDS", 1)))
         self.scheduler.start()
 
     def running(self) -> bool:
@@ -136,6 +140,19 @@ class Clock:
                             keep_going=lambda: not self.stopping.is_set())
             except Exception:  # noqa: BLE001 - the next round tries again
                 log.exception("notification delivery failed")
+
+    def run_batches(self) -> None:
+        """Work through the pending instances of running batches, a chunk per transaction
+        (services/batch_runner.py); a stopping clock ends after its chunk, the rest waits for the next start."""
+        from .services.batch_runner import run_batches
+
+        logs.clear()
+        logs.USER.set("system")
+        with self.app.app_context():
+            try:
+                run_batches(keep_going=lambda: not self.stopping.is_set())
+            except Exception:  # noqa: BLE001 - the next round tries again
+                log.exception("running batches failed")
 
     def prune_by_process(self) -> None:
         """The hourly pruning by each process's camunda:historyTimeToLive (services/retention.py)."""

@@ -56,3 +56,28 @@ READ_ALL = (Role.ADMIN, Role.ANALYST, Role.AUDITOR)  # roles that see every inst
 WORKERS = (Role.ADMIN, Role.OPERATOR)  # roles that may hold a task
 STARTERS_EXEMPT = (Role.ADMIN, Role.ANALYST)  # start any process, whatever its candidate starters say
 MAY_START = (Role.ADMIN, Role.ANALYST, Role.OPERATOR)
+
+
+class BatchAction(StrEnum):
+    """What a batch does to each of its instances (services/batches.py): the single-instance service of
+    the same name, with the same rules."""
+
+    RETRY = "retry"
+    CANCEL = "cancel"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    MIGRATE = "migrate"
+    MODIFY = "modify"
+
+
+class BatchStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class BatchItemStatus(StrEnum):
+    PENDING = "pending"
+    OK = "ok"
+    ERROR = "error"
+    SKIPPED = "skipped"  # the batch was cancelled before its turn

@@ -1,6 +1,7 @@
 """SQLAlchemy models. Query rows (tasks, timers, events) are derived data; `Instance.state` is the truth."""
 
 from .base import db, new_id, utcnow
+from .batch import Batch, BatchItem
 from .decision import DecisionDefinition
 from .definition import Definition, Deployment
 from .event import Event
@@ -20,4 +21,4 @@ from .user import User
 __all__ = ["db", "new_id", "utcnow", "Definition", "Deployment", "Event", "Incident", "Instance",
            "Task", "TaskCandidate", "DefinitionStarter", "Timer", "User", "Subscription", "CorrelationKey",
            "ExternalTask", "DecisionDefinition", "IdempotencyKey", "ProposedFile", "ProcessSettings",
-           "ProcessFeedback", "Webhook", "Delivery", "TaskFilter", "FormDefinition"]
+           "ProcessFeedback", "Webhook", "Delivery", "TaskFilter", "FormDefinition", "Batch", "BatchItem"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from models import Incident, Instance, Task, User, db
 
@@ -112,6 +112,15 @@ def list_instances(limit: int, after: str | None, process: str | None = None, st
     """Instances newest first. `prefix`: process and business key match what starts with the text (LIKE
     'x%', which an index serves; the pages' filters), otherwise exactly (the API's). `viewer`: only those
     that user may read. `activity`: those waiting there now or failed there (the heat map's click)."""
+    q = matching(process, status, business_key, prefix, viewer, activity=activity)
+    return page(q, [Instance.started_at, Instance.id], [dt.datetime, str], limit, after, descending=True)
+
+
+def matching(process: str | None = None, status: str | None = None, business_key: str | None = None,
+             prefix: bool = False, viewer: User | None = None, field: str = "status",
+             activity: str | None = None) -> Select:
+    """The instances of the list's filters, as a query (the list pages it; a batch takes every match).
+    `field`: the name an unknown status is reported under."""
     q = select(Instance)
     if activity:
         q = q.where(heatmap.instances_at(activity))
@@ -122,12 +131,12 @@ def list_instances(limit: int, after: str | None, process: str | None = None, st
     if status is not None:  # "" is not a status either
         if status not in STATUSES:
             raise Invalid(f"status must be one of {', '.join(STATUSES)}",
-                          errors=[{"field": "status", "message": "unknown status"}])
+                          errors=[{"field": field, "message": "unknown status"}])
         q = q.where(Instance.status == status)
     if business_key:
         q = q.where(Instance.business_key.startswith(business_key, autoescape=True) if prefix
                     else Instance.business_key == business_key)
-    return page(q, [Instance.started_at, Instance.id], [dt.datetime, str], limit, after, descending=True)
+    return q
 
 
 @transactional

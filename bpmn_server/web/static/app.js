@@ -13,6 +13,13 @@
   document.querySelectorAll("[data-autosubmit]").forEach(function (input) {
     input.addEventListener("change", function () { input.form.submit(); });
   });
+  /* A header checkbox ticks or clears every row's checkbox of that name (the instances page's bulk form). */
+  document.querySelectorAll("[data-pick-all]").forEach(function (all) {
+    var boxes = function () { return document.querySelectorAll('input[type=checkbox][name="' + all.dataset.pickAll + '"]'); };
+    all.addEventListener("change", function () {
+      boxes().forEach(function (box) { box.checked = all.checked; });
+    });
+  });
 
   /* Keep the typed input of every changing form (not passwords, files or the CSRF token) in this
      tab's sessionStorage when it is sent. Back on the same page after a failure (an error message
