@@ -164,7 +164,8 @@ def v2_publish_message(body: dict[str, Any]) -> Any:
 
 
 def _deployed(result: Any) -> list[dict[str, Any]]:
-    """Camunda 8's `deployments`: one entry per process, decision and form, the other kinds null."""
+    """Camunda 8's `deployments`: one entry per process, decision and form, the keys of the other kinds null (as
+    the current clients, Python's camunda-orchestration-sdk 10 and npm's orchestration-cluster-api 9, require)."""
     empty = {"processDefinition": None, "decisionDefinition": None, "decisionRequirements": None, "form": None,
              "resource": None}
     found = [{**empty, "processDefinition": {
