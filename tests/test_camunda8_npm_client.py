@@ -7,43 +7,26 @@ complete), with the client checking every request and response against its own s
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests import npm_install
 from tests.server import ServerProcess
 
 PACKAGE = "@camunda8/orchestration-cluster-api"
 # The current major: the shapes of the Python client (camunda-orchestration-sdk 10) too. It declares node >= 22;
 # npm only warns on an older node, and the test shows whether it runs there.
 VERSION = "9"
-HERE = Path(__file__).resolve().parent
-PROCESSES = HERE.parent / "processes"
+PROCESSES = Path(__file__).resolve().parent.parent / "processes"
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="session")
 def client_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder with the client installed from the npm registry and the driving script; skipped only when node or
-    npm is missing or the registry cannot be reached."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node and npm are needed to install the Camunda 8 JavaScript client")
-    folder = tmp_path_factory.mktemp("camunda8-npm")
-    (folder / "package.json").write_text('{"name": "bpmn-server-c8-client-test", "private": true}')
-    install = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--silent", f"{PACKAGE}@{VERSION}"],
-                             cwd=folder, capture_output=True, text=True, timeout=300)
-    if install.returncode != 0:
-        reachable = subprocess.run([npm, "view", PACKAGE, "version"], cwd=folder, capture_output=True, text=True,
-                                   timeout=120)
-        if reachable.returncode != 0:
-            pytest.skip(f"the npm registry cannot be reached: {reachable.stderr.strip()[-300:]}")
-        pytest.fail(f"npm install {PACKAGE} failed: {install.stderr[-2000:]}")
-    shutil.copy(HERE / "js" / "camunda8_client.mjs", folder / "camunda8_client.mjs")
-    return folder
+    return npm_install.install(tmp_path_factory.mktemp("camunda8-npm"), f"{PACKAGE}@{VERSION}",
+                               "camunda8_client.mjs")
 
 
 @pytest.fixture
@@ -54,13 +37,12 @@ def server(server_process: Any) -> ServerProcess:
 def test_the_official_camunda8_javascript_client(server, client_folder):
     resources = [PROCESSES / "camunda8_leave_request.bpmn", PROCESSES / "leave_request.form",
                  PROCESSES / "leave_approval.form"]
-    env = {"PATH": str(Path(shutil.which("node") or "node").parent), "BPMN_URL": server.url,
+    env = {"BPMN_URL": server.url,
            "WORKER_NAME": "wendy", "WORKER_TOKEN": server.user("wendy", "operator"),
            "MANAGER_NAME": "mona", "MANAGER_TOKEN": server.user("mona", "operator", groups=["managers"]),
            "ANALYST_NAME": "ann", "ANALYST_TOKEN": server.user("ann", "analyst"),
            "RESOURCES": ",".join(str(p) for p in resources)}
-    run = subprocess.run(["node", "camunda8_client.mjs"], cwd=client_folder, env=env, capture_output=True,
-                         text=True, timeout=120)
+    run = npm_install.run(client_folder, "camunda8_client.mjs", env)
     assert run.returncode == 0, run.stderr[-4000:] + run.stdout[-2000:]
     out = json.loads(run.stdout.strip().splitlines()[-1])
     assert out["refusedDeploy"] == 403  # the role decides, as on /api: operators do not deploy
