@@ -214,8 +214,8 @@ def test_external_task_requests_outside_the_supported_subset_are_refused(api):
     assert task["variables"] == {"card": {"type": "String", "value": "visa", "valueInfo": {}}}
     assert CAMUNDA_TIME.fullmatch(task["lockExpirationTime"]) and task["retries"] is None
     path = f"/external-task/{task['id']}"
-    _error(camunda.post(f"{path}/complete", {"workerId": "w", "localVariables": {"x": {"value": 1}}}), 400,
-           "InvalidRequestException")
+    _error(camunda.post(f"{path}/failure", {"workerId": "w", "retries": 1, "localVariables": {"x": {"value": 1}}}),
+           400, "InvalidRequestException")
     _error(camunda.post(f"{path}/failure", {"workerId": "w", "retries": 1, "variables": {"x": {"value": 1}}}), 400,
            "InvalidRequestException")
     _error(camunda.post(f"{path}/extendLock", {"workerId": "other", "newDuration": 1000}), 400,
@@ -268,3 +268,38 @@ def test_fetch_filters_lock_and_error_details_as_camunda_workers_use_them(api):
     assert "gateway down" in incident["message"] and "Traceback" not in incident["message"]
     assert camunda.get("/external-task/nope/errorDetails").status_code == 404
     assert camunda.post("/external-task/nope/lock", {"workerId": "w", "lockDuration": 10}).status_code == 404
+
+
+LOCAL = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
+    id="D" targetNamespace="t">
+  <bpmn:process id="c7_local" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="mapped"/>
+    <bpmn:serviceTask id="mapped" camunda:type="external" camunda:topic="mapped">
+      <bpmn:extensionElements><camunda:inputOutput>
+        <camunda:outputParameter name="charged">${receipt}</camunda:outputParameter>
+      </camunda:inputOutput></bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="mapped" targetRef="plain"/>
+    <bpmn:serviceTask id="plain" camunda:type="external" camunda:topic="plain"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="plain" targetRef="e"/>
+    <bpmn:endEvent id="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_local_variables_on_complete_reach_only_the_output_mapping(api):
+    api.deploy(LOCAL)
+    camunda = Camunda(api)
+    started = _start(camunda, "c7_local")
+    for topic, local in (("mapped", {"receipt": {"value": "R-1"}, "secret": {"value": "x"}}),
+                         ("plain", {"scratch": {"value": 1, "type": "Integer"}})):
+        [task] = camunda.post("/external-task/fetchAndLock", {"workerId": "w", "maxTasks": 1, "topics": [
+            {"topicName": topic, "lockDuration": 5000}]}).get_json()
+        r = camunda.post(f"/external-task/{task['id']}/complete", {"workerId": "w", "localVariables": local,
+                                                                   "variables": {"paid": {"value": True}}})
+        assert r.status_code == 204, r.get_json()
+    done = api.instance(started["id"])
+    assert done["status"] == "completed"
+    assert done["variables"] == {"paid": True, "charged": "R-1"}  # locals: gone once their activity ended

@@ -147,19 +147,22 @@ def _locked_instance(row: ExternalTask) -> Instance:
 
 @transactional
 def complete(task_id: str, worker_id: str, actor: str, variables: dict[str, Any] | None = None,
-             now: dt.datetime | None = None) -> dict[str, Any]:
-    """Complete the task with the worker's variables; the same worker completing again is a no-op."""
+             now: dt.datetime | None = None, local: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Complete the task with the worker's variables; the same worker completing again is a no-op. `local`:
+    variables of the activity only, for its output mapping (Camunda 7's localVariables)."""
     now = now or utcnow()
     variables = check_variables(variables or {})
+    local = check_variables(local or {})
     row = db.session.get(ExternalTask, task_id)
     if row is not None and row.state == ExternalTaskState.COMPLETED and row.worker_id == worker_id:
         return view(row, db.session.get(Instance, row.instance_id).variables)
     row = _held(task_id, worker_id, now)
     instance = _locked_instance(row)
-    commands.advance(units.current(), instance, commands.CompleteExternalTask(actor, task_id, variables))
+    commands.advance(units.current(), instance, commands.CompleteExternalTask(actor, task_id, variables, local))
     row.worker_id, row.lock_expires_at = worker_id, None
     history.record("external_task.completed", actor, instance, activity=row.activity, task_id=row.id,
-                   data={"worker_id": worker_id, "topic": row.topic, "variables": variables})
+                   data={"worker_id": worker_id, "topic": row.topic, "variables": variables,
+                         **({"local_variables": local} if local else {})})
     return view(row, instance.variables)
 
 

@@ -120,8 +120,7 @@ def _topics(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _no_local(body: dict[str, Any]) -> dict[str, Any]:
     if body["local_variables"]:
-        raise BadRequest("localVariables are not supported: variables are instance-wide here; send them as "
-                         "variables")
+        raise BadRequest("localVariables are only taken on complete")
     return from_typed(body["variables"])
 
 
@@ -148,7 +147,8 @@ def external_task_fetch(body: dict[str, Any]) -> Any:
 @endpoint("/external-task/<task_id>/complete", ["POST"], summary="complete a task the worker holds, with typed "
           "variables", permission="external_tasks.work", body=WorkerBody, errors=_task_errors, status=204)
 def external_task_complete(task_id: str, body: dict[str, Any]) -> Any:
-    external_tasks.complete(task_id, body["worker_id"], current_user().name, _no_local(body))
+    external_tasks.complete(task_id, body["worker_id"], current_user().name, from_typed(body["variables"]),
+                            local=from_typed(body["local_variables"], "localVariables"))
     return no_content()
 
 
