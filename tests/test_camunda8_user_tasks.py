@@ -114,3 +114,18 @@ def test_completion_is_checked_against_the_task_form_and_bad_searches_are_400(ap
     assert _search(api, {"filter": {"state": "ASSIGNING"}})["items"] == []
     assert api.post("/v2/user-tasks/123/completion", {}).status_code == 404
     assert api.get("/v2/user-tasks/nope").status_code == 404
+
+
+def test_analysts_assign_to_others_and_auditors_only_read(api):
+    _deploy_v2(api, (diagram("c8_route", REVIEW), "route.bpmn"))
+    api.post("/v2/process-instances", {"processDefinitionId": "c8_route"})
+    api.as_user("olga", "operator", groups=["ops"])
+    ann, audrey = api.as_user("ann", "analyst"), api.as_user("audrey", "auditor")
+    [task] = _search(ann)["items"]
+    key = task["userTaskKey"]
+    assert audrey.post(f"/v2/user-tasks/{key}/assignment", {"assignee": "audrey"}).status_code == 403
+    assert ann.post(f"/v2/user-tasks/{key}/assignment", {"assignee": "olga"}).status_code == 204
+    assert _search(audrey, {"filter": {"assignee": "olga"}})["items"][0]["userTaskKey"] == key
+    assert audrey.client.delete(f"/v2/user-tasks/{key}/assignee", headers=audrey._headers()).status_code == 403
+    assert ann.client.delete(f"/v2/user-tasks/{key}/assignee", headers=ann._headers()).status_code == 204
+    assert ann.get(f"/v2/user-tasks/{key}").get_json()["assignee"] is None

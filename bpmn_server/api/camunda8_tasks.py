@@ -96,29 +96,31 @@ def v2_get_user_task(user_task_key: str) -> Any:
 
 @route(bp, "/user-tasks/<user_task_key>/assignment", ["POST"], summary="Camunda 8: assign a user task (to oneself: "
        "a claim; to another user: admins and analysts; allowOverride false: 409 when someone holds it)",
-       permission="tasks.work", body=AssignmentBody, status=204)
+       permission="tasks.read", body=AssignmentBody, status=204)
 def v2_assign_user_task(user_task_key: str, body: dict[str, Any]) -> Any:
     user, task_id = current_user(), task_search.task_id_of(user_task_key)
     held = tasks.get(task_id, user).assignee
     if body["allow_override"] is False and held not in (None, body["assignee"]):
         raise Conflict(f"the task is assigned to {held}", assignee=held)
-    if body["assignee"] == user.name and held is None:
-        tasks.claim(task_id, user)
-    elif allowed(user, "tasks.assign"):
+    if allowed(user, "tasks.assign"):  # the roles that reroute tasks on /api
         tasks.assign(task_id, user, body["assignee"])
-    elif held != body["assignee"]:
-        raise Forbidden("only admins and analysts assign tasks to others; claim it for yourself")
+    elif body["assignee"] == user.name and allowed(user, "tasks.work"):
+        tasks.claim(task_id, user)
+    else:
+        raise Forbidden("only admins and analysts assign tasks to others; an operator claims a task for themself")
     return Response(status=204)
 
 
 @route(bp, "/user-tasks/<user_task_key>/assignee", ["DELETE"], summary="Camunda 8: unassign a user task (its "
-       "holder gives it back; admins and analysts take it from anyone)", permission="tasks.work", status=204)
+       "holder gives it back; admins and analysts take it from anyone)", permission="tasks.read", status=204)
 def v2_unassign_user_task(user_task_key: str) -> Any:
     user, task_id = current_user(), task_search.task_id_of(user_task_key)
-    if tasks.get(task_id, user).assignee != user.name and allowed(user, "tasks.assign"):
+    if allowed(user, "tasks.assign"):
         tasks.assign(task_id, user, None)
-    else:
+    elif allowed(user, "tasks.work"):
         tasks.unclaim(task_id, user)
+    else:
+        raise Forbidden("only the task's holder, admins and analysts unassign a task")
     return Response(status=204)
 
 
