@@ -112,6 +112,7 @@ def test_completion_is_checked_against_the_task_form_and_bad_searches_are_400(ap
         r = api.post("/v2/user-tasks/search", body)
         assert r.status_code in (400, 422) and needle in json.dumps(r.get_json()), (body, r.get_json())
     assert _search(api, {"filter": {"state": "ASSIGNING"}})["items"] == []
+    assert _search(api, {"filter": {"processInstanceKey": "123", "userTaskKey": "9"}})["items"] == []
     assert api.post("/v2/user-tasks/123/completion", {}).status_code == 404
     assert api.get("/v2/user-tasks/nope").status_code == 404
 

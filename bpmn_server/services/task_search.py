@@ -13,7 +13,7 @@ from sqlalchemy.orm import load_only
 
 from models import Definition, Instance, Task, TaskCandidate, User, db
 
-from ..exceptions import BadRequest
+from ..exceptions import BadRequest, NotFound
 from ..states import TaskStatus
 from . import jobs, tasks
 from .pagination import Page, page
@@ -81,11 +81,15 @@ def _filtered(user: User, spec: dict[str, Any]) -> Any:
     if "candidateUser" in spec:
         q = q.where(Task.id.in_(select(TaskCandidate.task_id).where(
             TaskCandidate.kind == "user", TaskCandidate.value == _exact("candidateUser", spec["candidateUser"]))))
-    if "processInstanceKey" in spec:
-        q = q.where(Task.instance_id == jobs.instance_id_of(_exact("processInstanceKey", spec["processInstanceKey"])))
-    for name in ("userTaskKey", "elementInstanceKey"):  # the same key here: a task is its element instance
-        if name in spec:
-            q = q.where(Task.id == task_id_of(_exact(name, spec[name])))
+    try:  # a key that names nothing matches nothing (a search, not a lookup: no 404)
+        if "processInstanceKey" in spec:
+            q = q.where(Task.instance_id == jobs.instance_id_of(_exact("processInstanceKey",
+                                                                      spec["processInstanceKey"])))
+        for name in ("userTaskKey", "elementInstanceKey"):  # the same key here: a task is its element instance
+            if name in spec:
+                q = q.where(Task.id == task_id_of(_exact(name, spec[name])))
+    except NotFound:
+        q = q.where(false())
     return q
 
 
