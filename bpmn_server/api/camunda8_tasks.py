@@ -29,19 +29,19 @@ class SortField(LenientBody):
     order = fields.String(load_default="ASC", validate=validate.OneOf(["ASC", "DESC", "asc", "desc"]))
 
 
-class SearchBody(LenientBody):
+class UserTaskSearchBody(LenientBody):
     filter = fields.Dict(keys=fields.String(), load_default=dict)
     sort = fields.List(fields.Nested(SortField), load_default=list)
     page = fields.Nested(Pagination, load_default=lambda: {"limit": 100, "after": None, "from_": 0})
 
 
-class AssignmentBody(LenientBody):
+class UserTaskAssignmentBody(LenientBody):
     assignee = fields.String(required=True, validate=validate.Length(1, 200))
     allow_override = fields.Boolean(data_key="allowOverride", load_default=True, allow_none=True)
     action = fields.String(load_default=None, allow_none=True)
 
 
-class CompletionBody(LenientBody):
+class UserTaskCompletionBody(LenientBody):
     variables = fields.Dict(keys=fields.String(), load_default=None, allow_none=True)
     action = fields.String(load_default=None, allow_none=True)
 
@@ -80,7 +80,7 @@ def _user_task(task: Any, inst: Any, process_name: str | None) -> dict[str, Any]
 
 @route(bp, "/user-tasks/search", ["POST"], summary="Camunda 8: search user tasks (filter by state, assignee, "
        "elementId, candidateGroup, candidateUser, processDefinitionId, keys; one sort field; limit and after)",
-       permission="tasks.read", body=SearchBody)
+       permission="tasks.read", body=UserTaskSearchBody)
 def v2_search_user_tasks(body: dict[str, Any]) -> Any:
     found = task_search.search(current_user(), body["filter"], body["sort"], body["page"]["limit"],
                                _cursor(body["page"]["after"], False))
@@ -96,7 +96,7 @@ def v2_get_user_task(user_task_key: str) -> Any:
 
 @route(bp, "/user-tasks/<user_task_key>/assignment", ["POST"], summary="Camunda 8: assign a user task (to oneself: "
        "a claim; to another user: admins and analysts; allowOverride false: 409 when someone holds it)",
-       permission="tasks.read", body=AssignmentBody, status=204)
+       permission="tasks.read", body=UserTaskAssignmentBody, status=204)
 def v2_assign_user_task(user_task_key: str, body: dict[str, Any]) -> Any:
     user, task_id = current_user(), task_search.task_id_of(user_task_key)
     held = tasks.get(task_id, user).assignee
@@ -125,7 +125,7 @@ def v2_unassign_user_task(user_task_key: str) -> Any:
 
 
 @route(bp, "/user-tasks/<user_task_key>/completion", ["POST"], summary="Camunda 8: complete a user task (its form "
-       "checks the variables: 422 naming each field)", permission="tasks.work", body=CompletionBody, status=204)
+       "checks the variables: 422 naming each field)", permission="tasks.work", body=UserTaskCompletionBody, status=204)
 def v2_complete_user_task(user_task_key: str, body: dict[str, Any]) -> Any:
     tasks.complete(task_search.task_id_of(user_task_key), current_user(), body["variables"] or {})
     return Response(status=204)
