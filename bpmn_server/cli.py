@@ -45,7 +45,8 @@ def deploy_files(paths: list[Path], actor: str = "system", note: str | None = No
     from .services import deployments
 
     uploads = [deployments.Upload(p.name, p.read_bytes()) for p in paths]
-    forms = [u for u in uploads if u.filename.lower().endswith(".json")]  # spiff-arena's form files: with each
+    # Form files go with each diagram: spiff-arena's (.json) and Camunda Forms (.form, which formIds link).
+    forms = [u for u in uploads if u.filename.lower().endswith((".json", ".form"))]
     lines = []
     for upload in (u for u in uploads if u not in forms):
         result = deployments.deploy([upload, *forms], actor, note)
@@ -144,7 +145,8 @@ def serve(host: str, port: int, workers: int, threads: int, examples: bool) -> N
     if examples:
         folder = EXAMPLES if EXAMPLES.is_dir() else Path.cwd() / "processes"
         with app.app_context():
-            for line in deploy_files(sorted([*folder.glob("*.dmn"), *folder.glob("*.bpmn")]), note="examples"):
+            examples = sorted([*folder.glob("*.dmn"), *folder.glob("*.bpmn"), *folder.glob("*.form")])
+            for line in deploy_files(examples, note="examples"):
                 click.echo(f"deployed {line}")
     from gunicorn.app.base import BaseApplication
 

@@ -33,6 +33,7 @@ class ExternalTask(db.Model):
     retries: Mapped[int | None] = mapped_column(Integer, nullable=True)
     retry_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_details: Mapped[str | None] = mapped_column(Text, nullable=True)  # a worker's stack trace, kept apart
     worker_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     lock_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

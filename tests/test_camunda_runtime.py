@@ -205,8 +205,8 @@ def test_external_task_requests_outside_the_supported_subset_are_refused(api):
     started = _start(camunda, "camunda_payment", {"card": {"value": "visa"}, "amount": {"value": 5}})
     topic = {"topicName": "charge-card", "lockDuration": 5000}
     refused = camunda.post("/external-task/fetchAndLock", {"workerId": "w", "maxTasks": 1,
-                                                           "topics": [{**topic, "processDefinitionKey": "x"}]})
-    assert "processDefinitionKey" in _error(refused, 400, "InvalidRequestException")
+                                                           "topics": [{**topic, "processDefinitionVersionTag": "x"}]})
+    assert "processDefinitionVersionTag" in _error(refused, 400, "InvalidRequestException")
     r = camunda.post("/external-task/fetchAndLock", {"workerId": "w", "maxTasks": 5,
                                                      "topics": [{**topic, "variables": ["card", "nope"]}]})
     [task] = r.get_json()
@@ -214,8 +214,8 @@ def test_external_task_requests_outside_the_supported_subset_are_refused(api):
     assert task["variables"] == {"card": {"type": "String", "value": "visa", "valueInfo": {}}}
     assert CAMUNDA_TIME.fullmatch(task["lockExpirationTime"]) and task["retries"] is None
     path = f"/external-task/{task['id']}"
-    _error(camunda.post(f"{path}/complete", {"workerId": "w", "localVariables": {"x": {"value": 1}}}), 400,
-           "InvalidRequestException")
+    _error(camunda.post(f"{path}/failure", {"workerId": "w", "retries": 1, "localVariables": {"x": {"value": 1}}}),
+           400, "InvalidRequestException")
     _error(camunda.post(f"{path}/failure", {"workerId": "w", "retries": 1, "variables": {"x": {"value": 1}}}), 400,
            "InvalidRequestException")
     _error(camunda.post(f"{path}/extendLock", {"workerId": "other", "newDuration": 1000}), 400,
@@ -225,8 +225,81 @@ def test_external_task_requests_outside_the_supported_subset_are_refused(api):
                                             "retries": 2, "retryTimeout": 0}).status_code == 204
     fetch = {"workerId": "w", "maxTasks": 1, "topics": [topic]}
     [again] = camunda.post("/external-task/fetchAndLock", fetch).get_json()
-    assert again["retries"] == 2 and again["errorMessage"] == "down\n\ntrace"
+    assert again["retries"] == 2 and again["errorMessage"] == "down" and again["errorDetails"] == "trace"
     # The role decides, as on /api: an auditor reads but does not work external tasks.
     auditor = Camunda.user(api, "audrey", "auditor")
     _error(auditor.post("/external-task/fetchAndLock", {"workerId": "a", "topics": [topic]}), 403,
            "AuthorizationException")
+
+
+def test_fetch_filters_lock_and_error_details_as_camunda_workers_use_them(api):
+    api.deploy("camunda_payment.bpmn")
+    camunda = Camunda(api)
+    visa = _start(camunda, "camunda_payment", {"card": {"value": "visa"}}, businessKey="B-1")
+    amex = _start(camunda, "camunda_payment", {"card": {"value": "amex"}}, businessKey="B-2")
+    topic = {"topicName": "charge-card", "lockDuration": 5000}
+
+    def fetch(worker="w", **filters):
+        r = camunda.post("/external-task/fetchAndLock", {"workerId": worker, "maxTasks": 5,
+                                                         "topics": [{**topic, **filters}]})
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()
+
+    assert fetch(processDefinitionKey="other") == [] and fetch(processDefinitionKeyIn=["x", "y"]) == []
+    assert fetch(businessKey="B-9") == [] and fetch(processVariables={"card": "diners"}) == []
+    assert fetch(processDefinitionId="nope") == []
+    [task] = fetch(processVariables={"card": "amex"}, processDefinitionKey="camunda_payment")
+    assert task["processInstanceId"] == amex["id"] and task["businessKey"] == "B-2"
+    assert task["processDefinitionId"] == amex["definitionId"]
+    [task] = fetch("w2", businessKey="B-1", processDefinitionIdIn=[visa["definitionId"]])
+    assert task["processInstanceId"] == visa["id"]
+    # Lock by id: refused while another worker holds it; once released, any worker may lock it.
+    path = f"/external-task/{task['id']}"
+    assert "locked by" in _error(camunda.post(f"{path}/lock", {"workerId": "w3", "lockDuration": 1000}), 400,
+                                 "BadUserRequestException")
+    assert camunda.post(f"{path}/unlock", {}).status_code == 204
+    assert camunda.post(f"{path}/lock", {"workerId": "w3", "lockDuration": 60000}).status_code == 204
+    assert fetch("w4") == []  # both tasks are locked now
+    assert camunda.post(f"{path}/failure", {"workerId": "w3", "errorMessage": "gateway down",
+                                            "errorDetails": "Traceback ...", "retries": 0}).status_code == 204
+    r = camunda.get(f"{path}/errorDetails")
+    assert r.status_code == 200 and r.get_data(as_text=True) == "Traceback ..."
+    incident = api.instance(visa["id"])["incidents"][0]
+    assert "gateway down" in incident["message"] and "Traceback" not in incident["message"]
+    assert camunda.get("/external-task/nope/errorDetails").status_code == 404
+    assert camunda.post("/external-task/nope/lock", {"workerId": "w", "lockDuration": 10}).status_code == 404
+
+
+LOCAL = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
+    id="D" targetNamespace="t">
+  <bpmn:process id="c7_local" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="mapped"/>
+    <bpmn:serviceTask id="mapped" camunda:type="external" camunda:topic="mapped">
+      <bpmn:extensionElements><camunda:inputOutput>
+        <camunda:outputParameter name="charged">${receipt}</camunda:outputParameter>
+      </camunda:inputOutput></bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="mapped" targetRef="plain"/>
+    <bpmn:serviceTask id="plain" camunda:type="external" camunda:topic="plain"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="plain" targetRef="e"/>
+    <bpmn:endEvent id="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_local_variables_on_complete_reach_only_the_output_mapping(api):
+    api.deploy(LOCAL)
+    camunda = Camunda(api)
+    started = _start(camunda, "c7_local")
+    for topic, local in (("mapped", {"receipt": {"value": "R-1"}, "secret": {"value": "x"}}),
+                         ("plain", {"scratch": {"value": 1, "type": "Integer"}})):
+        [task] = camunda.post("/external-task/fetchAndLock", {"workerId": "w", "maxTasks": 1, "topics": [
+            {"topicName": topic, "lockDuration": 5000}]}).get_json()
+        r = camunda.post(f"/external-task/{task['id']}/complete", {"workerId": "w", "localVariables": local,
+                                                                   "variables": {"paid": {"value": True}}})
+        assert r.status_code == 204, r.get_json()
+    done = api.instance(started["id"])
+    assert done["status"] == "completed"
+    assert done["variables"] == {"paid": True, "charged": "R-1"}  # locals: gone once their activity ended

@@ -131,3 +131,39 @@ def test_camunda_worker_and_clients_against_a_running_server(server):
     assert result["resultType"] == "ProcessDefinition"
     inbox = server.get(f"/api/process-instances/{result['processInstance']['id']}")
     assert inbox["business_key"] == "IN-9" and inbox["variables"] == {"total": 12.5}
+
+
+def test_the_camunda_client_filters_by_process_variables_and_keeps_error_details(server):
+    engine_rest = f"{server.url}/engine-rest"
+    analyst, wendy = _user(server, "ana", "analyst"), _user(server, "wendy", "operator")
+    _modeler_deploy(server, analyst, "camunda_payment.bpmn")
+    # A Camunda Form deploys beside its diagram through Camunda Modeler's request.
+    form = b'{"id": "card-form", "components": [{"type": "textfield", "key": "card"}]}'
+    r = requests.post(f"{engine_rest}/deployment/create", auth=(analyst["username"], analyst["password"]),
+                      timeout=10, data={"deployment-name": "forms"}, files={"card.form": ("card.form", form)})
+    assert r.status_code == 200, r.text
+    assert [f["id"] for f in server.get("/api/forms")["items"]] == ["card-form"]
+    engine = EngineClient(engine_rest, config={"auth_basic": analyst})
+    started = {card: engine.start_process("camunda_payment", {"card": card}, business_key=f"K-{card}")["id"]
+               for card in ("visa", "amex")}
+    config = {"auth_basic": wendy, "maxTasks": 5, "lockDuration": 10000, "asyncResponseTimeout": 0}
+    worker = ExternalTaskWorker("w1", engine_rest, config)
+    seen = []
+
+    def charge(task: Any) -> Any:
+        seen.append(task.get_variable("card"))
+        return task.failure("card service down", "Traceback: timeout", max_retries=0, retry_timeout=0)
+
+    worker.fetch_and_execute("charge-card", charge, process_variables={"card": "amex"})
+    assert seen == ["amex"]  # the worker's processVariables filter: the visa task is not its
+    failed = server.get(f"/api/process-instances/{started['amex']}")
+    assert "card service down" in failed["incidents"][0]["message"]
+    client = ExternalTaskClient("w2", engine_rest, config)
+    [visa] = client.fetch_and_lock("charge-card")
+    assert visa["processInstanceId"] == started["visa"]
+    client.failure(visa["id"], "flaky", "Traceback: reset", 1, 0)
+    [again] = client.fetch_and_lock("charge-card")
+    assert again["errorMessage"] == "flaky" and again["errorDetails"] == "Traceback: reset"
+    r = requests.get(f"{engine_rest}/external-task/{visa['id']}/errorDetails", timeout=10,
+                     auth=(wendy["username"], wendy["password"]))
+    assert r.status_code == 200 and r.text == "Traceback: reset"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,32 @@ PROCESSES = Path(__file__).resolve().parent.parent / "processes"
 
 @pytest.mark.parametrize("path", sorted(PROCESSES.glob("*.bpmn")), ids=lambda p: p.name)
 def test_every_example_deploys(api, path):
-    deployed = api.deploy(path.read_bytes())
-    assert deployed["definitions"]
+    # With the Camunda Forms of the folder: a diagram's formIds must be deployed or in the same deployment.
+    files = [(path.read_bytes(), path.name), *((f.read_bytes(), f.name) for f in sorted(PROCESSES.glob("*.form")))]
+    r = api.client.post("/api/deployments", data={"file": [(io.BytesIO(d), n) for d, n in files]},
+                        headers=api._headers(), content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["definitions"]
+
+
+def test_the_camunda8_linked_forms_example_checks_start_and_completion(api):
+    test_every_example_deploys(api, PROCESSES / "camunda8_leave_request.bpmn")
+    r = api.post("/api/process-instances", {"process": "camunda8_leave_request", "variables": {"days": 40}})
+    assert r.status_code == 422 and {e["field"] for e in r.get_json()["errors"]} == {"employee", "days"}
+    inst = api.start("camunda8_leave_request", {"employee": "Ada", "days": 3})
+    r = api.post("/v2/jobs/activation", {"type": "leave-balance", "worker": "hr", "timeout": 30000,
+                                         "maxJobsToActivate": 1})
+    [job] = r.get_json()["jobs"]
+    assert job["customHeaders"] == {"system": "hr"} and job["variables"]["person"] == "Ada"
+    assert api.post(f"/v2/jobs/{job['jobKey']}/completion", {"variables": {"remaining": 12}}).status_code == 204
+    [task] = api.instance(inst["id"])["tasks"]
+    assert task["candidate_groups"] == ["managers"] and task["form"]["form_id"] == "leave-approval"
+    r = api.post(f"/api/tasks/{task['id']}/complete", {"variables": {"decision": "maybe"}})
+    assert r.status_code == 422 and [e["field"] for e in r.get_json()["errors"]] == ["decision"]
+    r = api.post(f"/api/tasks/{task['id']}/complete", {"variables": {"decision": "approved"}})
+    assert r.status_code == 200
+    done = api.instance(inst["id"])
+    assert done["status"] == "completed" and done["variables"]["remaining"] == 12
 
 
 def _deploy_order(api):

@@ -27,7 +27,8 @@ def test_schemathesis_finds_no_failure(server_process, tmp_path):
     # The fuzzer sends thousands of bad tokens from one address on purpose (its auth checks); the throttle that
     # would answer them with 429 is tested in tests/test_faults_*.py.
     server = server_process(env={"BPMN_SERVER_AUTH_FAILURES_PER_MINUTE": "1000000"}).wait_ready()
-    for diagram in sorted((ROOT / "processes").glob("*.dmn")) + sorted((ROOT / "processes").glob("*.bpmn")):
+    for diagram in [*sorted((ROOT / "processes").glob("*.form")), *sorted((ROOT / "processes").glob("*.dmn")),
+                    *sorted((ROOT / "processes").glob("*.bpmn"))]:  # Camunda Forms first: diagrams link them
         server.deploy(diagram)
     server.post("/api/process-instances", {"process": "expense_approval", "variables": {"amount": 120}},
                 expect=201)

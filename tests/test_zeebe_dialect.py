@@ -253,3 +253,17 @@ def test_the_task_page_renders_and_submits_a_camunda_form(app, api):
     assert r.status_code == 303, r.get_data(as_text=True)[:500]
     done = api.instance(inst["id"])["variables"]
     assert done["qty"] == 2.5 and done["extras"] == ["gift"] and done["agree"] is True
+
+
+def test_a_feel_error_in_an_output_mapping_is_an_incident_when_the_job_completes(api):
+    mapping = ('<zeebe:ioMapping><zeebe:output source="= for i in 1..100000000 return i" target="all"/>'
+               '</zeebe:ioMapping>')
+    api.deploy(diagram("zb_feel_out", job("ship", "shipping", mapping)))
+    inst = api.start("zb_feel_out", {})
+    [task] = _fetch(api, "shipping")
+    r = api.post(f"/api/external-tasks/{task['id']}/complete", {"worker_id": "w", "variables": {"x": 1}})
+    assert r.status_code == 200, r.get_json()  # the worker is done; the mapping is the diagram's problem
+    failed = api.instance(inst["id"])
+    assert failed["status"] == "failed", failed
+    [incident] = failed["incidents"]
+    assert incident["activity"] == "ship" and "all" in incident["message"] and "return i" in incident["message"]

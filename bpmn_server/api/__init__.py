@@ -10,6 +10,7 @@ from . import (
     bundles,
     camunda,
     camunda8,
+    camunda8_tasks,  # noqa: F401 - its routes join camunda8's blueprint
     comments,
     decisions,
     definitions,

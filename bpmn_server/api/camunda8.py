@@ -1,7 +1,8 @@
-"""The Camunda 8 Orchestration Cluster REST API under /v2, the subset job workers and simple clients use: job
-activation (long polling), completion, failure, BPMN errors, process instance creation, message publication
-and correlation. Another client of the same services as /api and /engine-rest (services/jobs.py); errors are
-RFC 9457 problem details, as Camunda 8 answers; HTTP Basic (user name and token) or a bearer token.
+"""The Camunda 8 Orchestration Cluster REST API under /v2, the subset job workers and simple clients use:
+deployments, job activation (long polling), completion, failure, BPMN errors, process instance creation, message
+publication and correlation; user tasks are in api/camunda8_tasks.py. Another client of the same services as /api
+and /engine-rest (services/jobs.py); errors are RFC 9457 problem details, as Camunda 8 answers; HTTP Basic (user
+name and token) or a bearer token.
 Keys are decimal strings, as Camunda 8 clients expect (services/jobs.py: key_of).
 """
 
@@ -10,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from ..auth import current_user
-from ..exceptions import BadRequest
-from ..services import instances, jobs
+from ..exceptions import BadRequest, UnsupportedMediaType
+from ..services import approval, instances, jobs
+from ..services.deployments import Upload
 from .base import route
 from .camunda import auth
 
@@ -25,12 +27,12 @@ TENANT = "<default>"
 DAY_MS = 24 * 3600 * 1000
 
 
-class _Body(Schema):
+class LenientBody(Schema):
     class Meta:
         unknown = EXCLUDE  # tenant ids, fetchVariable and the like change nothing here
 
 
-class ActivationBody(_Body):
+class ActivationBody(LenientBody):
     type = fields.String(required=True, validate=validate.Length(1, 255))
     worker = fields.String(load_default="default", validate=validate.Length(1, 255))
     timeout = fields.Integer(required=True, validate=validate.Range(1, 7 * DAY_MS))
@@ -38,25 +40,25 @@ class ActivationBody(_Body):
     request_timeout = fields.Integer(data_key="requestTimeout", load_default=0, validate=validate.Range(-1, DAY_MS))
 
 
-class CompletionBody(_Body):
+class CompletionBody(LenientBody):
     variables = fields.Dict(load_default=None, allow_none=True)
     result = fields.Raw(load_default=None)
 
 
-class FailureBody(_Body):
+class FailureBody(LenientBody):
     retries = fields.Integer(load_default=0, validate=validate.Range(min=0))
     error_message = fields.String(data_key="errorMessage", load_default="", allow_none=True)
     retry_back_off = fields.Integer(data_key="retryBackOff", load_default=0, validate=validate.Range(0, 30 * DAY_MS))
     variables = fields.Dict(load_default=None, allow_none=True)
 
 
-class ErrorBody(_Body):
+class ErrorBody(LenientBody):
     error_code = fields.String(data_key="errorCode", required=True, validate=validate.Length(1, 255))
     error_message = fields.String(data_key="errorMessage", load_default=None, allow_none=True)
     variables = fields.Dict(load_default=None, allow_none=True)
 
 
-class CreateBody(_Body):
+class CreateBody(LenientBody):
     process_id = fields.String(data_key="processDefinitionId", load_default=None, validate=validate.Length(1, 255))
     process_key = fields.String(data_key="processDefinitionKey", load_default=None)
     version = fields.Integer(data_key="processDefinitionVersion", load_default=-1)
@@ -65,7 +67,7 @@ class CreateBody(_Body):
     start_instructions = fields.List(fields.Raw(), data_key="startInstructions", load_default=None)
 
 
-class MessageBody(_Body):
+class MessageBody(LenientBody):
     name = fields.String(required=True, validate=validate.Length(1, 255))
     correlation_key = fields.String(data_key="correlationKey", load_default="", allow_none=True)
     variables = fields.Dict(load_default=None, allow_none=True)
@@ -159,3 +161,38 @@ def v2_publish_message(body: dict[str, Any]) -> Any:
     instance_id = jobs.publish(body["name"], body["correlation_key"], current_user().name, body["variables"],
                                body["time_to_live"])
     return {"tenantId": TENANT, "messageKey": jobs.key_of(instance_id) or "0"}
+
+
+def _deployed(result: Any) -> list[dict[str, Any]]:
+    """Camunda 8's `deployments`: one entry per process, decision and form, the keys of the other kinds null (as
+    the current clients, Python's camunda-orchestration-sdk 10 and npm's orchestration-cluster-api 9, require)."""
+    empty = {"processDefinition": None, "decisionDefinition": None, "decisionRequirements": None, "form": None,
+             "resource": None}
+    found = [{**empty, "processDefinition": {
+        "processDefinitionId": d.key, "processDefinitionVersion": d.version, "resourceName": d.filename or d.key,
+        "tenantId": TENANT, "processDefinitionKey": jobs.key_of(d.id)}} for d in result.definitions]
+    found += [{**empty, "decisionDefinition": {
+        "decisionDefinitionId": d.key, "version": d.version, "name": d.name or d.key, "tenantId": TENANT,
+        "decisionRequirementsId": d.filename or d.key, "decisionDefinitionKey": jobs.key_of(d.id),
+        "decisionRequirementsKey": jobs.key_of(d.deployment_id)}} for d in result.decisions]
+    found += [{**empty, "form": {"formId": f.key, "version": f.version, "resourceName": f.filename or f.key,
+                                 "tenantId": TENANT, "formKey": jobs.key_of(f.id)}} for f in result.forms]
+    return found
+
+
+@route(bp, "/deployments", ["POST"], summary="Camunda 8: deploy BPMN, DMN and form files (multipart `resources` "
+       "parts); with four-eyes approval on, a proposal (202, nothing deployed yet)", permission="definitions.deploy",
+       upload="resources", also=[202])
+def v2_create_deployment() -> Any:
+    if (request.mimetype or "") != "multipart/form-data":
+        raise UnsupportedMediaType("send multipart/form-data with one `resources` part per file")
+    parts = request.files.getlist("resources")
+    if not parts:
+        raise BadRequest("the form has no 'resources' part", errors=[{"field": "resources", "message": "required"}])
+    if (request.form.get("tenantId") or TENANT) != TENANT:
+        raise BadRequest("only the default tenant is served", errors=[{"field": "tenantId", "message": "unknown"}])
+    result = approval.submit([Upload(f.filename or "resource.bpmn", f.read()) for f in parts], current_user(), None)
+    proposed = result.deployment.status == approval.DeploymentStatus.PROPOSED
+    body = {"deploymentKey": jobs.key_of(result.deployment.id), "tenantId": TENANT,
+            "deployments": [] if proposed else _deployed(result)}
+    return body, 202 if proposed else 200

@@ -62,12 +62,18 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 # An empty body reads as {} (api/base.json_body): it is required only when a field is.
                 op["requestBody"] = {"required": _requires_fields(doc.body),
                                      "content": {"application/json": {"schema": doc.body}}}
-            if doc.extra.get("upload"):
+            if doc.extra.get("upload") is True:
                 op["requestBody"] = {"required": True, "content": {
                     "multipart/form-data": {"schema": {"type": "object", "properties": {
                         "file": {"type": "array", "minItems": 1, "items": {"type": "string", "format": "binary"}},
                         "note": {"type": "string"}}, "required": ["file"]}},
                     "application/xml": {"schema": {"type": "string", "format": "binary"}}}}
+            elif doc.extra.get("upload"):  # Camunda 8's deployments: the files are `resources` parts
+                part = doc.extra["upload"]
+                op["requestBody"] = {"required": True, "content": {
+                    "multipart/form-data": {"schema": {"type": "object", "properties": {
+                        part: {"type": "array", "minItems": 1, "items": {"type": "string", "format": "binary"}},
+                        "tenantId": {"type": "string", "enum": ["<default>"]}}, "required": [part]}}}}
             if doc.extra.get("consumes"):
                 op["requestBody"] = {"required": True, "content": {
                     doc.extra["consumes"]: {"schema": {"type": "string", "format": "binary"}}}}

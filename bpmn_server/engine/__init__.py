@@ -240,10 +240,11 @@ def retry_failed(wf: Workflow) -> int:
     return events.retry(wf)
 
 
-def complete_external(wf: Workflow, task_id: str, variables: dict[str, Any]) -> bool:
+def complete_external(wf: Workflow, task_id: str, variables: dict[str, Any],
+                      local: dict[str, Any] | None = None) -> bool:
     from . import events
 
-    return events.complete_external(wf, task_id, variables)
+    return events.complete_external(wf, task_id, variables, local)
 
 
 def throw_error(wf: Workflow, task_id: str, code: str, variables: dict[str, Any], message: str | None = None) -> bool:

@@ -270,6 +270,20 @@ def attach(process_spec: Any, environment: Any) -> None:
             definition.catch = _catch_with_code(definition, settings.get("error_messages", {}))
 
 
+def set_local(task: Any, variables: dict[str, Any]) -> None:
+    """Local variables of an activity (an external task's `localVariables` on completion): visible to its output
+    mapping and end listeners, then gone, as input parameters are. Without Camunda 7 settings nothing reads them
+    before the activity ends: they are dropped, as Camunda drops them."""
+    hooks = getattr(task.task_spec, "c7ext_hooks", None)
+    if hooks is None or not variables:
+        return
+    shadow = task.internal_data.setdefault(STATE, {"shadow": {}}).setdefault("shadow", {})
+    for name, value in variables.items():
+        if name not in shadow:
+            shadow[name] = deepcopy(task.data[name]) if name in task.data else _MISSING
+        task.data[name] = deepcopy(value)
+
+
 def assigned(task: Any) -> bool:
     """An open user task got an assignee (claimed or assigned): its assignment listeners run."""
     hooks = getattr(task.task_spec, "c7ext_hooks", None) if task is not None else None

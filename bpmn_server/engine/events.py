@@ -20,7 +20,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import data, event_subprocesses
+from . import camunda_runtime, data, event_subprocesses
 from .runtime import find_task, step_failure
 from .specs import VARIABLES, ServerMessageEventDefinition
 
@@ -96,12 +96,15 @@ def retry(wf: BpmnWorkflow) -> int:
     return len(failed)
 
 
-def complete_external(wf: BpmnWorkflow, task_id: str, variables: dict[str, Any]) -> bool:
-    """Complete a READY external service task with the worker's variables; False if it is not one."""
+def complete_external(wf: BpmnWorkflow, task_id: str, variables: dict[str, Any],
+                      local: dict[str, Any] | None = None) -> bool:
+    """Complete a READY external service task with the worker's variables (and local variables, for its output
+    mapping only: engine/camunda_runtime.py); False if it is not one."""
     task = find_task(wf, task_id)
     if task is None or task.state != TaskState.READY or not getattr(task.task_spec, "external", False):
         return False
     task.data.update(deepcopy(variables))
+    camunda_runtime.set_local(task, local or {})
     try:
         task.run()
     except (SpiffWorkflowException, WorkflowException) as exc:

@@ -60,12 +60,14 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
                         "`camunda-forms:bpmn:ID`"),
     "UserTaskForm.id": (R, "the id formKey links"),
     "UserTaskForm.body": (R, "the form's JSON: the task's `form.schema`, checked when the task is completed"),
-    "FormDefinition": (R, "the form of a user task"),
+    "FormDefinition": (R, "the form of a user task, or the start form of a process's none start event (the "
+                          "variables an instance starts with are checked against it); elsewhere refused"),
     "FormDefinition.formKey": (R, "`camunda-forms:bpmn:ID` links an embedded zeebe:userTaskForm; other keys are "
                                   "refused"),
-    "FormDefinition.formId": (R, "links a Camunda Form deployed as a `.form` file (`GET /api/forms`), on a user "
-                                 "task: the latest version is bound when the task is created; none deployed "
-                                 "then is an incident at the task, as in Camunda 8"),
+    "FormDefinition.formId": (R, "links a Camunda Form deployed as a `.form` file (`GET /api/forms`): a formId "
+                                 "neither deployed nor in the same deployment is refused at deploy; a user task "
+                                 "binds the latest version when it is created, a start event the latest version "
+                                 "when the process is deployed"),
     "FormDefinition.externalReference": (X, "external forms are not supported"),
     "LinkedResource": (X, "linked resources (RPA scripts and the like) are not supported"),
     "LinkedResource.resourceId": (X, "linked resources are not supported"),

@@ -121,8 +121,6 @@ def _value_problems(el: etree._Element, owner: etree._Element) -> Iterator[str]:
     elif name == "formDefinition" and el.get("formId") is not None:
         if not (el.get("formId") or "").strip() or el.get("formId").strip().startswith("="):
             yield f"[zeebe:formDefinition] formId {el.get('formId')!r}: a fixed form id is needed"
-        elif _local(owner) != "userTask":
-            yield f"[zeebe:formDefinition] formId on a {_local(owner)} is not supported (only on a user task)"
     elif name == "script":
         if not el.get("expression") or not el.get("resultVariable"):
             yield "[zeebe:script] needs an expression and a resultVariable"
@@ -130,6 +128,10 @@ def _value_problems(el: etree._Element, owner: etree._Element) -> Iterator[str]:
             problem = feel_conditions.translate(el.get("expression"), value=True)[1]
             if problem:
                 yield f"[zeebe:script] expression {el.get('expression').strip()!r} is not FEEL: {problem}"
+    if name == "formDefinition" and not _form_holder(owner):
+        which = "formId" if el.get("formId") is not None else "formKey"
+        yield f"[zeebe:formDefinition] {which} on a {_local(owner)} is not supported (only on a user task or the " \
+              "none start event of a process)"
     binding = el.get("bindingType")
     if binding is not None and binding != "latest":
         yield f"[zeebe:{name}] bindingType {binding!r}: only \"latest\" is supported"
@@ -161,6 +163,15 @@ def _checks(root: etree._Element) -> Iterator[Problem]:
                 if refused:
                     yield (_owner(el) if is_zeebe(el) else el), refused
     yield from _form_links(root)
+
+
+def _form_holder(owner: etree._Element) -> bool:
+    """A user task, or the none start event of a process (its start form)."""
+    if _local(owner) == "userTask":
+        return True
+    parent = owner.getparent()
+    return _local(owner) == "startEvent" and parent is not None and _local(parent) == "process" and not any(
+        isinstance(c.tag, str) and _local(c).endswith("EventDefinition") for c in owner)
 
 
 def embedded_forms(root: etree._Element) -> dict[str, etree._Element]:

@@ -186,13 +186,27 @@ def add_meta(meta: dict[str, Any], proc: etree._Element) -> None:
     """Job retries and headers by activity (`jobs`), correlation keys by message name, and the embedded
     Camunda Form of each user task as its `form` (engine/zeebe_forms.py)."""
     found = _process_meta(proc)
+    start = none_start_id(proc)
     for task_id, schema in found.pop("zeebe_forms", {}).items():
         if task_id in meta.get("user_tasks", {}):
             meta["user_tasks"][task_id]["form"] = zeebe_forms.task_form(schema)
+        elif task_id == start:  # the start form: what an instance is started with (services/start_form.py)
+            meta["start_form"] = zeebe_forms.task_form(schema)
     for task_id, form_id in found.pop("zeebe_form_ids", {}).items():
         if task_id in meta.get("user_tasks", {}):  # bound when the task is created (services/form_definitions.py)
             meta["user_tasks"][task_id]["form_id"] = form_id
+        elif task_id == start:  # bound at deploy (services/form_definitions.py: link_forms)
+            meta["start_form_id"], meta["start_event"] = form_id, start
     meta.update(found)
+
+
+def none_start_id(proc: etree._Element) -> str | None:
+    """The id of the process's none start event (the one a start form belongs to), if it has one."""
+    for start in proc.findall(f"{{{BPMN}}}startEvent"):
+        if not any(isinstance(c.tag, str) and etree.QName(c.tag).localname.endswith("EventDefinition")
+                   for c in start):
+            return start.get("id")
+    return None
 
 
 def _process_meta(proc: etree._Element) -> dict[str, Any]:

@@ -85,9 +85,10 @@ class FireTimer(Command):
 class CompleteExternalTask(Command):
     task_id: str = ""
     variables: dict[str, Any] = field(default_factory=dict)
+    local: dict[str, Any] = field(default_factory=dict)  # Camunda 7's localVariables
 
     def apply(self, wf: Any) -> bool:
-        if not engine.complete_external(wf, self.task_id, self.variables):
+        if not engine.complete_external(wf, self.task_id, self.variables, self.local):
             raise Conflict("the task is no longer waiting for a worker")
         return True
 

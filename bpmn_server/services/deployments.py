@@ -88,6 +88,7 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
     for upload, processes, _ in parsed:
         for proc in processes:
             errors.extend(spiff_forms.attach(proc.meta, json_forms, upload.filename, _called_forms(proc)))
+            errors.extend(form_definitions.link_forms(proc.meta, upload.filename, parsed_forms))
         for proc in processes:
             if proc.key in seen:
                 errors.append({"line": None, "element": proc.key, "file": upload.filename,
@@ -102,8 +103,10 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
         for proc in processes:
             current = latest(proc.key)
             # A changed JSON form file makes a new version, as a changed diagram does.
+            # So does a new version of the Camunda Form its start event binds (zeebe:formDefinition formId).
             if current is not None and current.xml_sha256 == digest and \
-                    spiff_forms.forms_of(current.meta) == spiff_forms.forms_of(proc.meta):
+                    spiff_forms.forms_of(current.meta) == spiff_forms.forms_of(proc.meta) and \
+                    (current.meta or {}).get("start_form") == proc.meta.get("start_form"):
                 unchanged.append(current)
             else:
                 changed.append((upload, proc, digest))

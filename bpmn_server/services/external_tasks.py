@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from models import ExternalTask, Instance, db, utcnow
 
@@ -33,7 +33,8 @@ def view(row: ExternalTask, variables: dict[str, Any] | None, job: dict[str, Any
             "id": row.id, "topic": row.topic, "instance_id": row.instance_id, "process": row.process,
             "activity": row.activity, "business_key": row.business_key, "variables": variables or {},
             "retries": row.retries, "lock_expires_at": row.lock_expires_at, "worker_id": row.worker_id,
-            "state": row.state, "error_message": row.error_message, "priority": row.priority}
+            "state": row.state, "error_message": row.error_message, "error_details": row.error_details,
+            "priority": row.priority}
 
 
 def _fetchable(now: dt.datetime) -> Any:
@@ -50,12 +51,22 @@ def fetch_and_lock(worker_id: str, topics: list[dict[str, Any]], max_tasks: int,
     then oldest first."""
     now = now or utcnow()
     durations = {t["name"]: t["lock_duration_ms"] for t in topics}
-    q = (select(ExternalTask).join(Instance, Instance.id == ExternalTask.instance_id)
-         .where(ExternalTask.topic.in_(durations), Instance.status == InstanceStatus.RUNNING, *_fetchable(now))
-         .order_by(ExternalTask.priority.desc(), ExternalTask.created_at, ExternalTask.id).limit(max_tasks))
-    q = q.with_for_update(skip_locked=True, of=ExternalTask)
-    leased = []
-    for row in db.session.execute(q).scalars().all():
+    by_variables = any(t.get("process_variables") for t in topics)
+    columns = (ExternalTask, Instance.variables) if by_variables else (ExternalTask,)  # the hot path reads less
+    q = (select(*columns).join(Instance, Instance.id == ExternalTask.instance_id)
+         .where(or_(*(_topic_clause(t) for t in topics)), Instance.status == InstanceStatus.RUNNING,
+                *_fetchable(now))
+         .order_by(ExternalTask.priority.desc(), ExternalTask.created_at, ExternalTask.id))
+    # Process variables are matched here, not in SQL (JSON differs between the databases): no LIMIT then.
+    q = (q if by_variables else q.limit(max_tasks)).with_for_update(skip_locked=True, of=ExternalTask)
+    wanted = {t["name"]: t.get("process_variables") or {} for t in topics}
+    leased: list[str] = []
+    for found in db.session.execute(q).all():
+        row, variables = found[0], (found[1] if by_variables else None) or {}
+        if len(leased) >= max_tasks:
+            break
+        if any(variables.get(k, _MISSING) != v for k, v in wanted[row.topic].items()):
+            continue
         until = now + dt.timedelta(milliseconds=durations[row.topic])
         done = db.session.execute(update(ExternalTask).where(ExternalTask.id == row.id, *_fetchable(now))
                                   .values(worker_id=worker_id, lock_expires_at=until)
@@ -69,8 +80,50 @@ def fetch_and_lock(worker_id: str, topics: list[dict[str, Any]], max_tasks: int,
                               .where(ExternalTask.id.in_(leased))
                               .order_by(ExternalTask.priority.desc(), ExternalTask.created_at, ExternalTask.id)
                               .execution_options(populate_existing=True)).all()
-    return [view(row, variables, (info(definition_id).meta or {}).get("jobs", {}).get(row.activity))
-            for row, variables, definition_id in rows]
+    return [{**view(row, variables, (info(definition_id).meta or {}).get("jobs", {}).get(row.activity)),
+             "definition_id": definition_id} for row, variables, definition_id in rows]
+
+
+_MISSING = object()
+
+
+def _topic_clause(topic: dict[str, Any]) -> Any:
+    """A topic's tasks, narrowed by the filters Camunda workers send: business key, process definition keys and
+    ids (one topic's filters apply to its tasks only)."""
+    clause = [ExternalTask.topic == topic["name"]]
+    if topic.get("business_key") is not None:
+        clause.append(ExternalTask.business_key == topic["business_key"])
+    if topic.get("process_keys"):
+        clause.append(ExternalTask.process.in_(topic["process_keys"]))
+    if topic.get("definition_ids"):
+        clause.append(Instance.definition_id.in_(topic["definition_ids"]))
+    return and_(*clause)
+
+
+@transactional
+def lock(task_id: str, worker_id: str, duration_ms: int, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Lease one task by id to `worker_id` (Camunda's lock); 409 when another worker holds it or it cannot run."""
+    now = now or utcnow()
+    row = db.session.execute(select(ExternalTask).where(ExternalTask.id == task_id)
+                             .execution_options(populate_existing=True)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no external task with id '{task_id}'")
+    if row.state != ExternalTaskState.OPEN:
+        raise Conflict(f"the external task is {row.state}", state=row.state)
+    if row.worker_id not in (None, worker_id) and row.lock_expires_at is not None and row.lock_expires_at > now:
+        raise Conflict(f"the external task is locked by worker '{row.worker_id}'")
+    if row.retries is not None and row.retries <= 0:
+        raise Conflict("the external task has no retries left (an incident waits for a repair)")
+    row.worker_id, row.lock_expires_at = worker_id, now + dt.timedelta(milliseconds=duration_ms)
+    return view(row, db.session.get(Instance, row.instance_id).variables)
+
+
+def get(task_id: str) -> dict[str, Any]:
+    """One external task as the fetch shows it (404 when none)."""
+    row = db.session.get(ExternalTask, task_id)
+    if row is None:
+        raise NotFound(f"no external task with id '{task_id}'")
+    return view(row, None)
 
 
 def _held(task_id: str, worker_id: str, now: dt.datetime) -> ExternalTask:
@@ -94,25 +147,28 @@ def _locked_instance(row: ExternalTask) -> Instance:
 
 @transactional
 def complete(task_id: str, worker_id: str, actor: str, variables: dict[str, Any] | None = None,
-             now: dt.datetime | None = None) -> dict[str, Any]:
-    """Complete the task with the worker's variables; the same worker completing again is a no-op."""
+             now: dt.datetime | None = None, local: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Complete the task with the worker's variables; the same worker completing again is a no-op. `local`:
+    variables of the activity only, for its output mapping (Camunda 7's localVariables)."""
     now = now or utcnow()
     variables = check_variables(variables or {})
+    local = check_variables(local or {})
     row = db.session.get(ExternalTask, task_id)
     if row is not None and row.state == ExternalTaskState.COMPLETED and row.worker_id == worker_id:
         return view(row, db.session.get(Instance, row.instance_id).variables)
     row = _held(task_id, worker_id, now)
     instance = _locked_instance(row)
-    commands.advance(units.current(), instance, commands.CompleteExternalTask(actor, task_id, variables))
+    commands.advance(units.current(), instance, commands.CompleteExternalTask(actor, task_id, variables, local))
     row.worker_id, row.lock_expires_at = worker_id, None
     history.record("external_task.completed", actor, instance, activity=row.activity, task_id=row.id,
-                   data={"worker_id": worker_id, "topic": row.topic, "variables": variables})
+                   data={"worker_id": worker_id, "topic": row.topic, "variables": variables,
+                         **({"local_variables": local} if local else {})})
     return view(row, instance.variables)
 
 
 @transactional
 def failure(task_id: str, worker_id: str, actor: str, error: str, retries: int, retry_timeout_ms: int,
-            now: dt.datetime | None = None) -> dict[str, Any]:
+            now: dt.datetime | None = None, details: str | None = None) -> dict[str, Any]:
     """Report a failed attempt: the task comes back after the back-off; with no retries left, an incident.
 
     With camunda:failedJobRetryTimeCycle "R<n>/<duration>" on the task, the cycle decides instead of the
@@ -124,7 +180,7 @@ def failure(task_id: str, worker_id: str, actor: str, error: str, retries: int, 
     if cycle:
         retries = (row.retries if row.retries is not None else cycle["times"]) - 1
         retry_timeout_ms = int(cycle["seconds"] * 1000)
-    row.retries, row.error_message = retries, error
+    row.retries, row.error_message, row.error_details = retries, error, details
     row.worker_id = row.lock_expires_at = None
     row.retry_at = now + dt.timedelta(milliseconds=retry_timeout_ms) if retry_timeout_ms else None
     history.record("external_task.failed", actor, instance, activity=row.activity, task_id=row.id,

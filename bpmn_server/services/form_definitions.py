@@ -130,9 +130,40 @@ def schema_of(row: FormDefinition) -> dict[str, Any]:
     return json.loads(row.body.decode("utf-8"))
 
 
+def _available(key: str, parsed: list[ParsedForm]) -> tuple[dict[str, Any], int] | None:
+    """The schema and version a deployment would bind for `key`: a form file of the same deployment (the version
+    it is about to get), else the latest deployed version; None when neither has it."""
+    current = latest(key)
+    for p in parsed:
+        if p.key == key:
+            same = current is not None and current.sha256 == p.digest
+            return p.schema, (current.version if same else (current.version if current else 0) + 1)
+    return (schema_of(current), current.version) if current is not None else None
+
+
+def link_forms(meta: dict[str, Any], filename: str, parsed: list[ParsedForm]) -> list[dict[str, Any]]:
+    """Check every formId of a process at deploy, as Camunda 8 does: each must be deployed already or come in the
+    same deployment (one problem per element naming it and the formId). The start form is bound now into the
+    process's `start_form` (the start page and the start check read it from the definition)."""
+    errors = []
+    links = [(task, spec["form_id"]) for task, spec in (meta.get("user_tasks") or {}).items() if spec.get("form_id")]
+    if meta.get("start_form_id"):
+        links.append((meta.get("start_event"), meta["start_form_id"]))
+    for element, key in links:
+        found = _available(key, parsed)
+        if found is None:
+            errors.append({"line": None, "element": element, "file": filename, "field": "formId",
+                           "message": f"zeebe:formDefinition formId '{key}': no form with this id is deployed or "
+                                      "in this deployment; deploy its .form file with the diagram"})
+        elif key == meta.get("start_form_id"):
+            meta["start_form"] = {**zeebe_forms.task_form(found[0]), "form_id": key, "form_version": found[1]}
+    return errors
+
+
 def bound_form(key: str) -> dict[str, Any] | None:
     """The task `form` of the latest deployed version of a form, as Camunda 8 binds a formId when the user task
-    is created; None when no version is deployed (the caller makes that an incident)."""
+    is created; None when no version is deployed: a deploy refuses an unknown formId and forms are never removed,
+    so only a definition deployed before that check can meet this (the caller makes it an incident)."""
     row = latest(key)
     if row is None:
         return None

@@ -55,7 +55,7 @@ def key_of(identifier: str | None) -> str | None:
     return str(int(identifier.replace("-", "")[:20], 16))
 
 
-def _id_of(key: str, column: Any, what: str) -> str:
+def id_of(key: str, column: Any, what: str) -> str:
     """The UUID a key stands for (NotFound when none or the key is not one of ours)."""
     if not key.isdigit() or len(key) > 25 or int(key) >= 1 << 80:
         raise NotFound(f"no {what} with key '{key}'")
@@ -69,13 +69,13 @@ def _id_of(key: str, column: Any, what: str) -> str:
 
 def _job(job_key: str) -> tuple[str, str]:
     """(external task id, the worker that holds it)."""
-    task_id = _id_of(job_key, ExternalTask.id, "job")
+    task_id = id_of(job_key, ExternalTask.id, "job")
     worker = db.session.execute(select(ExternalTask.worker_id).where(ExternalTask.id == task_id)).scalar_one()
     return task_id, worker or ""
 
 
 def instance_id_of(key: str) -> str:
-    return _id_of(key, Instance.id, "process instance")
+    return id_of(key, Instance.id, "process instance")
 
 
 @transactional

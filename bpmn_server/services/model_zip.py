@@ -18,7 +18,7 @@ from ..exceptions import Invalid
 
 MAX_ENTRIES = 500
 MAX_BYTES = 50 * 1024 * 1024
-KINDS = (".bpmn", ".bpmn20.xml", ".dmn", ".dmn11.xml", ".json")
+KINDS = (".bpmn", ".bpmn20.xml", ".dmn", ".dmn11.xml", ".json", ".form")  # .form: Camunda Forms
 _SKIPPED = ("__MACOSX/",)  # the resource forks macOS's archiver adds: not files of the folder
 
 
@@ -50,8 +50,8 @@ def entries(archive: str, data: bytes) -> list[tuple[str, bytes]]:
             continue
         base = posixpath.basename(path)
         if not base.lower().endswith(KINDS):
-            errors.append({"entry": info.filename, "message": "is not a .bpmn, .dmn or .json file of a process "
-                                                              "model"})
+            errors.append({"entry": info.filename, "message": "is not a .bpmn, .dmn, .json or .form file of a "
+                                                              "process model"})
         elif base in seen:
             errors.append({"entry": info.filename, "message": f"has the same name as '{seen[base]}'"})
         seen.setdefault(base, info.filename)

@@ -51,12 +51,13 @@ def _uploads() -> list[deployments.Upload]:
     uploads, refused = [], []
     for part, storage in request.files.items(multi=True):
         filename = storage.filename or part
-        if filename.lower().endswith(BPMN_SUFFIXES):
+        if filename.lower().endswith((*BPMN_SUFFIXES, ".form")):  # Camunda Forms deploy beside their diagrams
             uploads.append(deployments.Upload(filename, storage.read()))
         else:
             refused.append(filename)
     if refused:
-        raise BadRequest(f"only BPMN diagrams can be deployed here, not {', '.join(refused)}")
+        raise BadRequest(f"only BPMN diagrams and Camunda Forms (.form) can be deployed here, not "
+                         f"{', '.join(refused)}")
     if not uploads:
         raise BadRequest("the form has no file part; add the diagram as a file part")
     if len(uploads) == 1:

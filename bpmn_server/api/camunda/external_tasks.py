@@ -1,12 +1,13 @@
-"""External tasks for Camunda workers: fetchAndLock (with long polling), complete, failure, bpmnError,
-extendLock, unlock. The lease, retries and incidents are those of /api/external-tasks."""
+"""External tasks for Camunda workers: fetchAndLock (with long polling and Camunda's filters), lock, complete,
+failure (its errorDetails kept apart), bpmnError, extendLock, unlock. The lease, retries and incidents are those of
+/api/external-tasks."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from flask import request
+from flask import Response, request
 from marshmallow import fields, validate
 
 from ...auth import current_user
@@ -28,20 +29,21 @@ class TopicBody(Lenient):
     lock_duration = fields.Integer(data_key="lockDuration", required=True, validate=validate.Range(1, WEEK_MS))
     variables = fields.List(fields.String(), load_default=None, allow_none=True)
     local_variables = fields.Boolean(data_key="localVariables", load_default=False)
-    process_variables = fields.Dict(data_key="processVariables", load_default=None, allow_none=True)
-    # Filters the fetch does not apply: refused when set, so that a worker never takes a task it filtered out.
-    business_key = fields.Raw(data_key="businessKey", load_default=None)
-    definition_id = fields.Raw(data_key="processDefinitionId", load_default=None)
-    definition_id_in = fields.Raw(data_key="processDefinitionIdIn", load_default=None)
-    definition_key = fields.Raw(data_key="processDefinitionKey", load_default=None)
-    definition_key_in = fields.Raw(data_key="processDefinitionKeyIn", load_default=None)
+    # Filters: a task of the topic is fetched only when its instance matches them all.
+    process_variables = fields.Dict(keys=fields.String(), data_key="processVariables", load_default=None,
+                                    allow_none=True)
+    business_key = fields.String(data_key="businessKey", load_default=None, allow_none=True)
+    definition_id = fields.String(data_key="processDefinitionId", load_default=None, allow_none=True)
+    definition_id_in = fields.List(fields.String(), data_key="processDefinitionIdIn", load_default=None,
+                                   allow_none=True)
+    definition_key = fields.String(data_key="processDefinitionKey", load_default=None, allow_none=True)
+    definition_key_in = fields.List(fields.String(), data_key="processDefinitionKeyIn", load_default=None,
+                                    allow_none=True)
+    # Refused when set, so that a worker never takes a task it filtered out: there are no version tags to match.
     version_tag = fields.Raw(data_key="processDefinitionVersionTag", load_default=None)
 
 
-UNSUPPORTED_FILTERS = {"business_key": "businessKey", "definition_id": "processDefinitionId",
-                       "definition_id_in": "processDefinitionIdIn", "definition_key": "processDefinitionKey",
-                       "definition_key_in": "processDefinitionKeyIn", "version_tag": "processDefinitionVersionTag",
-                       "process_variables": "processVariables"}
+UNSUPPORTED_FILTERS = {"version_tag": "processDefinitionVersionTag"}
 
 
 class FetchBody(Lenient):
@@ -70,6 +72,11 @@ class BpmnErrorBody(WorkerBody):
     error_message = fields.String(data_key="errorMessage", load_default=None, allow_none=True)
 
 
+class LockBody(Lenient):
+    worker_id = fields.String(data_key="workerId", required=True, validate=validate.Length(1, 255))
+    lock_duration = fields.Integer(data_key="lockDuration", required=True, validate=validate.Range(1, WEEK_MS))
+
+
 class ExtendBody(Lenient):
     worker_id = fields.String(data_key="workerId", required=True, validate=validate.Length(1, 255))
     new_duration = fields.Integer(data_key="newDuration", required=True, validate=validate.Range(1, WEEK_MS))
@@ -78,8 +85,9 @@ class ExtendBody(Lenient):
 def locked_dto(task: dict[str, Any], names: list[str] | None, local_only: bool) -> dict[str, Any]:
     """Camunda's LockedExternalTaskDto (variables typed; only the topic's `variables` when it lists them)."""
     return {"activityId": task["activity"], "activityInstanceId": None, "errorMessage": task["error_message"],
-            "errorDetails": None, "executionId": task["instance_id"], "id": task["id"],
-            "lockExpirationTime": camunda_time(task["lock_expires_at"]), "processDefinitionId": None,
+            "errorDetails": task.get("error_details"), "executionId": task["instance_id"], "id": task["id"],
+            "lockExpirationTime": camunda_time(task["lock_expires_at"]),
+            "processDefinitionId": task.get("definition_id"),
             "processDefinitionKey": task["process"], "processDefinitionVersionTag": None,
             "processInstanceId": task["instance_id"], "retries": task["retries"], "suspended": False,
             "workerId": task["worker_id"], "topicName": task["topic"], "tenantId": None,
@@ -104,13 +112,15 @@ def _topics(body: dict[str, Any]) -> list[dict[str, Any]]:
         if used:
             raise BadRequest(f"topic '{topic['topic_name']}': the filters {', '.join(used)} are not supported; "
                              "fetch by topic name")
-    return [{"name": t["topic_name"], "lock_duration_ms": t["lock_duration"]} for t in body["topics"]]
+    return [{"name": t["topic_name"], "lock_duration_ms": t["lock_duration"], "business_key": t["business_key"],
+             "process_keys": [k for k in [t["definition_key"], *(t["definition_key_in"] or [])] if k],
+             "definition_ids": [i for i in [t["definition_id"], *(t["definition_id_in"] or [])] if i],
+             "process_variables": t["process_variables"] or {}} for t in body["topics"]]
 
 
 def _no_local(body: dict[str, Any]) -> dict[str, Any]:
     if body["local_variables"]:
-        raise BadRequest("localVariables are not supported: variables are instance-wide here; send them as "
-                         "variables")
+        raise BadRequest("localVariables are only taken on complete")
     return from_typed(body["variables"])
 
 
@@ -137,7 +147,8 @@ def external_task_fetch(body: dict[str, Any]) -> Any:
 @endpoint("/external-task/<task_id>/complete", ["POST"], summary="complete a task the worker holds, with typed "
           "variables", permission="external_tasks.work", body=WorkerBody, errors=_task_errors, status=204)
 def external_task_complete(task_id: str, body: dict[str, Any]) -> Any:
-    external_tasks.complete(task_id, body["worker_id"], current_user().name, _no_local(body))
+    external_tasks.complete(task_id, body["worker_id"], current_user().name, from_typed(body["variables"]),
+                            local=from_typed(body["local_variables"], "localVariables"))
     return no_content()
 
 
@@ -147,9 +158,24 @@ def external_task_complete(task_id: str, body: dict[str, Any]) -> Any:
 def external_task_failure(task_id: str, body: dict[str, Any]) -> Any:
     if _no_local(body):
         raise BadRequest("variables on a failure are not supported; complete the task to set variables")
-    error = "\n\n".join(p for p in (body["error_message"], body["error_details"]) if p)[:ERROR_LIMIT]
-    external_tasks.failure(task_id, body["worker_id"], current_user().name, error, body["retries"],
-                           body["retry_timeout"])
+    # The message and the details stay apart, as in Camunda (the details at GET .../errorDetails).
+    external_tasks.failure(task_id, body["worker_id"], current_user().name, (body["error_message"] or "")[:ERROR_LIMIT],
+                           body["retries"], body["retry_timeout"], details=body["error_details"] or None)
+    return no_content()
+
+
+@endpoint("/external-task/<task_id>/errorDetails", ["GET"], summary="the error details of the latest failure "
+          "(text; empty when none was reported)", permission="external_tasks.work", errors=_task_errors,
+          produces="text/plain")
+def external_task_error_details(task_id: str) -> Any:
+    return Response(external_tasks.get(task_id)["error_details"] or "", mimetype="text/plain")
+
+
+@endpoint("/external-task/<task_id>/lock", ["POST"], summary="lock one task by id for the worker for lockDuration "
+          "ms (400 when another worker holds it)", permission="external_tasks.work", body=LockBody,
+          errors=_task_errors, status=204)
+def external_task_lock(task_id: str, body: dict[str, Any]) -> Any:
+    external_tasks.lock(task_id, body["worker_id"], body["lock_duration"])
     return no_content()
 
 
