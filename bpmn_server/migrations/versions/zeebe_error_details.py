@@ -1,7 +1,7 @@
 """external tasks keep a failure's error details apart from its message (Camunda 7's errorDetails)
 
 Revision ID: zeebe_error_details
-Revises: c8forms_form_definitions
+Revises: batches_batches
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "zeebe_error_details"
-down_revision = "c8forms_form_definitions"
+down_revision = "batches_batches"
 branch_labels = None
 depends_on = None
 
