@@ -36,6 +36,7 @@ from . import (  # noqa: E402 - the views register themselves on `bp`
     views_decision_editor,
     views_editor,
     views_filters,
+    views_form_editor,
     views_instances,
     views_live,
     views_notify,
@@ -44,8 +45,8 @@ from . import (  # noqa: E402 - the views register themselves on `bp`
     views_tasks,
 )
 
-_ = (views_audit, views_decision_editor, views_editor, views_filters, views_instances, views_live, views_notify,
-     views_processes, views_start, views_tasks)
+_ = (views_audit, views_decision_editor, views_editor, views_filters, views_form_editor, views_instances, views_live,
+     views_notify, views_processes, views_start, views_tasks)
 present.register(bp)
 bp.before_request(session.guard_post)
 

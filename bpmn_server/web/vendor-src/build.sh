@@ -12,10 +12,12 @@ npm ci --no-audit --no-fund --ignore-scripts
 vendor="${VENDOR_OUT:-../static/vendor}"
 mkdir -p "$vendor"
 vendor="$(cd "$vendor" && pwd)"
-bundle() {  # bundle ENTRY GLOBAL OUTFILE: one minified file for the browser
-  node_modules/.bin/esbuild "$1" --bundle --minify --format=iife --global-name="$2" --target=es2019 \
-    --legal-comments=none --define:process.env.NODE_ENV='"production"' --log-level=warning --outfile="$3"
-  echo "built ${3#"$vendor"/} ($(wc -c < "$3") bytes)"
+bundle() {  # bundle ENTRY GLOBAL OUTFILE [esbuild options]: one minified file for the browser
+  local entry=$1 name=$2 file=$3
+  shift 3
+  node_modules/.bin/esbuild "$entry" "$@" --bundle --minify --format=iife --global-name="$name" --target=es2019 \
+    --legal-comments=none --define:process.env.NODE_ENV='"production"' --log-level=warning --outfile="$file"
+  echo "built ${file#"$vendor"/} ($(wc -c < "$file") bytes)"
 }
 licences() {  # the licence of each named package, as installed
   for pkg in "$@"; do
@@ -77,7 +79,8 @@ viewer_deps="@bpmn-io/form-js-viewer @bpmn-io/feelin @bpmn-io/feel-lint feelers 
 # The form editor (the web page /ui/forms/editor loads it; no other page does).
 out="$vendor/form-js-editor"
 mkdir -p "$out"
-bundle form-editor.js FormEditorJs "$out/form-editor.min.js"
+# One preact for the editor and the viewer inside it (the editor's own older copy would break the viewer's hooks).
+bundle form-editor.js FormEditorJs "$out/form-editor.min.js" --alias:preact=./node_modules/preact
 cp node_modules/@bpmn-io/form-js-viewer/dist/assets/form-js.css node_modules/@bpmn-io/form-js-editor/dist/assets/form-js-editor.css \
   node_modules/@bpmn-io/form-js-editor/dist/assets/draggle.css "$out/"
 cp node_modules/@bpmn-io/form-js-editor/dist/assets/properties-panel.css "$out/form-properties-panel.css"

@@ -14,10 +14,15 @@ import {
 } from "bpmn-js-properties-panel";
 import CamundaBehaviorsModule from "camunda-bpmn-js-behaviors/lib/camunda-platform";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
-import zeebeModdle from "zeebe-bpmn-moddle/resources/zeebe.json";
+import zeebeAll from "zeebe-bpmn-moddle/resources/zeebe.json";
 import LintModule from "bpmn-js-bpmnlint";
 import TokenSimulationModule from "bpmn-js-token-simulation";
 import lintConfig from "./lint-config.js";
+
+/* The Zeebe moddle beside the Camunda 7 one, less its template attributes (camunda:modelerTemplate and
+   zeebe:modelerTemplate share a name on bpmn:Process, and two properties of one name break every import). */
+const TEMPLATES = ["TemplateSupported", "TemplatedRootElement"];
+const zeebeModdle = { ...zeebeAll, types: zeebeAll.types.filter((t) => !TEMPLATES.includes(t.name)) };
 
 /* A modeler drawing into `container`, its properties panel in `properties`. */
 export function create(container, properties) {
