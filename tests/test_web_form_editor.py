@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.test_web_browser import browser, server, session, shot  # noqa: F401 - fixtures
+from tests.test_web_browser import NO_SIDEWAYS, browser, server, session, shot  # noqa: F401 - fixtures
 from tests.test_web_editor import MODELER, PAGE_ERRORS, SHAPE, open_session, ready
 
 pytestmark = __import__("pytest").mark.e2e
@@ -53,8 +53,15 @@ def make_the_form(page: Any) -> None:
         modeling.addFormField({{type: 'radio', key: 'decision', label: 'Decision', validate: {{required: true}},
             values: [{{label: 'Approve', value: 'approve'}}, {{label: 'Reject', value: 'reject'}}]}},
             form, form.components.length);
-        modeling.addFormField({{type: 'textfield', key: 'reference', label: 'Reference',
-            validate: {{pattern: '(['}}}}, form, form.components.length);
+    }}""")
+    # From the keyboard: Enter on a palette entry adds the field at the end and selects it (form-js does).
+    page.focus('.fjs-palette-field[data-field-type="textfield"]')
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => {FORM_EDITOR}.get('formFieldRegistry').getAll().length === 4")
+    page.evaluate(f"""() => {{
+        const e = {FORM_EDITOR};
+        const added = e.get('formFieldRegistry').getAll().find(f => f.type === 'textfield');
+        e.get('modeling').editFormField(added, {{label: 'Reference', key: 'reference', validate: {{pattern: '(['}}}});
     }}""")
     # A problem the editor finds before anything is sent: named, and its field selected on a click.
     page.fill("#note", "expense approval form")
@@ -68,6 +75,10 @@ def make_the_form(page: Any) -> None:
     page.click("#validate")
     page.wait_for_selector('#editor[data-state="valid"]')
     shot(page, "form-editor")
+    # On a tablet held upright the editor fits the width: nothing scrolls sideways.
+    page.set_viewport_size({"width": 820, "height": 1180})
+    assert page.evaluate(NO_SIDEWAYS) <= 0
+    page.set_viewport_size({"width": 1280, "height": 860})
     page.click("#deploy")
     page.wait_for_url("**/ui/forms/editor?key=expense_form*")
     ready(page)
