@@ -12,7 +12,6 @@ import re
 from typing import Any
 
 from tests.test_web import Pages
-from tests.test_web_editor_pages import _post
 from tests.test_zeebe_dialect import diagram
 
 SCHEMA = {"id": "expense_form", "type": "default", "schemaVersion": 19, "components": [
@@ -24,6 +23,11 @@ SCHEMA = {"id": "expense_form", "type": "default", "schemaVersion": 19, "compone
 LINKED = ('<bpmn:userTask id="ask" name="Ask"><bpmn:extensionElements><zeebe:assignmentDefinition '
           'candidateGroups="clerks"/><zeebe:formDefinition formId="expense_form"/></bpmn:extensionElements>'
           '</bpmn:userTask>\n\n')
+
+
+def _post(pages: Pages, url: str, body: dict[str, Any], csrf: bool = True) -> Any:
+    """A JSON post of the editor's script: the CSRF token in its header."""
+    return pages.client.post(url, json=body, headers={"X-CSRF-Token": pages.csrf} if csrf else {})
 
 
 def test_a_form_made_in_the_editor_deploys_as_a_versioned_form_file(app, api):
