@@ -136,6 +136,8 @@ def draw_the_process(page: Any) -> None:
 def test_form_made_in_the_editor_linked_from_a_new_process_and_completed_through_the_viewer(browser, server):  # noqa: F811
     anna = server.user("anna", "analyst")
     page = open_session(browser, server, anna)
+    refused: list[str] = []  # what the content security policy blocked (the pages load nothing from outside)
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     make_the_form(page)
     draw_the_process(page)
     page.fill("#business_key", "EXP-7")
@@ -144,11 +146,13 @@ def test_form_made_in_the_editor_linked_from_a_new_process_and_completed_through
     instance_id = page.url.rsplit("/", 1)[-1]
     page.context.close()
     assert not PAGE_ERRORS, PAGE_ERRORS
+    assert not refused, refused
 
     olga = server.user("olga", "operator", ["clerks"])
     work = session(browser, server, olga)
     errors: list[str] = []
     work.on("pageerror", lambda e: errors.append(str(e)))
+    work.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
     work.click("text=Group tasks")
     row = work.locator("tr", has_text="Approve the expense")
     assert "EXP-7" in row.inner_text()
