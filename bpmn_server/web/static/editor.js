@@ -183,6 +183,11 @@
     document.getElementById("task-form-task").textContent = formTask.businessObject.name || formTask.id;
     var linked = formDefinition(formTask.businessObject);
     formInput.value = (linked && linked.formId) || "";
+    var ref = formTask.businessObject.get("camunda:formRef");
+    if (!linked && ref) {  // Camunda 7's link: this server shows it as the task's form key, it binds no form
+      formInput.value = ref;
+      formStatus.textContent = "camunda:formRef " + ref + " is only the task's form key here: link it to render the form.";
+    }
   }
 
   function linkForm() {
