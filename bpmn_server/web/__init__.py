@@ -38,6 +38,7 @@ from . import (  # noqa: E402 - the views register themselves on `bp`
     views_deployments,
     views_editor,
     views_filters,
+    views_form_editor,
     views_instances,
     views_live,
     views_notify,
@@ -47,7 +48,7 @@ from . import (  # noqa: E402 - the views register themselves on `bp`
 )
 
 _ = (views_audit, views_batches, views_decision_editor, views_deployments, views_editor, views_filters,
-     views_instances, views_live, views_notify, views_processes, views_start, views_tasks)
+     views_form_editor, views_instances, views_live, views_notify, views_processes, views_start, views_tasks)
 present.register(bp)
 bp.before_request(session.guard_post)
 

@@ -4,6 +4,11 @@ A browser sends every input as text. The task form turns each field's text into 
 API would receive (a number for `long` and `number`, a list for `list`, true/false for `boolean`; a
 required boolean is a Yes/No choice and is left out when neither is chosen), and leaves text it cannot turn
 into the type as it is, so that services/forms.py rejects it with the same message the API gives.
+
+A Camunda Form (form-js JSON) is rendered in the browser by the form-js viewer (static/task_form.js), which
+posts what it collected as one JSON object in the `form_js` field of the same post; without JavaScript the
+server-rendered inputs are posted as for any other form. Either way the service validates the values against
+the fields the form's schema gives (services/forms.py).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ def task_variables(form: dict[str, Any] | None, posted: MultiDict, free: bool = 
     applies, or "is required"); read-only fields are never sent; a form without fields may take free
     JSON (`free`), or nothing."""
     fields = (form or {}).get("fields") or []
+    if posted.get(VIEWER_FIELD) and is_camunda_form(form):
+        return _from_viewer(fields, posted.get(VIEWER_FIELD, ""))
     if not fields:
         return json_object(posted.get("variables", ""), "variables") if free else {}
     out: dict[str, Any] = {}
@@ -56,6 +63,45 @@ def task_variables(form: dict[str, Any] | None, posted: MultiDict, free: bool = 
         else:
             out[name] = raw
     return out
+
+
+VIEWER_FIELD = "form_js"  # the form-js viewer's data, as JSON (static/task_form.js)
+
+
+def is_camunda_form(form: dict[str, Any] | None) -> bool:
+    """A form made with form-js (a deployed .form or an embedded zeebe:userTaskForm): the viewer renders it."""
+    schema = (form or {}).get("schema")
+    return isinstance(schema, dict) and isinstance(schema.get("components"), list)
+
+
+def _from_viewer(fields: list[dict[str, Any]], text: str) -> dict[str, Any]:
+    """The values the viewer sent, as the inputs would have sent them: the form's fields only, read-only ones
+    never, an empty value left out (so the field's default applies, or "is required")."""
+    data = json_object(text, "variables")
+    out: dict[str, Any] = {}
+    for field in fields:
+        value = data.get(field["id"])
+        if field.get("readonly") or value is None or value == "" or value == []:
+            continue
+        out[field["id"]] = value
+    return out
+
+
+def viewer_data(form: dict[str, Any] | None, variables: dict[str, Any], posted: dict[str, str] | None) -> \
+        dict[str, Any] | None:
+    """What the task page gives the viewer: the schema, and the data it starts from (what was posted when the
+    post was refused, else the case's visible variables). None when the form is no Camunda Form."""
+    if not is_camunda_form(form):
+        return None
+    data = dict(variables)
+    if posted and posted.get(VIEWER_FIELD):
+        try:
+            sent = json.loads(posted[VIEWER_FIELD])
+        except ValueError:
+            sent = None
+        if isinstance(sent, dict):
+            data.update(sent)
+    return {"schema": (form or {})["schema"], "data": data}
 
 
 def _number(text: str) -> Any:

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from models import User
 
 from ..exceptions import BadRequest, BpmnServerError
-from ..services import approval, deployments, validation
+from ..services import approval, deployments, form_definitions, validation
 from . import bp
 from .session import page
 
@@ -48,11 +48,14 @@ def editor(user: User) -> str:
         "draft": opened.key if opened else "new",
         "validate_url": url_for("web.editor_validate"),
         "deploy_url": url_for("web.editor_deploy"),
+        "form_editor_url": url_for("web.form_editor"),
     }
     if opened:
         data.update(xml_url=url_for("web.definition_xml", definition_id=opened.id),
                     filename=opened.filename or f"{opened.key}.bpmn", key=opened.key, version=opened.version)
-    return render_template("web/editor.html", opened=opened, data=data)
+    # The Camunda Forms a user task can link (zeebe:formDefinition formId, what the server binds).
+    forms = sorted({f.key for f in form_definitions.list_forms(None, True, 500, None).items})
+    return render_template("web/editor.html", opened=opened, data=data, forms=forms)
 
 
 @bp.route("/editor/validate", methods=["POST"])

@@ -78,7 +78,8 @@ def _task_page(user: User, task_id: str, errors: dict[str, str] | None = None, v
         values=values if values is not None else case.prefill, problem=problem,
         drawing=overlays.for_task(instance.definition_id, task), ageing=overlays.ageing_class,
         comments=comments.of_task(task.id, user), comment_action=url_for("web.task_comment", task_id=task.id),
-        comment_required=task_plan.comment_required(instance.definition_id, task.activity))
+        comment_required=task_plan.comment_required(instance.definition_id, task.activity),
+        viewer=forms.viewer_data(task.form, dict(case.variables), values))
     return page_html, status
 
 

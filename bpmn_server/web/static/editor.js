@@ -1,6 +1,7 @@
 /* The diagram editor page (templates/web/editor.html): the bpmn.io modeler with its properties panel
    (window.BpmnEditor, static/vendor/bpmn-js-modeler), the server's validator on demand, deploy with a
-   change note, and a local draft that survives a reload (localStorage, per process). */
+   change note, a local draft that survives a reload (localStorage, per process), token simulation toggled
+   by a button, and the Camunda Form of the selected user task (zeebe:formDefinition formId). */
 (function () {
   "use strict";
   var root = document.getElementById("editor");
@@ -149,7 +150,72 @@
   function busy(on) {
     document.getElementById("validate").disabled = on;
     document.getElementById("deploy").disabled = on;
+    document.getElementById("simulate").disabled = on;
   }
+
+  /* Token simulation (bpmn-js-token-simulation): the button, the module's own toggle and its key T agree. */
+  var simulateEl = document.getElementById("simulate");
+  simulateEl.addEventListener("click", function () { modeler.get("toggleMode").toggleMode(); });
+  modeler.on("tokenSimulation.toggleMode", function (event) {
+    simulateEl.setAttribute("aria-pressed", event.active ? "true" : "false");
+    simulateEl.textContent = event.active ? "Stop simulating" : "Simulate";
+    root.dataset.simulating = event.active ? "on" : "off";
+  });
+
+  /* The Camunda Form of the selected user task: a zeebe:formDefinition formId in its extension elements, which
+     the server binds to the latest deployed version of that form when the task is created. */
+  var formBar = document.getElementById("task-form-bar");
+  var formInput = document.getElementById("task-form");
+  var formStatus = document.getElementById("task-form-status");
+  var formTask = null;
+
+  function formDefinition(bo) {
+    return ((bo.extensionElements && bo.extensionElements.get("values")) || []).filter(function (v) {
+      return v.$type === "zeebe:FormDefinition";
+    })[0];
+  }
+
+  function showFormOf(selection) {
+    formTask = selection.length === 1 && selection[0].type === "bpmn:UserTask" ? selection[0] : null;
+    formBar.hidden = !formTask;
+    formStatus.textContent = "";
+    if (!formTask) { return; }
+    document.getElementById("task-form-task").textContent = formTask.businessObject.name || formTask.id;
+    var linked = formDefinition(formTask.businessObject);
+    formInput.value = (linked && linked.formId) || "";
+    var ref = formTask.businessObject.get("camunda:formRef");
+    if (!linked && ref) {  // Camunda 7's link: this server shows it as the task's form key, it binds no form
+      formInput.value = ref;
+      formStatus.textContent = "camunda:formRef " + ref + " is only the task's form key here: link it to render the form.";
+    }
+  }
+
+  function linkForm() {
+    if (!formTask) { return; }
+    var moddle = modeler.get("moddle");
+    var modeling = modeler.get("modeling");
+    var bo = formTask.businessObject;
+    var id = formInput.value.trim();
+    var ext = bo.extensionElements;
+    var values = ((ext && ext.get("values")) || []).filter(function (v) { return v.$type !== "zeebe:FormDefinition"; });
+    if (id) {
+      var made = moddle.create("zeebe:FormDefinition", { formId: id });
+      values.push(made);
+    }
+    if (!ext) {
+      ext = moddle.create("bpmn:ExtensionElements", { values: values });
+      values.forEach(function (v) { v.$parent = ext; });
+      modeling.updateProperties(formTask, { extensionElements: ext });
+    } else {
+      values.forEach(function (v) { v.$parent = ext; });
+      modeling.updateModdleProperties(formTask, ext, { values: values });
+    }
+    formStatus.textContent = id ? "Linked to form " + id + "." : "No form linked.";
+  }
+
+  modeler.on("selection.changed", function (event) { showFormOf(event.newSelection || []); });
+  document.getElementById("task-form-link").addEventListener("click", linkForm);
+  formInput.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { ev.preventDefault(); linkForm(); } });
 
   function validate() {
     busy(true);
