@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import (
+    adhoc,
     base,
     bundles,
     camunda,
@@ -34,7 +35,7 @@ from . import (
 def register(app: Flask) -> None:
     for module in (definitions, instances, tasks, timers, history, users, ops, metrics, incidents, messages,
                    external_tasks, decisions, webhooks, comments, camunda, camunda8, governance, processes,
-                   bundles, task_filters, task_bulk, forms):
+                   bundles, task_filters, task_bulk, forms, adhoc):
         app.register_blueprint(module.bp)
     app.after_request(base.allow_of_the_route)
     from .. import web  # the web pages under /ui: one more client of the services

@@ -20,6 +20,7 @@ from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from . import (
+    adhoc,
     camunda_check,
     camunda_config,
     camunda_flows,
@@ -67,7 +68,6 @@ UNSUPPORTED = {
                       "activationCondition",
     "compensateEventDefinition": "compensation event subprocesses (a compensation start event) are not supported",
     "linkEventDefinition": "link events are not supported",
-    "adHocSubProcess": "ad-hoc subprocesses are not supported (no completion condition fails at run time)",
     "complexBehaviorDefinition": "multi-instance complex behavior (events thrown per instance) is not supported",
 }
 SCRIPT_FORMATS = {"", "python", "py", "python3"}
@@ -84,6 +84,7 @@ class _CamundaScriptTaskParser(CamundaTaskParser, ScriptTaskParser):
 
 
 class _Parser(ServerParser):
+    AD_HOC_PARSER_CLASS = adhoc.AdHocScopeParser  # performers start the activities (engine/adhoc.py)
     OVERRIDE_PARSER_CLASSES = {**ServerParser.OVERRIDE_PARSER_CLASSES,
                                full_tag("scriptTask"): (_CamundaScriptTaskParser, ScriptTask),
                                full_tag("complexGateway"): (ComplexJoinParser, ComplexJoin),

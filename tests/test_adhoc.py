@@ -1,0 +1,148 @@
+"""Ad-hoc subprocesses (engine/adhoc.py) driven through the API by their performers."""
+
+from __future__ import annotations
+
+RESEARCH = b'''<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="x">
+  <bpmn:process id="research" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="gather"/>
+    <bpmn:adHocSubProcess id="gather" name="Gather evidence" ordering="%(ordering)s">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:userTask id="read" name="Read the articles"/>
+      <bpmn:userTask id="interview" name="Interview an expert"/>
+      <bpmn:scriptTask id="count" name="Count sources" scriptFormat="python">
+        <bpmn:outgoing>f3</bpmn:outgoing>
+        <bpmn:script>sources = sources + 1</bpmn:script>
+      </bpmn:scriptTask>
+      <bpmn:sequenceFlow id="f3" sourceRef="count" targetRef="note"/>
+      <bpmn:scriptTask id="note" name="Note the count" scriptFormat="python">
+        <bpmn:incoming>f3</bpmn:incoming>
+        <bpmn:script>noted = sources</bpmn:script>
+      </bpmn:scriptTask>
+      %(condition)s
+    </bpmn:adHocSubProcess>
+    <bpmn:sequenceFlow id="f2" sourceRef="gather" targetRef="write"/>
+    <bpmn:userTask id="write" name="Write the report">
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="f4" sourceRef="write" targetRef="e"/>
+    <bpmn:endEvent id="e"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>'''
+CONDITION = ('<bpmn:completionCondition xsi:type="bpmn:tFormalExpression">${articles &amp;&amp; experts}'
+             '</bpmn:completionCondition>')
+
+
+def _deploy(api, ordering="Parallel", condition=CONDITION):
+    api.deploy(RESEARCH % {b"ordering": ordering.encode(), b"condition": condition.encode()})
+    return api.start("research", {"articles": False, "experts": False, "sources": 0})
+
+
+def _open(api, instance_id):
+    r = api.get(f"/api/process-instances/{instance_id}/adhoc")
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()["items"]
+
+
+def _start(api, instance_id, activity, expect=200, **body):
+    r = api.post(f"/api/process-instances/{instance_id}/adhoc/{activity}", body)
+    assert r.status_code == expect, r.get_json()
+    return r.get_json()
+
+
+def _task(api, instance_id, activity):
+    [task] = [t for t in api.tasks(instance=instance_id, status="open") if t["activity"] == activity]
+    return task
+
+
+def test_performers_start_activities_and_the_completion_condition_ends_the_subprocess(api):
+    inst = _deploy(api)
+    assert inst["status"] == "running" and inst["tasks"] == []  # nothing runs until a performer starts it
+    [gather] = _open(api, inst["id"])
+    assert gather["activity"] == "gather" and gather["name"] == "Gather evidence"
+    assert gather["completion_condition"] is True and gather["completable"] is False
+    assert [a["activity"] for a in gather["enabled"]] == ["read", "interview", "count"]
+    assert gather["enabled"][0]["name"] == "Read the articles"
+
+    # Two performers start two activities; a third (count) runs its flow on the subprocess's variables.
+    after = _start(api, inst["id"], "read")
+    assert [t["activity"] for t in after["tasks"]] == ["read"]
+    _start(api, inst["id"], "interview")
+    after = _start(api, inst["id"], "count")
+    assert after["variables"]["sources"] == 1 and after["variables"]["noted"] == 1
+    assert sorted(_open(api, inst["id"])[0]["active"]) == ["interview", "read"]
+
+    api.complete(_task(api, inst["id"], "read")["id"], {"articles": True})
+    assert _open(api, inst["id"])[0]["active"] == ["interview"]  # the condition does not hold yet
+    done = api.complete(_task(api, inst["id"], "interview")["id"], {"experts": True})
+    # The condition holds: the subprocess completes and the process goes on with its variables.
+    assert [t["activity"] for t in done["tasks"]] == ["write"]
+    assert done["variables"]["articles"] is True and done["variables"]["experts"] is True
+    assert done["variables"]["sources"] == 1
+    assert _open(api, inst["id"]) == []
+    events = api.history(inst["id"])
+    started = [(e["activity"], e["data"]["adhoc"]) for e in events if e["type"] == "activity.started"]
+    assert started == [("read", "gather"), ("interview", "gather"), ("count", "gather")]
+    assert "gather" in [e["activity"] for e in events if e["type"] == "activity.completed"]
+
+
+def test_the_condition_cancels_activities_still_running(api):
+    inst = _deploy(api)
+    _start(api, inst["id"], "read")
+    _start(api, inst["id"], "read")  # an activity may run more than once
+    _start(api, inst["id"], "interview")
+    first, _second = [t for t in api.tasks(instance=inst["id"], status="open") if t["activity"] == "read"]
+    api.complete(first["id"], {"articles": True})
+    done = api.complete(_task(api, inst["id"], "interview")["id"], {"experts": True})
+    assert [t["activity"] for t in done["tasks"]] == ["write"]  # cancelRemainingInstances (default true)
+    cancelled = [e for e in api.history(inst["id"]) if e["type"] == "task.cancelled"]
+    assert [e["activity"] for e in cancelled] == ["read"]
+
+
+def test_sequential_ordering_runs_one_activity_at_a_time(api):
+    inst = _deploy(api, ordering="Sequential")
+    _start(api, inst["id"], "read")
+    [gather] = _open(api, inst["id"])
+    assert gather["ordering"] == "Sequential" and gather["enabled"] == [] and gather["active"] == ["read"]
+    refused = _start(api, inst["id"], "interview", expect=409)
+    assert "read" in refused["detail"] and "Sequential" in refused["detail"]
+    api.complete(_task(api, inst["id"], "read")["id"], {"articles": True})
+    assert [a["activity"] for a in _open(api, inst["id"])[0]["enabled"]] == ["read", "interview", "count"]
+    _start(api, inst["id"], "interview")
+
+
+def test_without_a_condition_a_performer_completes_it(api):
+    inst = _deploy(api, condition="")
+    [gather] = _open(api, inst["id"])
+    assert gather["completable"] is True and gather["completion_condition"] is False
+    _start(api, inst["id"], "count", variables={"sources": 10})
+    r = api.post(f"/api/process-instances/{inst['id']}/adhoc/gather/complete", {})
+    assert r.status_code == 200, r.get_json()
+    done = r.get_json()
+    assert [t["activity"] for t in done["tasks"]] == ["write"] and done["variables"]["noted"] == 11
+    assert [e["type"] for e in api.history(inst["id"])].count("adhoc.completed") == 1
+
+
+def test_what_cannot_be_started_or_completed_is_refused(api):
+    inst = _deploy(api)
+    assert _start(api, inst["id"], "note", expect=404)["status"] == 404  # has an incoming flow: not enabled
+    assert _start(api, inst["id"], "nothing", expect=404)["status"] == 404
+    r = api.post(f"/api/process-instances/{inst['id']}/adhoc/gather/complete", {})
+    assert r.status_code == 409 and "completionCondition" in r.get_json()["detail"]
+    r = api.post(f"/api/process-instances/{inst['id']}/adhoc/read", {"variables": []})
+    assert r.status_code in (400, 422)
+    api.post(f"/api/process-instances/{inst['id']}/cancel", {"reason": "test over"})
+    assert _open(api, inst["id"]) == []
+    assert _start(api, inst["id"], "read", expect=409)["status"] == 409
+
+
+def test_an_operator_works_an_ad_hoc_subprocess_and_an_auditor_only_reads_it(api):
+    _deploy(api)
+    operator = api.as_user("olga", "operator")
+    auditor = api.as_user("aldo", "auditor")
+    inst = operator.start("research", {"articles": False, "experts": False, "sources": 0})
+    assert [g["activity"] for g in _open(auditor, inst["id"])] == ["gather"]
+    assert _start(auditor, inst["id"], "read", expect=403)["status"] == 403
+    _start(operator, inst["id"], "read")
