@@ -146,3 +146,14 @@ def test_an_operator_works_an_ad_hoc_subprocess_and_an_auditor_only_reads_it(api
     assert [g["activity"] for g in _open(auditor, inst["id"])] == ["gather"]
     assert _start(auditor, inst["id"], "read", expect=403)["status"] == 403
     _start(operator, inst["id"], "read")
+
+
+def test_what_an_ad_hoc_subprocess_cannot_run_is_refused_at_deploy_naming_the_element(api):
+    gateway = ('<bpmn:parallelGateway id="loose"><bpmn:outgoing>g1</bpmn:outgoing></bpmn:parallelGateway>'
+               '<bpmn:sequenceFlow id="g1" sourceRef="loose" targetRef="after"/>'
+               '<bpmn:task id="after"><bpmn:incoming>g1</bpmn:incoming></bpmn:task>')
+    r = api.post("/api/deployments", data=RESEARCH % {b"ordering": b"Parallel", b"condition": gateway.encode()},
+                 content_type="application/xml")
+    assert r.status_code == 422
+    messages = [e["message"] for e in r.get_json()["errors"] if e["element"] == "loose"]
+    assert any("[unsupported-adhoc-content]" in m and "'gather'" in m for m in messages), messages

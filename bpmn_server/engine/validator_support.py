@@ -13,7 +13,7 @@ from typing import Any
 
 from lxml import etree
 
-from .validator_model import ACTIVITIES, Model, Problem, local
+from .validator_model import ACTIVITIES, EVENTS, GATEWAYS, Model, Problem, local
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
@@ -25,6 +25,8 @@ SUPPORT_CATALOGUE: dict[str, str] = {
                                          "intermediate throw in the process: the process runs on after the throw",
     "unsupported-nested-event-subprocess": "a non-interrupting event subprocess with a signal, message or conditional "
                                            "start event inside a subprocess: never triggered",
+    "unsupported-adhoc-content": "inside an ad-hoc subprocess: a gateway or event without an incoming flow (performers "
+                                 "start activities only), an event subprocess, or compensation",
 }
 
 
@@ -103,7 +105,25 @@ def _rule_nested_event_subprocess(m: Model) -> Iterator[Problem]:
                 "condition here: it would never be triggered (at the top level of a process it can)")
 
 
-RULES = (_rule_mi_behavior, _rule_quantity, _rule_interrupt_from_inside, _rule_nested_event_subprocess)
+def _rule_adhoc_content(m: Model) -> Iterator[Problem]:
+    # engine/adhoc.py: performers start the activities without incoming flows; the rest follows flows.
+    for adhoc in m.by_name("adHocSubProcess"):
+        for node in adhoc:
+            kind = local(node)
+            if kind in ACTIVITIES and node.get("triggeredByEvent") == "true":
+                yield node, "unsupported-adhoc-content", (
+                    f"an event subprocess inside ad-hoc subprocess '{adhoc.get('id')}' is not supported")
+            elif (kind in GATEWAYS or kind in EVENTS - {"boundaryEvent", "startEvent", "endEvent"}) \
+                    and not m.incoming(node):  # start and end events break a constraint (adhoc-content)
+                yield node, "unsupported-adhoc-content", (
+                    f"a {kind} without an incoming flow inside ad-hoc subprocess '{adhoc.get('id')}': performers "
+                    "start activities only, so it would never run")
+        for node in adhoc.iter(f"{{{BPMN}}}compensateEventDefinition"):
+            yield node.getparent(), "unsupported-adhoc-content", (
+                f"compensation inside ad-hoc subprocess '{adhoc.get('id')}' is not supported")
+
+
+RULES = (_rule_adhoc_content, _rule_mi_behavior, _rule_quantity, _rule_interrupt_from_inside, _rule_nested_event_subprocess)
 
 
 def unsupported(root: etree._Element) -> list[dict[str, Any]]:

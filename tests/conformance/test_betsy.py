@@ -31,8 +31,6 @@ class Limitation:
     reason: str
 
 
-_AD_HOC = Limitation("refused", "ad-hoc subprocesses are refused at deploy (SpiffWorkflow fails at run time without "
-                                "a completionCondition and runs ordering=Sequential as Parallel)")
 _MI_BEHAVIOR = Limitation("refused", "[unsupported-mi-behavior-event] multi-instance behavior None/One with "
                                      "noneBehaviorEventRef/oneBehaviorEventRef: SpiffWorkflow never throws the event")
 _NESTED_ESP = Limitation("refused", "[unsupported-nested-event-subprocess] a signal or conditional start event of a "
@@ -43,8 +41,6 @@ _NESTED_ESP = Limitation("refused", "[unsupported-nested-event-subprocess] a sig
 LIMITATIONS: dict[str, Limitation] = {
     "MultiInstance_ComplexBehavior": Limitation("refused", "multi-instance complexBehaviorDefinition is refused at "
                                                            "deploy"),
-    **{name: _AD_HOC for name in ("AdHocSubProcess_Sequential", "AdHocSubProcess_Parallel",
-                                  "WCP17_InterleavedParallelRouting")},
     "DataObject_ReadWrite_String": Limitation("fails", "the data associations between a task's ioSpecification "
                                                        "output/input and a data object are not mapped: the instance "
                                                        "fails 'data object could not be set'"),
