@@ -34,6 +34,7 @@ from . import (
     implicit,
     implicit_constructs,
     js_sandbox,
+    mi_behavior,
     multiinstance,
     namespaces,
     sandbox,
@@ -68,7 +69,6 @@ UNSUPPORTED = {
                       "activationCondition",
     "compensateEventDefinition": "compensation event subprocesses (a compensation start event) are not supported",
     "linkEventDefinition": "link events are not supported",
-    "complexBehaviorDefinition": "multi-instance complex behavior (events thrown per instance) is not supported",
 }
 SCRIPT_FORMATS = {"", "python", "py", "python3"}
 
@@ -192,7 +192,8 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
                 if problem:
                     errors.append(_err(el.getparent(), problem))
             elif (name in ("conditionExpression", "completionCondition", "loopCardinality", "activationCondition")
-                    or (name == "condition" and _local(el.getparent().tag) == "conditionalEventDefinition")) \
+                    or (name == "condition" and _local(el.getparent().tag) in ("conditionalEventDefinition",
+                                                                            "complexBehaviorDefinition"))) \
                     and el.text:
                 original = el.text.strip()
                 el.text = translate_expression(el.text)
@@ -407,6 +408,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
     _translate(tree, errors)
     check_constraints(root, errors)  # BPMN schema + spec constraints, on the untranslated tree
     errors.extend(unsupported(root))  # valid BPMN that this engine would run wrongly
+    errors.extend(mi_behavior.problems(root))  # multi-instance behaviour events it cannot throw
     # Camunda 7 extensions refused (engine/camunda_catalogue.py), on the prepared copy: what _prepare rewrites
     # into camunda: (another dialect, say) is checked as well.
     errors.extend(camunda_check.problems(tree))
@@ -427,6 +429,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
 
     metas = {p.get("id"): _process_meta(p) for p in processes}  # by the modelled ids, before the rewrites
     settings = {filename: camunda_settings.collect(tree, errors)}  # Camunda 7 extensions that run, by file
+    behaviors = mi_behavior.read(tree)  # multi-instance behaviour events, by activity id
     zeebe_config.merge_settings(settings[filename], tree, errors)
     if errors:
         raise BpmnInvalid("the diagram cannot be executed", errors=errors)
@@ -462,6 +465,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
                            if e.get("calledElement"))
             settings[f"{key}.bpmn"] = camunda_settings.collect(other, errors)
             called_metas.extend(_process_meta(p) for p in other.findall(f"{{{BPMN}}}process"))
+            behaviors = {**mi_behavior.read(other), **behaviors}
             zeebe_config.merge_settings(settings[f"{key}.bpmn"], other, errors)
             renamed.update(_rewrite(other))
             parser.add_bpmn_xml(other, filename=f"{key}.bpmn")
@@ -478,6 +482,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
                 multiinstance.resolve(one)
             implicit.restore_ids([spec, *subs.values()], renamed)
             camunda_settings.attach([spec, *subs.values()], settings)
+            mi_behavior.attach([spec, *subs.values()], behaviors)
             metas[key]["message_starts"], metas[key]["signal_starts"] = _event_starts(proc)  # rewritten starts
             result.append(ParsedProcess(key=key, name=proc.get("name"),
                                         spec={"spec": serialize(spec),

@@ -18,8 +18,9 @@ from .validator_model import ACTIVITIES, EVENTS, GATEWAYS, Model, Problem, local
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 SUPPORT_CATALOGUE: dict[str, str] = {
-    "unsupported-mi-behavior-event": "multi-instance behavior None/One with an event to throw "
-                                     "(noneBehaviorEventRef/oneBehaviorEventRef): the event is never thrown",
+    "unsupported-mi-behavior-event": "a multi-instance behaviour event (noneBehaviorEventRef, oneBehaviorEventRef, "
+                                     "complexBehaviorDefinition) that is not a signal, message or escalation "
+                                     "(engine/mi_behavior.py)",
     "unsupported-token-quantity": "completionQuantity above 1 on an activity without exactly one outgoing flow",
     "unsupported-interrupt-from-inside": "an interrupting escalation event subprocess of a process triggered by an "
                                          "intermediate throw in the process: the process runs on after the throw",
@@ -38,15 +39,6 @@ def _definitions(m: Model, event: etree._Element, kind: str) -> list[etree._Elem
         if target is not None and local(target) == kind:
             found.append(target)
     return found
-
-
-def _rule_mi_behavior(m: Model) -> Iterator[Problem]:
-    for mi in m.by_name("multiInstanceLoopCharacteristics"):
-        for attr, behavior in (("noneBehaviorEventRef", "None"), ("oneBehaviorEventRef", "One")):
-            if mi.get(attr) and mi.get("behavior", "All") == behavior:
-                yield mi.getparent(), "unsupported-mi-behavior-event", (
-                    f"multi-instance behavior '{behavior}' with {attr} is not supported: the event would never "
-                    "be thrown")
 
 
 def _rule_quantity(m: Model) -> Iterator[Problem]:
@@ -123,7 +115,7 @@ def _rule_adhoc_content(m: Model) -> Iterator[Problem]:
                 f"compensation inside ad-hoc subprocess '{adhoc.get('id')}' is not supported")
 
 
-RULES = (_rule_adhoc_content, _rule_mi_behavior, _rule_quantity, _rule_interrupt_from_inside, _rule_nested_event_subprocess)
+RULES = (_rule_adhoc_content, _rule_quantity, _rule_interrupt_from_inside, _rule_nested_event_subprocess)
 
 
 def unsupported(root: etree._Element) -> list[dict[str, Any]]:
