@@ -72,8 +72,8 @@ SCRIPTS = {
     # The sandbox may not block for 10 s (its time limit is lower); the case fails by design on a synchronous
     # engine (README), whether the script blocks or not.
     "WAIT_TEN_SECONDS": "pass",
-    # Scripts have no way to throw a BPMN error here: the script fails, which is what a user would see.
-    "THROW_ERROR": "raise ValueError('BPMN error ERR_CODE: scripts cannot throw BPMN errors')",
+    # A script throws a BPMN error as a Camunda script does (`throw new BpmnError("ERR_CODE")`).
+    "THROW_ERROR": "raise BpmnError('ERR_CODE')",
 }
 # Token -> the trace line one completion of its script task writes.
 TRACE_LINES = {**{f"SCRIPT_task{n}": f"SCRIPT_task{n}" for n in range(1, 6)},

@@ -40,8 +40,6 @@ LIMITATIONS: dict[str, Limitation] = {
     "DataObject_ReadWrite_String": Limitation("fails", "the data associations between a task's ioSpecification "
                                                        "output/input and a data object are not mapped: the instance "
                                                        "fails 'data object could not be set'"),
-    "WCP19_CancelTask": Limitation("fails", "scripts cannot throw BPMN errors: THROW_ERROR fails the instance "
-                                           "instead of reaching the error boundary event"),
     "ParallelGateway_TrueParallelism": Limitation("design", "branches run one after the other in one thread"),
     "Timer_BoundaryEvent_SubProcess_Interrupting_Activity": Limitation(
         "design", "a timer cannot interrupt a running script (synchronous engine; scripts cannot block 10 s)"),
