@@ -157,3 +157,20 @@ def test_what_an_ad_hoc_subprocess_cannot_run_is_refused_at_deploy_naming_the_el
     assert r.status_code == 422
     messages = [e["message"] for e in r.get_json()["errors"] if e["element"] == "loose"]
     assert any("[unsupported-adhoc-content]" in m and "'gather'" in m for m in messages), messages
+
+
+def test_the_instance_page_offers_the_enabled_activities(app, api):
+    from tests.test_web import Pages
+
+    inst = _deploy(api, condition="")
+    pages = Pages(app, api.token)
+    page = pages.text(f"/ui/instances/{inst['id']}")
+    assert "Ad-hoc work" in page and "Start Read the articles" in page and "Complete" in page
+    [gather] = _open(api, inst["id"])
+    r = pages.post(f"/ui/instances/{inst['id']}/adhoc/read", {"scope": gather["scope"]})
+    assert r.status_code == 303
+    assert [t["activity"] for t in api.tasks(instance=inst["id"], status="open")] == ["read"]
+    r = pages.post(f"/ui/instances/{inst['id']}/adhoc/gather/complete", {"scope": gather["scope"]})
+    assert r.status_code == 303
+    assert [t["activity"] for t in api.tasks(instance=inst["id"], status="open")] == ["write"]
+    assert "Ad-hoc work" not in pages.text(f"/ui/instances/{inst['id']}")

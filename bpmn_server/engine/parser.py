@@ -308,6 +308,7 @@ def _process_meta(proc: etree._Element) -> dict[str, Any]:
             meta["external_tasks"][el.get("id")] = decision_task.job_type(el)
     meta["message_starts"], meta["signal_starts"] = _event_starts(proc)
     meta["starters"] = starters.declared(proc)
+    meta["adhoc"] = [el.get("id") for el in proc.iter(f"{{{BPMN}}}adHocSubProcess")]  # services/adhoc.py
     meta["visible_variables"] = case_view.visible_variables(proc)
     meta.update(camunda_settings.process_meta(proc, []))  # invalid values: engine/camunda_check.py
     zeebe_config.add_meta(meta, proc)  # Camunda 8 jobs, correlation keys and forms

@@ -28,7 +28,8 @@ def _names(instance: Instance) -> dict[str, str]:
 def open_subprocesses(instance_id: str, viewer: User) -> list[dict[str, Any]]:
     """The open ad-hoc subprocesses of an instance, each with its enabled and running activities."""
     instance = instances.get(instance_id, viewer)
-    if instance.status not in (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, InstanceStatus.FAILED):
+    if instance.status not in (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, InstanceStatus.FAILED) \
+            or not info(instance.definition_id).meta.get("adhoc"):  # none in its diagram: no need to load it
         return []
     return engine.adhoc_open(steps.workflow_of(instance), _names(instance))
 
