@@ -28,6 +28,7 @@ from . import (
     case_view,
     compensation,
     cron,
+    data_objects,
     decision_task,
     delegates,
     feel_conditions,
@@ -431,6 +432,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
     metas = {p.get("id"): _process_meta(p) for p in processes}  # by the modelled ids, before the rewrites
     settings = {filename: camunda_settings.collect(tree, errors)}  # Camunda 7 extensions that run, by file
     behaviors = mi_behavior.read(tree)  # multi-instance behaviour events, by activity id
+    associations = data_objects.read(tree)  # both ends of each data object association, by task id
     zeebe_config.merge_settings(settings[filename], tree, errors)
     if errors:
         raise BpmnInvalid("the diagram cannot be executed", errors=errors)
@@ -467,6 +469,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
             settings[f"{key}.bpmn"] = camunda_settings.collect(other, errors)
             called_metas.extend(_process_meta(p) for p in other.findall(f"{{{BPMN}}}process"))
             behaviors = {**mi_behavior.read(other), **behaviors}
+            associations = {**data_objects.read(other), **associations}
             zeebe_config.merge_settings(settings[f"{key}.bpmn"], other, errors)
             renamed.update(_rewrite(other))
             parser.add_bpmn_xml(other, filename=f"{key}.bpmn")
@@ -484,6 +487,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
             implicit.restore_ids([spec, *subs.values()], renamed)
             camunda_settings.attach([spec, *subs.values()], settings)
             mi_behavior.attach([spec, *subs.values()], behaviors)
+            data_objects.attach([spec, *subs.values()], associations)
             metas[key]["message_starts"], metas[key]["signal_starts"] = _event_starts(proc)  # rewritten starts
             result.append(ParsedProcess(key=key, name=proc.get("name"),
                                         spec={"spec": serialize(spec),

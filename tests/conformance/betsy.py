@@ -120,8 +120,8 @@ def _local(el: Any) -> str:
 
 def _data_names(task: Any, association: str, inner: str, outer: str) -> list[str]:
     """The variables through which a task writes (dataOutputAssociation) or reads (dataInputAssociation) data
-    objects: SpiffWorkflow maps a data object to the variable named by the object's id, and requires the data
-    inputs and outputs the task declares (the association's `inner` end) to be set as variables as well."""
+    objects: the object's id and the task's data input or output at the association's `inner` end, last
+    (engine/data_objects.py maps one to the other)."""
     root = task.getroottree().getroot()
     objects = {el.get("id"): el.get("dataObjectRef") for el in root.iter(f"{{{BPMN}}}dataObjectReference")}
     names = []
@@ -135,7 +135,8 @@ def _script(task: Any, token: str) -> str:
     if token not in SCRIPTS:
         raise AdapterError(f"{task.get('id')}: unknown script token {token!r}")
     writes = _data_names(task, "dataOutputAssociation", "sourceRef", "targetRef") or ["data"]
-    reads = _data_names(task, "dataInputAssociation", "targetRef", "sourceRef") or ["data"]
+    # A task reads its data input (the association's task end), which the engine sets from the data object.
+    reads = _data_names(task, "dataInputAssociation", "targetRef", "sourceRef")[-1:] or ["data"]
     if token == "SET_STRING_DATA":
         return "\n".join(f"{name} = 'String'" for name in writes)
     return SCRIPTS[token].format(read=reads[0])

@@ -37,9 +37,6 @@ _NESTED_ESP = Limitation("refused", "[unsupported-nested-event-subprocess] a sig
 
 # Understood engine limitations, by test name or "<test>-<case>": the test suite marks them xfail(strict).
 LIMITATIONS: dict[str, Limitation] = {
-    "DataObject_ReadWrite_String": Limitation("fails", "the data associations between a task's ioSpecification "
-                                                       "output/input and a data object are not mapped: the instance "
-                                                       "fails 'data object could not be set'"),
     "ParallelGateway_TrueParallelism": Limitation("design", "branches run one after the other in one thread"),
     "Timer_BoundaryEvent_SubProcess_Interrupting_Activity": Limitation(
         "design", "a timer cannot interrupt a running script (synchronous engine; scripts cannot block 10 s)"),
