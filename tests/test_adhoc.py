@@ -174,3 +174,60 @@ def test_the_instance_page_offers_the_enabled_activities(app, api):
     assert r.status_code == 303
     assert [t["activity"] for t in api.tasks(instance=inst["id"], status="open")] == ["write"]
     assert "Ad-hoc work" not in pages.text(f"/ui/instances/{inst['id']}")
+
+
+def test_without_cancel_remaining_instances_the_running_activities_finish_first(api):
+    xml = (RESEARCH % {b"ordering": b"Parallel", b"condition": CONDITION.encode()}).replace(
+        b'ordering="Parallel"', b'ordering="Parallel" cancelRemainingInstances="false"')
+    api.deploy(xml)
+    inst = api.start("research", {"articles": False, "experts": False, "sources": 0})
+    for activity in ("read", "read", "interview"):
+        _start(api, inst["id"], activity)
+    first, second = [t for t in api.tasks(instance=inst["id"], status="open") if t["activity"] == "read"]
+    api.complete(first["id"], {"articles": True})
+    after = api.complete(_task(api, inst["id"], "interview")["id"], {"experts": True})
+    # The condition holds, nothing more can be started, but the second reading is not cancelled: it finishes.
+    assert [t["activity"] for t in after["tasks"]] == ["read"] and _open(api, inst["id"]) == []
+    done = api.complete(second["id"], {"notes": "long read"})
+    assert [t["activity"] for t in done["tasks"]] == ["write"] and done["variables"]["notes"] == "long read"
+
+
+def test_an_ad_hoc_subprocess_inside_a_subprocess_with_a_boundary_timer_on_an_activity(api):
+    inner = (RESEARCH % {b"ordering": b"Parallel", b"condition": b""}).decode()
+    body = inner[inner.index("<bpmn:adHocSubProcess"):inner.index("</bpmn:adHocSubProcess>") + 23]
+    body = body.replace('<bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>', "")
+    xml = f'''<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="x">
+  <bpmn:process id="nested" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>n1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="n1" sourceRef="s" targetRef="outer"/>
+    <bpmn:subProcess id="outer"><bpmn:incoming>n1</bpmn:incoming><bpmn:outgoing>n2</bpmn:outgoing>
+      <bpmn:startEvent id="os"><bpmn:outgoing>o1</bpmn:outgoing></bpmn:startEvent>
+      <bpmn:sequenceFlow id="o1" sourceRef="os" targetRef="gather"/>
+      {body.replace('<bpmn:adHocSubProcess id="gather" name="Gather evidence" ordering="Parallel">',
+                    '<bpmn:adHocSubProcess id="gather" name="Gather evidence" ordering="Parallel">'
+                    '<bpmn:incoming>o1</bpmn:incoming><bpmn:outgoing>o2</bpmn:outgoing>')
+                .replace('<bpmn:userTask id="interview" name="Interview an expert"/>',
+                         '<bpmn:userTask id="interview" name="Interview an expert"/>'
+                         '<bpmn:boundaryEvent id="late" attachedToRef="interview"><bpmn:timerEventDefinition>'
+                         '<bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>')}
+      <bpmn:sequenceFlow id="o2" sourceRef="gather" targetRef="oe"/>
+      <bpmn:endEvent id="oe"><bpmn:incoming>o2</bpmn:incoming></bpmn:endEvent>
+    </bpmn:subProcess>
+    <bpmn:sequenceFlow id="n2" sourceRef="outer" targetRef="e"/>
+    <bpmn:endEvent id="e"><bpmn:incoming>n2</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>'''
+    api.deploy(xml)
+    inst = api.start("nested", {"sources": 0})
+    [gather] = _open(api, inst["id"])
+    assert [a["activity"] for a in gather["enabled"]] == ["read", "interview", "count"]
+    after = _start(api, inst["id"], "interview")
+    assert [w["activity"] for w in after["waiting"]] == ["late"]  # its boundary timer waits with it
+    [timer] = api.get("/api/timers", query_string={"process": "nested"}).get_json()["items"]
+    assert api.post(f"/api/timers/{timer['id']}/fire").status_code == 200
+    after = api.instance(inst["id"])
+    assert after["tasks"] == [] and after["waiting"] == []  # the timer ended the interview
+    r = api.post(f"/api/process-instances/{inst['id']}/adhoc/gather/complete", {})
+    assert r.status_code == 200 and r.get_json()["status"] == "completed"

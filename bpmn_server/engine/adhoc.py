@@ -77,14 +77,15 @@ def _inner(task: Any, hub: Any) -> bool:
 
 def busy(hub: Any) -> list[Any]:
     """The inner tasks that run or wait (the activities in progress), oldest branch first."""
-    return [t for t in hub.workflow.get_tasks(state=LIVE) if _inner(t, hub)]
+    return [t for t in hub.workflow.get_tasks(state=LIVE, skip_subprocesses=True) if _inner(t, hub)]
 
 
 def absorb(hub: Any) -> None:
     """Merge what inner activities completed since the last look into the subprocess's variables (the hub's
     data), in order of completion, evaluating the completionCondition after each."""
     seen = set(hub.internal_data.get(SEEN, []))
-    done = [t for t in hub.workflow.get_tasks(state=TaskState.COMPLETED) if _inner(t, hub) and str(t.id) not in seen]
+    done = [t for t in hub.workflow.get_tasks(state=TaskState.COMPLETED, skip_subprocesses=True)
+            if _inner(t, hub) and str(t.id) not in seen]
     for task in sorted(done, key=lambda t: t.last_state_change):
         seen.add(str(task.id))
         base = _base(task)  # only what the branch changed: its copy of the rest may be stale by now
@@ -137,7 +138,8 @@ class AdHocScopeParser(ProcessParser):
 
 
 def _hub_of(sub: Any) -> Any:
-    return next((t for t in sub.get_tasks(state=TaskState.WAITING) if isinstance(t.task_spec, AdHocHub)), None)
+    waiting = sub.get_tasks(state=TaskState.WAITING, skip_subprocesses=True)  # its own, not a nested one's
+    return next((t for t in waiting if isinstance(t.task_spec, AdHocHub)), None)
 
 
 def open_scopes(wf: Any) -> list[tuple[Any, Any]]:
@@ -193,7 +195,7 @@ def start(wf: Any, activity: str, variables: dict[str, Any], scope: str | None =
                        f"(ordering Sequential) and '{names}' has not completed")
     sub = hub.workflow
     target = sub.spec.task_specs[spec.enabled[activity]]
-    start_task = next(t for t in sub.get_tasks(spec_name=sub.spec.start.name))
+    start_task = next(t for t in sub.get_tasks(spec_name=sub.spec.start.name, skip_subprocesses=True))
     token = start_task._add_child(target, TaskState.FUTURE)
     target._predict(token, mask=TaskState.NOT_FINISHED_MASK)  # the tasks its flows lead to
     token._ready()
