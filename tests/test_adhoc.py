@@ -231,3 +231,26 @@ def test_an_ad_hoc_subprocess_inside_a_subprocess_with_a_boundary_timer_on_an_ac
     assert after["tasks"] == [] and after["waiting"] == []  # the timer ended the interview
     r = api.post(f"/api/process-instances/{inst['id']}/adhoc/gather/complete", {})
     assert r.status_code == 200 and r.get_json()["status"] == "completed"
+
+
+def test_an_open_ad_hoc_subprocess_resumes_after_a_restart(app_config, api):
+    from bpmn_server import create_app
+    from models import db
+    from tests.client import Api
+    from tests.conftest import ADMIN_TOKEN
+
+    inst = _deploy(api)
+    _start(api, inst["id"], "read")
+    api.complete(_task(api, inst["id"], "read")["id"], {"articles": True})
+    with api.app.app_context():  # the first server goes away; its state is in the database
+        db.session.remove()
+        db.engine.dispose()
+    again = Api(create_app(app_config), ADMIN_TOKEN)
+    [gather] = _open(again, inst["id"])
+    assert gather["active"] == [] and [a["activity"] for a in gather["enabled"]][:2] == ["read", "interview"]
+    _start(again, inst["id"], "interview")
+    done = again.complete(_task(again, inst["id"], "interview")["id"], {"experts": True})
+    assert [t["activity"] for t in done["tasks"]] == ["write"]  # what was merged before the restart still counts
+    with again.app.app_context():
+        db.session.remove()
+        db.engine.dispose()
