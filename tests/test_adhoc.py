@@ -254,3 +254,14 @@ def test_an_open_ad_hoc_subprocess_resumes_after_a_restart(app_config, api):
     with again.app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_migrating_an_instance_whose_ad_hoc_subprocess_ran_is_refused_naming_it(api):
+    inst = _deploy(api)
+    _start(api, inst["id"], "read")
+    api.deploy((RESEARCH % {b"ordering": b"Parallel", b"condition": CONDITION.encode()}).replace(
+        b'name="Write the report"', b'name="Write the final report"'))
+    r = api.post(f"/api/process-instances/{inst['id']}/migrate", {"version": 2, "reason": "new wording"})
+    assert r.status_code == 422
+    assert [e["element"] for e in r.get_json()["errors"]] == ["gather"]
+    assert api.instance(inst["id"])["version"] == 1 and _open(api, inst["id"])[0]["active"] == ["read"]

@@ -152,6 +152,12 @@ def open_scopes(wf: Any) -> list[tuple[Any, Any]]:
     return found
 
 
+def started_in(wf: Any) -> list[str]:
+    """The ad-hoc subprocesses of a workflow that have run (open or not), by id."""
+    return sorted({sub.spec.name for sub in wf.subprocesses.values()
+                   if any(isinstance(s, AdHocHub) for s in sub.spec.task_specs.values())})
+
+
 def describe(wf: Any, names: dict[str, str]) -> list[dict[str, Any]]:
     """What a performer can do: per open ad-hoc subprocess, its enabled activities and those in progress."""
     items = []
