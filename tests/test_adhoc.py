@@ -265,3 +265,16 @@ def test_migrating_an_instance_whose_ad_hoc_subprocess_ran_is_refused_naming_it(
     assert r.status_code == 422
     assert [e["element"] for e in r.get_json()["errors"]] == ["gather"]
     assert api.instance(inst["id"])["version"] == 1 and _open(api, inst["id"])[0]["active"] == ["read"]
+
+
+def test_a_completion_condition_that_fails_is_an_incident_of_the_subprocess_and_a_retry_goes_on(api):
+    inst = _deploy(api, condition=CONDITION.replace("${articles &amp;&amp; experts}", "${enough &gt; 1}"))
+    failed = _start(api, inst["id"], "count")
+    assert failed["status"] == "failed"
+    [incident] = failed["incidents"]
+    assert incident["activity"] == "gather" and "completionCondition" in incident["message"]
+    r = api.patch(f"/api/process-instances/{inst['id']}/variables", {"set": {"enough": 2}, "reason": "fixed"})
+    assert r.status_code == 200, r.get_json()
+    done = api.post(f"/api/process-instances/{inst['id']}/retry", {"reason": "fixed"}).get_json()
+    assert done["status"] == "running" and [t["activity"] for t in done["tasks"]] == ["write"]
+    assert done["variables"]["sources"] == 1 and done["variables"]["noted"] == 1

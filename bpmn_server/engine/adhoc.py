@@ -25,6 +25,7 @@ from copy import deepcopy
 from typing import Any
 
 from lxml import etree
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.ProcessParser import ProcessParser
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.specs.bpmn_task_spec import BpmnTaskSpec
@@ -90,13 +91,28 @@ def absorb(hub: Any) -> None:
         seen.add(str(task.id))
         base = _base(task)  # only what the branch changed: its copy of the rest may be stale by now
         hub.data.update(deepcopy({k: v for k, v in task.data.items() if k not in base or base[k] != v}))
-        condition = hub.task_spec.condition
-        if condition and not hub.internal_data.get(DONE) \
-                and hub.workflow.script_engine.evaluate(hub, condition):
+        if hub.task_spec.condition and not hub.internal_data.get(DONE) and _holds(hub):
             hub.internal_data[DONE] = True
     if done:  # the instance's variables: the hub's data is now the newest (engine/data.py)
         hub.last_state_change = time.time()
     hub.internal_data[SEEN] = sorted(seen)
+
+
+def _holds(hub: Any) -> bool:
+    """The completionCondition on the subprocess's variables. A failure is the ad-hoc subprocess's incident;
+    what completed stays unmerged until a retry (`refresh`) evaluates it again."""
+    try:
+        return bool(hub.workflow.script_engine.evaluate(hub, hub.task_spec.condition))
+    except Exception as exc:  # noqa: BLE001 - any failure of the expression is the subprocess's failure
+        scope = hub.workflow.top_workflow.get_task_from_id(hub.workflow.parent_task_id)
+        raise WorkflowTaskException(f"the completionCondition of ad-hoc subprocess "
+                                    f"'{scope.task_spec.bpmn_id}' failed: {exc}", task=scope) from None
+
+
+def refresh(wf: Any) -> None:
+    """Evaluate the completionCondition of every open ad-hoc subprocess again (a retry after a repair)."""
+    for _task, hub in open_scopes(wf):
+        hub.task_spec._update(hub)
 
 
 def _base(task: Any) -> dict[str, Any]:
