@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import (
+    adhoc,
     base,
     batches,
     bundles,
@@ -36,7 +37,7 @@ from . import (
 def register(app: Flask) -> None:
     for module in (definitions, instances, tasks, timers, history, users, ops, metrics, incidents, messages,
                    external_tasks, decisions, webhooks, comments, camunda, camunda8, governance, processes,
-                   bundles, task_filters, task_bulk, forms, batches):
+                   bundles, task_filters, task_bulk, forms, batches, adhoc):
         app.register_blueprint(module.bp)
     app.after_request(base.allow_of_the_route)
     from .. import web  # the web pages under /ui: one more client of the services

@@ -353,3 +353,24 @@ def activity_ids(xml: bytes, key: str) -> set[str]:
     from . import diagram_facts as _props
 
     return _props.activity_ids(xml, key)
+
+
+def adhoc_open(wf: Workflow, names: dict[str, str]) -> list[dict[str, Any]]:
+    """The open ad-hoc subprocesses of a workflow with their enabled and running activities (engine/adhoc.py)."""
+    from . import adhoc
+
+    return adhoc.describe(wf, names)
+
+
+def adhoc_start(wf: Workflow, activity: str, variables: dict[str, Any], scope: str | None = None) -> dict[str, str]:
+    """Start an enabled activity of an open ad-hoc subprocess (NotFound, Conflict when it cannot be started)."""
+    from . import adhoc
+
+    return adhoc.start(wf, activity, variables, scope)
+
+
+def adhoc_complete(wf: Workflow, activity: str, scope: str | None = None) -> dict[str, str]:
+    """A performer completes an ad-hoc subprocess that has no completionCondition."""
+    from . import adhoc
+
+    return adhoc.complete(wf, activity, scope)

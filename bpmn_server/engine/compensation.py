@@ -76,8 +76,9 @@ def prepare(tree: etree._Element) -> list[dict[str, Any]]:
             if event.get(THROW) is not None and _enclosing_scope(event) is handler:
                 event.set(SCOPE, scope)
     local = {p.get("id"): p for p in tree.findall(f"{{{BPMN}}}process")}
-    called = {c.get("calledElement") for c in tree.iter(f"{{{BPMN}}}callActivity")} & set(local)
-    return [problem for key in sorted(called) for problem in called_problems(tree, local[key], key)]
+    return [problem for caller in local.values()
+            for key in sorted({c.get("calledElement") for c in caller.iter(f"{{{BPMN}}}callActivity")} & set(local))
+            if key != caller.get("id") for problem in called_problems(caller, local[key], key)]
 
 
 def _event_subprocess_handlers(tree: etree._Element) -> list[tuple[etree._Element, str]]:
@@ -102,19 +103,27 @@ def _event_subprocess_handlers(tree: etree._Element) -> list[tuple[etree._Elemen
 
 
 def called_problems(caller: etree._Element, called: etree._Element, key: str) -> list[dict[str, Any]]:
-    """A compensation in `caller` that reaches a call activity of `key` without a handler of its own would have
-    to undo the called process's activities through their handlers: not done here, so refused at deploy."""
-    if not any(el.get(THROW) is not None for el in caller.iter()) or not any(
-            el.get(HANDLER) for el in called.iter()):
+    """A compensation in `caller` that reaches a call activity of `key` without a handler of its own undoes the
+    called process's completed activities through their own handlers (`_scope_handlers`), which run in the
+    caller's throw: refused at deploy when the ids of those activities or handlers are ids of the caller too
+    (the throw could not tell them apart)."""
+    if not any(el.get(THROW) is not None for el in caller.iter()):
+        return []
+    reached = _scope_handlers(called)
+    clash = sorted(({a for a in reached} | {h.get("id") for h in reached.values()})
+                   & {el.get("id") for el in caller.iter() if isinstance(el.tag, str) and el.get("id")})
+    if not clash:
         return []
     return [{"line": el.sourceline, "element": el.get("id"),
-             "message": f"compensation of call activity '{el.get('id')}' would undo activities of '{key}' through "
-                        "their handlers, which is not supported: give the call activity a compensation handler"}
+             "message": f"compensation of call activity '{el.get('id')}' undoes activities of '{key}' through their "
+                        f"handlers, but {', '.join(repr(c) for c in clash)} is also an id of the calling process: "
+                        "rename it in one of them, or give the call activity a compensation handler"}
             for el in caller.iter(f"{{{BPMN}}}callActivity") if el.get("calledElement") == key and not el.get(HANDLER)]
 
 
-def _scope_handlers(scope: etree._Element) -> dict[str, etree._Element]:
-    """{activity id: handler element} of a scope and of its subprocesses (not event subprocesses)."""
+def _scope_handlers(scope: etree._Element, called: Any = None, seen: tuple[str, ...] = ()) -> dict[str, etree._Element]:
+    """{activity id: handler element} of a scope and of its subprocesses (not event subprocesses), and of the
+    processes its call activities without a handler call (`called(key)`: that process's element or None)."""
     found: dict[str, etree._Element] = {}
     for child in scope:
         if not isinstance(child.tag, str) or child.get("triggeredByEvent") == "true":
@@ -123,8 +132,12 @@ def _scope_handlers(scope: etree._Element) -> dict[str, etree._Element]:
             handler = next((h for h in scope.iter() if h.get("id") == child.get(HANDLER)), None)
             if handler is not None:
                 found[child.get("id")] = handler
+        elif _local(child) == "callActivity" and called is not None and child.get("calledElement") not in seen:
+            process = called(child.get("calledElement"))
+            if process is not None:  # default compensation of a call activity: the called process's own handlers
+                found.update(_scope_handlers(process, called, (*seen, child.get("calledElement"))))
         if _local(child) in _SCOPES:
-            found.update(_scope_handlers(child))
+            found.update(_scope_handlers(child, called, seen))
     return found
 
 
@@ -222,8 +235,13 @@ def _handlers_for(parser: Any) -> dict[str, str]:
     scope = _enclosing_scope(parser.node)
     if parser.node.get(SCOPE):
         scope = next(el for el in parser.node.getroottree().iter() if el.get("id") == parser.node.get(SCOPE))
+    parsers = parser.process_parser.parser.process_parsers
+
+    def called(key: str) -> Any:
+        return parsers[key].node if key in parsers else None
+
     found = {}
-    for activity, handler in _scope_handlers(scope).items():
+    for activity, handler in _scope_handlers(scope, called).items():
         parser.process_parser.parse_node(handler)
         found[activity] = handler.get("id")
     return found

@@ -20,7 +20,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import camunda_runtime, data, event_subprocesses
+from . import adhoc, camunda_runtime, data, event_subprocesses
 from .runtime import find_task, step_failure
 from .specs import VARIABLES, ServerMessageEventDefinition
 
@@ -93,6 +93,7 @@ def retry(wf: BpmnWorkflow) -> int:
     failed = wf.get_tasks(state=TaskState.ERROR)
     for task in failed:
         task._set_state(TaskState.READY)
+    adhoc.refresh(wf)  # a completionCondition that failed is evaluated again
     return len(failed)
 
 

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from . import data, runtime
+from . import adhoc, data, runtime
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 
@@ -78,6 +78,10 @@ def migrate(wf: BpmnWorkflow, bundle: runtime.Bundle) -> tuple[list[dict[str, An
     Returns (problems, renamed): when problems is not empty nothing was changed; `renamed` maps
     old to new activity ids of live tokens that moved to an activity with another id.
     """
+    started = adhoc.started_in(wf)
+    if started:  # its tokens hang where no flow leads: SpiffWorkflow's diff cannot align them
+        return [{"activity": a, "element": a, "message": "an instance whose ad-hoc subprocess has run cannot be "
+                 "migrated; let it finish on its version"} for a in started], {}
     top, subs = diff_workflow(runtime.REGISTRY, wf, bundle.spec, bundle.subprocess_specs)
     problems = _check(wf, top, subs)
     if problems:

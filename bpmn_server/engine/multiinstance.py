@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.specs.defaults import SequentialMultiInstanceTask as _Se
 from SpiffWorkflow.camunda.specs.multiinstance_task import ParallelMultiInstanceTask as _CamundaParallel
 from SpiffWorkflow.camunda.specs.multiinstance_task import SequentialMultiInstanceTask as _CamundaSequential
 
-from . import runtime
+from . import mi_behavior, runtime
 
 
 class _LocalItem:
@@ -35,6 +35,7 @@ class _LocalItem:
         if self.data_output is None and self.input_item is not None:
             child.data.pop(self.input_item.bpmn_id, None)
         super().merge_child(workflow, child)  # type: ignore[misc]
+        mi_behavior.after_instance(self, child)  # behavior None / One / Complex: throw its events
 
 
 class ParallelMultiInstance(_LocalItem, _Parallel):

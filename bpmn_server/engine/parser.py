@@ -20,6 +20,7 @@ from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from . import (
+    adhoc,
     camunda_check,
     camunda_config,
     camunda_flows,
@@ -27,12 +28,14 @@ from . import (
     case_view,
     compensation,
     cron,
+    data_objects,
     decision_task,
     delegates,
     feel_conditions,
     implicit,
     implicit_constructs,
     js_sandbox,
+    mi_behavior,
     multiinstance,
     namespaces,
     sandbox,
@@ -67,8 +70,6 @@ UNSUPPORTED = {
                       "activationCondition",
     "compensateEventDefinition": "compensation event subprocesses (a compensation start event) are not supported",
     "linkEventDefinition": "link events are not supported",
-    "adHocSubProcess": "ad-hoc subprocesses are not supported (no completion condition fails at run time)",
-    "complexBehaviorDefinition": "multi-instance complex behavior (events thrown per instance) is not supported",
 }
 SCRIPT_FORMATS = {"", "python", "py", "python3"}
 
@@ -84,6 +85,7 @@ class _CamundaScriptTaskParser(CamundaTaskParser, ScriptTaskParser):
 
 
 class _Parser(ServerParser):
+    AD_HOC_PARSER_CLASS = adhoc.AdHocScopeParser  # performers start the activities (engine/adhoc.py)
     OVERRIDE_PARSER_CLASSES = {**ServerParser.OVERRIDE_PARSER_CLASSES,
                                full_tag("scriptTask"): (_CamundaScriptTaskParser, ScriptTask),
                                full_tag("complexGateway"): (ComplexJoinParser, ComplexJoin),
@@ -191,7 +193,8 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
                 if problem:
                     errors.append(_err(el.getparent(), problem))
             elif (name in ("conditionExpression", "completionCondition", "loopCardinality", "activationCondition")
-                    or (name == "condition" and _local(el.getparent().tag) == "conditionalEventDefinition")) \
+                    or (name == "condition" and _local(el.getparent().tag) in ("conditionalEventDefinition",
+                                                                            "complexBehaviorDefinition"))) \
                     and el.text:
                 original = el.text.strip()
                 el.text = translate_expression(el.text)
@@ -306,6 +309,7 @@ def _process_meta(proc: etree._Element) -> dict[str, Any]:
             meta["external_tasks"][el.get("id")] = decision_task.job_type(el)
     meta["message_starts"], meta["signal_starts"] = _event_starts(proc)
     meta["starters"] = starters.declared(proc)
+    meta["adhoc"] = [el.get("id") for el in proc.iter(f"{{{BPMN}}}adHocSubProcess")]  # services/adhoc.py
     meta["visible_variables"] = case_view.visible_variables(proc)
     meta.update(camunda_settings.process_meta(proc, []))  # invalid values: engine/camunda_check.py
     zeebe_config.add_meta(meta, proc)  # Camunda 8 jobs, correlation keys and forms
@@ -406,6 +410,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
     _translate(tree, errors)
     check_constraints(root, errors)  # BPMN schema + spec constraints, on the untranslated tree
     errors.extend(unsupported(root))  # valid BPMN that this engine would run wrongly
+    errors.extend(mi_behavior.problems(root))  # multi-instance behaviour events it cannot throw
     # Camunda 7 extensions refused (engine/camunda_catalogue.py), on the prepared copy: what _prepare rewrites
     # into camunda: (another dialect, say) is checked as well.
     errors.extend(camunda_check.problems(tree))
@@ -426,6 +431,8 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
 
     metas = {p.get("id"): _process_meta(p) for p in processes}  # by the modelled ids, before the rewrites
     settings = {filename: camunda_settings.collect(tree, errors)}  # Camunda 7 extensions that run, by file
+    behaviors = mi_behavior.read(tree)  # multi-instance behaviour events, by activity id
+    associations = data_objects.read(tree)  # both ends of each data object association, by task id
     zeebe_config.merge_settings(settings[filename], tree, errors)
     if errors:
         raise BpmnInvalid("the diagram cannot be executed", errors=errors)
@@ -461,6 +468,8 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
                            if e.get("calledElement"))
             settings[f"{key}.bpmn"] = camunda_settings.collect(other, errors)
             called_metas.extend(_process_meta(p) for p in other.findall(f"{{{BPMN}}}process"))
+            behaviors = {**mi_behavior.read(other), **behaviors}
+            associations = {**data_objects.read(other), **associations}
             zeebe_config.merge_settings(settings[f"{key}.bpmn"], other, errors)
             renamed.update(_rewrite(other))
             parser.add_bpmn_xml(other, filename=f"{key}.bpmn")
@@ -477,6 +486,8 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
                 multiinstance.resolve(one)
             implicit.restore_ids([spec, *subs.values()], renamed)
             camunda_settings.attach([spec, *subs.values()], settings)
+            mi_behavior.attach([spec, *subs.values()], behaviors)
+            data_objects.attach([spec, *subs.values()], associations)
             metas[key]["message_starts"], metas[key]["signal_starts"] = _event_starts(proc)  # rewritten starts
             result.append(ParsedProcess(key=key, name=proc.get("name"),
                                         spec={"spec": serialize(spec),

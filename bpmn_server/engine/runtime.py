@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+from copy import deepcopy
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
@@ -32,6 +35,7 @@ from . import (
 from .errors import StepFailed
 from .expressions import shown
 from .juel_runtime import ExecutionInfo
+from .sandbox_builtins import BpmnError
 
 SERIALIZER_VERSION = "spiff-3.2.0/1.5"
 # SpiffWorkflow logs every task state change at INFO: noise in our logs and time on the hot path. The
@@ -93,8 +97,25 @@ class ServerScriptEngine(PythonScriptEngine):
     def execute(self, task: Any, script: str, external_context: dict | None = None) -> Any:
         try:
             return self.environment.execute(script, task.data, external_context or {}, execution_of(task))
+        except BpmnError as err:
+            if _throw_error(task, err):
+                return None  # the task waits, STARTED, until the catching event ends it
+            raise self.create_task_exec_exception(task, script, err) from None
         except Exception as err:  # noqa: BLE001 - as SpiffWorkflow's: the script's error, with its line
             raise self.create_task_exec_exception(task, script, err) from None
+
+
+def _throw_error(task: Any, err: BpmnError) -> bool:
+    """A script raised BpmnError: throw it from its task as an error end event would; False when nothing
+    catches the code (the script fails then, an incident)."""
+    definition = ErrorEventDefinition(err.code, err.code)
+    definition.message = err.message  # for camunda:errorMessageVariable (engine/camunda_runtime.py)
+    event = BpmnEvent(definition, payload=deepcopy(task.data), target=task.workflow)
+    top = task.workflow.top_workflow
+    if not any(t.task_spec.catches(t, event) for t in top.event_manager.tasks.values() if t.state == TaskState.WAITING):
+        return False
+    top.catch(event)
+    return True
 
 
 ENVIRONMENT = SandboxEnvironment()

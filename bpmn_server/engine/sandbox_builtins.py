@@ -104,6 +104,16 @@ DECIMAL = Module(Decimal=decimal.Decimal, InvalidOperation=decimal.InvalidOperat
 JSON = Module(dumps=_json_dumps, loads=json.loads)
 
 
+class BpmnError(Exception):  # noqa: N818 - the name Camunda's scripts use (`throw new BpmnError("CODE")`)
+    """`raise BpmnError("CODE", "message")` in a script: the task throws BPMN error CODE, caught by an error
+    boundary event or error event subprocess that catches it (engine/runtime.py); uncaught, an incident."""
+
+    def __init__(self, code: Any, message: Any = None):
+        super().__init__(f"BPMN error {code}" + (f": {message}" if message else ""))
+        self.code = str(code)
+        self.message = None if message is None else str(message)
+
+
 def builtins() -> dict[str, Any]:
     """The allow-list: RestrictedPython's safe builtins, the harmless iteration helpers, and the modules
     datetime, decimal (Decimal only), math and json as plain namespaces. No `string` or `random`."""
@@ -116,7 +126,7 @@ def builtins() -> dict[str, Any]:
                     "str": GuardedStr, "repr": _guarded_repr,
                     "math": MATH, "datetime": DATETIME, "decimal": DECIMAL, "json": JSON,
                     "timedelta": datetime.timedelta, "date": datetime.date, "Decimal": decimal.Decimal,
-                    "json_dumps": _json_dumps, "json_loads": json.loads})
+                    "json_dumps": _json_dumps, "json_loads": json.loads, "BpmnError": BpmnError})
     for name in FORBIDDEN_CALLS:
         allowed[name] = _forbidden(name)
     allowed["__import__"] = _internal_import

@@ -13,18 +13,21 @@ from typing import Any
 
 from lxml import etree
 
-from .validator_model import ACTIVITIES, Model, Problem, local
+from .validator_model import ACTIVITIES, EVENTS, GATEWAYS, Model, Problem, local
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 SUPPORT_CATALOGUE: dict[str, str] = {
-    "unsupported-mi-behavior-event": "multi-instance behavior None/One with an event to throw "
-                                     "(noneBehaviorEventRef/oneBehaviorEventRef): the event is never thrown",
+    "unsupported-mi-behavior-event": "a multi-instance behaviour event (noneBehaviorEventRef, oneBehaviorEventRef, "
+                                     "complexBehaviorDefinition) that is not a signal, message or escalation "
+                                     "(engine/mi_behavior.py)",
     "unsupported-token-quantity": "completionQuantity above 1 on an activity without exactly one outgoing flow",
     "unsupported-interrupt-from-inside": "an interrupting escalation event subprocess of a process triggered by an "
                                          "intermediate throw in the process: the process runs on after the throw",
     "unsupported-nested-event-subprocess": "a non-interrupting event subprocess with a signal, message or conditional "
                                            "start event inside a subprocess: never triggered",
+    "unsupported-adhoc-content": "inside an ad-hoc subprocess: a gateway or event without an incoming flow (performers "
+                                 "start activities only), an event subprocess, or compensation",
 }
 
 
@@ -36,15 +39,6 @@ def _definitions(m: Model, event: etree._Element, kind: str) -> list[etree._Elem
         if target is not None and local(target) == kind:
             found.append(target)
     return found
-
-
-def _rule_mi_behavior(m: Model) -> Iterator[Problem]:
-    for mi in m.by_name("multiInstanceLoopCharacteristics"):
-        for attr, behavior in (("noneBehaviorEventRef", "None"), ("oneBehaviorEventRef", "One")):
-            if mi.get(attr) and mi.get("behavior", "All") == behavior:
-                yield mi.getparent(), "unsupported-mi-behavior-event", (
-                    f"multi-instance behavior '{behavior}' with {attr} is not supported: the event would never "
-                    "be thrown")
 
 
 def _rule_quantity(m: Model) -> Iterator[Problem]:
@@ -103,7 +97,25 @@ def _rule_nested_event_subprocess(m: Model) -> Iterator[Problem]:
                 "condition here: it would never be triggered (at the top level of a process it can)")
 
 
-RULES = (_rule_mi_behavior, _rule_quantity, _rule_interrupt_from_inside, _rule_nested_event_subprocess)
+def _rule_adhoc_content(m: Model) -> Iterator[Problem]:
+    # engine/adhoc.py: performers start the activities without incoming flows; the rest follows flows.
+    for adhoc in m.by_name("adHocSubProcess"):
+        for node in adhoc:
+            kind = local(node)
+            if kind in ACTIVITIES and node.get("triggeredByEvent") == "true":
+                yield node, "unsupported-adhoc-content", (
+                    f"an event subprocess inside ad-hoc subprocess '{adhoc.get('id')}' is not supported")
+            elif (kind in GATEWAYS or kind in EVENTS - {"boundaryEvent", "startEvent", "endEvent"}) \
+                    and not m.incoming(node):  # start and end events break a constraint (adhoc-content)
+                yield node, "unsupported-adhoc-content", (
+                    f"a {kind} without an incoming flow inside ad-hoc subprocess '{adhoc.get('id')}': performers "
+                    "start activities only, so it would never run")
+        for node in adhoc.iter(f"{{{BPMN}}}compensateEventDefinition"):
+            yield node.getparent(), "unsupported-adhoc-content", (
+                f"compensation inside ad-hoc subprocess '{adhoc.get('id')}' is not supported")
+
+
+RULES = (_rule_adhoc_content, _rule_quantity, _rule_interrupt_from_inside, _rule_nested_event_subprocess)
 
 
 def unsupported(root: etree._Element) -> list[dict[str, Any]]:

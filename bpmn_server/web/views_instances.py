@@ -17,7 +17,7 @@ from models import User
 from ..api.schemas import InstanceQuery
 from ..auth import allowed
 from ..exceptions import BpmnServerError, Forbidden, Invalid
-from ..services import comments, dashboard, incidents, instances, migration, timers
+from ..services import adhoc, comments, dashboard, incidents, instances, migration, timers
 from . import bp, forms, outcome, overlays
 from .session import page
 
@@ -54,7 +54,7 @@ def instance_page(user: User, instance_id: str) -> str:
         timers=dashboard.waiting_timers([instance_id]), versions=versions, deadlines=overlays.deadlines(open_tasks),
         drawing=overlays.for_instance(instance, open_tasks, all_incidents, completed,
                                       dashboard.completed_activities(instance_id, "activity.compensated")),
-        comments=comments.of_instance(instance_id, user),
+        comments=comments.of_instance(instance_id, user), adhoc_work=adhoc.open_subprocesses(instance_id, user),
         comment_action=url_for("web.instance_comment", instance_id=instance_id))
 
 
@@ -121,6 +121,21 @@ def instance_migrate(user: User, instance_id: str) -> Response:
         return migration.migrate(instance_id, user.name, int(raw), request.form.get("reason", ""))
 
     return _act(instance_id, "The instance runs the other version now.", move)
+
+
+@bp.route("/instances/<instance_id>/adhoc/<activity>", methods=["POST"])
+@page("instances.start")
+def instance_adhoc_start(user: User, instance_id: str, activity: str) -> Response:
+    scope = request.form.get("scope") or None
+    return _act(instance_id, f"{activity} is started.",
+                lambda: adhoc.start_activity(instance_id, user, activity, {}, scope))
+
+
+@bp.route("/instances/<instance_id>/adhoc/<activity>/complete", methods=["POST"])
+@page("instances.start")
+def instance_adhoc_complete(user: User, instance_id: str, activity: str) -> Response:
+    scope = request.form.get("scope") or None
+    return _act(instance_id, f"{activity} is complete.", lambda: adhoc.complete(instance_id, user, activity, scope))
 
 
 @bp.route("/timers/<timer_id>/fire", methods=["POST"])

@@ -22,6 +22,11 @@ the clock: timers fire through `services.timers.fire_due_timers(now)` with an in
 engine's own notion of "now" (`engine.timers._now`, which schedules durations and cycles) is moved with
 it, so a 65 s case takes milliseconds and chained timers keep their order. Nothing sleeps.
 
+Like a person at the task list, the harness completes open user tasks and performs ad-hoc subprocesses: it
+starts each enabled activity once through `POST /api/process-instances/{id}/adhoc/{activity}` (one at a time
+when the ordering is Sequential) and completes a subprocess without a completionCondition (engine/adhoc.py),
+which is what betsy's ad-hoc cases expect of their performers.
+
 What the harness does not do: it never relays a message or signal that one instance throws to another
 instance. Delivering those is the engine's job (betsy only starts processes and waits); the server
 delivers only what comes in through `POST /api/messages` and `POST /api/signals`.
@@ -67,8 +72,8 @@ SCRIPTS = {
     # The sandbox may not block for 10 s (its time limit is lower); the case fails by design on a synchronous
     # engine (README), whether the script blocks or not.
     "WAIT_TEN_SECONDS": "pass",
-    # Scripts have no way to throw a BPMN error here: the script fails, which is what a user would see.
-    "THROW_ERROR": "raise ValueError('BPMN error ERR_CODE: scripts cannot throw BPMN errors')",
+    # A script throws a BPMN error as a Camunda script does (`throw new BpmnError("ERR_CODE")`).
+    "THROW_ERROR": "raise BpmnError('ERR_CODE')",
 }
 # Token -> the trace line one completion of its script task writes.
 TRACE_LINES = {**{f"SCRIPT_task{n}": f"SCRIPT_task{n}" for n in range(1, 6)},
@@ -115,8 +120,8 @@ def _local(el: Any) -> str:
 
 def _data_names(task: Any, association: str, inner: str, outer: str) -> list[str]:
     """The variables through which a task writes (dataOutputAssociation) or reads (dataInputAssociation) data
-    objects: SpiffWorkflow maps a data object to the variable named by the object's id, and requires the data
-    inputs and outputs the task declares (the association's `inner` end) to be set as variables as well."""
+    objects: the object's id and the task's data input or output at the association's `inner` end, last
+    (engine/data_objects.py maps one to the other)."""
     root = task.getroottree().getroot()
     objects = {el.get("id"): el.get("dataObjectRef") for el in root.iter(f"{{{BPMN}}}dataObjectReference")}
     names = []
@@ -130,7 +135,8 @@ def _script(task: Any, token: str) -> str:
     if token not in SCRIPTS:
         raise AdapterError(f"{task.get('id')}: unknown script token {token!r}")
     writes = _data_names(task, "dataOutputAssociation", "sourceRef", "targetRef") or ["data"]
-    reads = _data_names(task, "dataInputAssociation", "targetRef", "sourceRef") or ["data"]
+    # A task reads its data input (the association's task end), which the engine sets from the data object.
+    reads = _data_names(task, "dataInputAssociation", "targetRef", "sourceRef")[-1:] or ["data"]
     if token == "SET_STRING_DATA":
         return "\n".join(f"{name} = 'String'" for name in writes)
     return SCRIPTS[token].format(read=reads[0])
@@ -357,13 +363,36 @@ class Harness:
                 stuck.add(soonest["id"])  # its instance failed, or the timer went stale: look past it
 
     def _complete_user_tasks(self, instance_ids: list[str]) -> None:
-        """Complete open user tasks with no input (betsy's diagrams have none; a later one might)."""
+        """Complete open user tasks with no input (betsy's diagrams have none; a later one might), and act as
+        the performer of each open ad-hoc subprocess (`_perform`)."""
+        started: set[tuple[str, str, str]] = set()
         for _ in range(50):
             tasks = [t for i in instance_ids for t in self.api.tasks(instance=i, status="open")]
-            if not tasks:
+            performed = self._perform(instance_ids, started)
+            if not tasks and not performed:
                 return
             for task in tasks:
                 self.api.complete(task["id"])
+
+    def _perform(self, instance_ids: list[str], started: set[tuple[str, str, str]]) -> bool:
+        """Betsy expects each activity of an ad-hoc subprocess to run once, and nothing else: start each
+        enabled activity once (one at a time where the ordering is Sequential), then complete the subprocess
+        if it has no completionCondition. Returns whether anything was done."""
+        acted = False
+        for instance_id in instance_ids:
+            for scope in self._json(self.api.get(f"/api/process-instances/{instance_id}/adhoc"), 200)["items"]:
+                todo = [a["activity"] for a in scope["enabled"]
+                        if (instance_id, scope["scope"], a["activity"]) not in started]
+                for activity in todo[:1] if scope["ordering"] == "Sequential" else todo:
+                    started.add((instance_id, scope["scope"], activity))
+                    self._json(self.api.post(f"/api/process-instances/{instance_id}/adhoc/{activity}",
+                                             {"scope": scope["scope"]}), 200)
+                    acted = True
+                if not todo and not scope["active"] and scope["completable"]:
+                    self._json(self.api.post(f"/api/process-instances/{instance_id}/adhoc/{scope['activity']}"
+                                             "/complete", {"scope": scope["scope"]}), 200)
+                    acted = True
+        return acted
 
     def run(self, test: dict[str, Any], case: dict[str, Any], expected: list[str] | None = None) -> Run:
         """Run one case; `expected` (default: the case's trace) decides the ERROR rule and the conditional

@@ -31,31 +31,15 @@ class Limitation:
     reason: str
 
 
-_AD_HOC = Limitation("refused", "ad-hoc subprocesses are refused at deploy (SpiffWorkflow fails at run time without "
-                                "a completionCondition and runs ordering=Sequential as Parallel)")
-_MI_BEHAVIOR = Limitation("refused", "[unsupported-mi-behavior-event] multi-instance behavior None/One with "
-                                     "noneBehaviorEventRef/oneBehaviorEventRef: SpiffWorkflow never throws the event")
 _NESTED_ESP = Limitation("refused", "[unsupported-nested-event-subprocess] a signal or conditional start event of a "
                                     "non-interrupting event subprocess nested in a subprocess: SpiffWorkflow never "
                                     "arms it")
 
 # Understood engine limitations, by test name or "<test>-<case>": the test suite marks them xfail(strict).
 LIMITATIONS: dict[str, Limitation] = {
-    "MultiInstance_ComplexBehavior": Limitation("refused", "multi-instance complexBehaviorDefinition is refused at "
-                                                           "deploy"),
-    **{name: _AD_HOC for name in ("AdHocSubProcess_Sequential", "AdHocSubProcess_Parallel",
-                                  "WCP17_InterleavedParallelRouting")},
-    "DataObject_ReadWrite_String": Limitation("fails", "the data associations between a task's ioSpecification "
-                                                       "output/input and a data object are not mapped: the instance "
-                                                       "fails 'data object could not be set'"),
-    "WCP19_CancelTask": Limitation("fails", "scripts cannot throw BPMN errors: THROW_ERROR fails the instance "
-                                           "instead of reaching the error boundary event"),
     "ParallelGateway_TrueParallelism": Limitation("design", "branches run one after the other in one thread"),
     "Timer_BoundaryEvent_SubProcess_Interrupting_Activity": Limitation(
         "design", "a timer cannot interrupt a running script (synchronous engine; scripts cannot block 10 s)"),
-    **{name: _MI_BEHAVIOR for name in ("MultiInstance_NoneBehavior", "MultiInstance_OneBehavior",
-                                       "WCP09_Structured_Discriminator_MultiInstance",
-                                       "WCP12_MultipleInstancesWithoutSynchronization")},
     **{name: _NESTED_ESP for name in ("Signal_StartEvent_EventSubProcess_NonInterrupting",
                                       "Conditional_StartEvent_EventSubProcess_NonInterrupting")},
 }

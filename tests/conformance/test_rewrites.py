@@ -178,13 +178,13 @@ def test_an_interrupting_conditional_boundary_that_holds_on_entry_skips_the_acti
     ('<bpmn:escalation id="esc" escalationCode="ESC"/>', "unsupported-interrupt-from-inside"),
 ])
 def test_constructs_that_would_run_wrongly_are_refused_with_a_rule(api, element, rule):
-    if rule is None:  # multi-instance behavior None with an event to throw
+    if rule is None:  # multi-instance behavior None with an event it cannot throw (engine/mi_behavior.py)
         body = ('<bpmn:startEvent id="s"/>' + flow("f0", "s", "mi")
                 + '<bpmn:scriptTask id="mi"><bpmn:multiInstanceLoopCharacteristics isSequential="true" '
                   'behavior="None" noneBehaviorEventRef="sd"><bpmn:loopCardinality xsi:type="bpmn:tFormalExpression">'
                   '2</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics><bpmn:script>pass</bpmn:script>'
                   '</bpmn:scriptTask>' + flow("f1", "mi", "e") + '<bpmn:endEvent id="e"/>')
-        element += '<bpmn:signalEventDefinition id="sd" signalRef="sig"/>'
+        element += '<bpmn:timerEventDefinition id="sd"/>'
         rule, where = "unsupported-mi-behavior-event", "mi"
     else:  # an interrupting escalation event subprocess of the process, thrown to from the process itself
         body = ('<bpmn:subProcess id="handler" triggeredByEvent="true"><bpmn:startEvent id="hs">'
