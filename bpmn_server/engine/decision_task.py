@@ -52,7 +52,10 @@ def set_evaluator(fn: Evaluator) -> None:
 
 def job_type(el: Any) -> str | None:
     """Camunda 8: a business rule task with `zeebe:taskDefinition type` is a job for a worker (an external task
-    of that topic), not a decision evaluated here."""
+    of that topic), not a decision evaluated here; so is Camunda 7's `camunda:type="external" camunda:topic`
+    (written so, or a Java delegate handed to workers: engine/delegates.py)."""
+    if el.get(f"{{{CAMUNDA}}}type") == "external":
+        return (el.get(f"{{{CAMUNDA}}}topic") or "").strip() or None
     ext = el.find(f".//{{{ZEEBE}}}taskDefinition")
     return ext.get("type") if ext is not None and ext.get("type") else None
 
@@ -61,6 +64,10 @@ def check(el: Any) -> str | None:
     """Why this business rule task cannot run here (None: it can)."""
     if job_type(el):
         return None
+    if el.get(f"{{{CAMUNDA}}}type") == "external":
+        return 'an external business rule task needs camunda:topic="..."'
+    if any(el.get(f"{{{CAMUNDA}}}{a}") for a in ("class", "delegateExpression", "expression")):
+        return None  # Java: engine/delegates.py refuses it naming the class (the deploy fails there)
     ext = el.find(f".//{{{ZEEBE}}}calledDecision")
     if ext is not None:
         if not ext.get("decisionId") or not ext.get("resultVariable"):
@@ -70,8 +77,8 @@ def check(el: Any) -> str | None:
         return None
     ref = el.get(f"{{{CAMUNDA}}}decisionRef")
     if not ref:
-        return ("a business rule task needs camunda:decisionRef (or zeebe:calledDecision); Java classes, "
-                "expressions and external workers are not supported on business rule tasks")
+        return ("a business rule task needs camunda:decisionRef (or zeebe:calledDecision), an external worker "
+                "(camunda:type=\"external\") or a Java delegate; it has none, which Camunda 7 refuses too")
     if "${" in ref or "#{" in ref:
         return "an expression as camunda:decisionRef is not supported: name the decision"
     binding = el.get(f"{{{CAMUNDA}}}decisionRefBinding", "latest")

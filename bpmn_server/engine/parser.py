@@ -342,6 +342,7 @@ def _prepare(tree: etree._Element) -> list[dict[str, Any]]:
     zeebe_config.to_camunda(tree)  # Camunda 8 extensions read as their Camunda 7 counterparts
     found = delegates.apply(tree)
     camunda_flows.unconditioned_exclusive_flows(tree)
+    camunda_flows.drawn_data_stores(tree)
     implicit_constructs.inline_definition_refs(tree)
     implicit_constructs.links_to_flows(tree)
     implicit_constructs.instantiating_receive_tasks(tree)
@@ -402,7 +403,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
         errors.extend(spiff_dialect.problems(tree))
         spiff_dialect.to_camunda(tree)
     errors.extend(_prepare(tree))
-    camunda_config.add_result_variables(tree)
+    camunda_config.add_result_variables(tree, errors)
     _translate(tree, errors)
     check_constraints(root, errors)  # BPMN schema + spec constraints, on the untranslated tree
     errors.extend(unsupported(root))  # valid BPMN that this engine would run wrongly
