@@ -57,8 +57,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                             "business key or instance id"),
     "propertyId": (REFUSED, "correlation properties are not supported (see processVariableCorrelation)"),
     "expression": (REFUSED, "correlation expressions are not supported (see processVariableCorrelation)"),
-    "calledDecisionId": (REFUSED, "spiff-arena's decision reference is not supported; use "
-                                  "camunda:decisionRef in a Camunda 7 diagram"),
+    "calledDecisionId": (RUNS, "on a business rule task: the latest deployed version of that DMN decision "
+                               "(deploy its .dmn file), its result merged into the variables as spiff-arena does "
+                               "(engine/decision_task.py)"),
     "signalButtonLabel": (REFUSED, "buttons that send a signal from the task page are not shown by this server"),
     "variableName": (REFUSED, "spiff-arena's data-object variable name is not supported"),
     "@scriptsOnInstances": (REFUSED, "pre/post scripts per multi-instance instance are not supported"),
@@ -130,6 +131,8 @@ def problems(root: etree._Element) -> list[dict[str, Any]]:
             found.extend(_operator_problems(el))
         elif name == "instructionsForEndUser":
             found.extend(_instructions_problems(el))
+        elif name == "calledDecisionId" and _local(_owner(el)) != "businessRuleTask":
+            found.append(_err(el, "[spiffworkflow:calledDecisionId] belongs to a business rule task"))
         elif name in ("preScript", "postScript") and _local(_owner(el)) in ("process", "sequenceFlow"):
             found.append(_err(el, f"[spiffworkflow:{name}] belongs to an activity or an event"))
     return found
