@@ -305,6 +305,8 @@ def _process_meta(proc: etree._Element) -> dict[str, Any]:
         elif name == "businessRuleTask" and decision_task.job_type(el):
             meta["external_tasks"][el.get("id")] = decision_task.job_type(el)
     meta["message_starts"], meta["signal_starts"] = _event_starts(proc)
+    if spiff_dialect.message_start_variables(proc):  # spiff-arena's messageVariable on a message start
+        meta["message_start_variables"] = spiff_dialect.message_start_variables(proc)
     meta["starters"] = starters.declared(proc)
     meta["visible_variables"] = case_view.visible_variables(proc)
     meta.update(camunda_settings.process_meta(proc, []))  # invalid values: engine/camunda_check.py

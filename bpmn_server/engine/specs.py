@@ -57,11 +57,19 @@ from SpiffWorkflow.util.task import TaskState
 from . import runtime
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 VARIABLES = "variables"  # key of our payload: {"variables": {...}}
 
 
 class ServerMessageEventDefinition(CamundaMessageEventDefinition):
-    """A message whose payload `{"variables": {...}}` is merged into the data of the task that catches it."""
+    """A message whose payload `{"variables": {...}}` is merged into the data of the task that catches it, or,
+    with `message_var` (spiff-arena's messageVariable), stored whole in that one variable."""
+
+    def __init__(self, name: str, correlation_properties: Any = None, expression: str | None = None,
+                 result_var: str | None = None, message_var: str | None = None, **kwargs: Any):
+        super().__init__(name, correlation_properties, expression, result_var, **kwargs)
+        self.message_var = message_var
 
     def update_internal_data(self, my_task: Any, event: Any) -> None:
         payload = event.payload
@@ -73,8 +81,12 @@ class ServerMessageEventDefinition(CamundaMessageEventDefinition):
         payload = my_task.internal_data.get(self.name)
         if not isinstance(payload, dict):
             return
-        if set(payload) == {VARIABLES}:
+        if set(payload) == {VARIABLES} and self.message_var:
+            my_task.data[self.message_var] = deepcopy(payload[VARIABLES])
+        elif set(payload) == {VARIABLES}:
             my_task.set_data(**deepcopy(payload[VARIABLES]))
+        elif "result_var" in payload and self.message_var:  # a payload thrown in this instance
+            my_task.data[self.message_var] = deepcopy(payload.get("payload"))
         elif "result_var" in payload:
             # Thrown inside the workflow by a Camunda-style throw event with camunda:expression.
             my_task.data[payload["result_var"]] = payload.get("payload")
@@ -113,6 +125,17 @@ def _message_name(parser: Any, message_ref: str) -> str:
     return found or message_ref
 
 
+def spiff_message_extension(parser: Any, message_event: Any, message_ref: str | None, name: str) -> str | None:
+    """spiff-arena's messagePayload (a Python expression) or messageVariable of a message event: on its event
+    definition (or send/receive task), or, in older spiff-arena files, on the bpmn:message itself."""
+    path = f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}{name}"
+    found = message_event.findtext(path)
+    if found is None and message_ref:
+        message = next(iter(parser.doc_xpath(f'.//bpmn:message[@id="{message_ref}"]')), None)
+        found = message.findtext(path) if message is not None else None
+    return (found or "").strip() or None
+
+
 class _ServerMessages:
     """Mixin for every parser that reads a message event definition."""
 
@@ -124,9 +147,11 @@ class _ServerMessages:
         else:
             name = message_event.getparent().get("name")
             correlations = {}
-        payload = self.attribute("expression", "camunda", message_event)
+        payload = self.attribute("expression", "camunda", message_event) \
+            or spiff_message_extension(self, message_event, message_ref, "messagePayload")
         result_var = self.attribute("resultVariable", "camunda", message_event)
-        return ServerMessageEventDefinition(name, correlations, payload, result_var)
+        message_var = spiff_message_extension(self, message_event, message_ref, "messageVariable")
+        return ServerMessageEventDefinition(name, correlations, payload, result_var, message_var)
 
 
 class ServerStartEvent(StartEvent):
@@ -252,7 +277,17 @@ class ServerParser(CamundaParser):
     }
 
 
-MessageEventDefinitionConverter(ServerMessageEventDefinition, runtime.REGISTRY, "ServerMessageEventDefinition")
+class ServerMessageEventDefinitionConverter(MessageEventDefinitionConverter):
+    """Camunda's converter; `message_var` is written only when set, so specs without one serialize as before."""
+
+    def to_dict(self, event_definition: ServerMessageEventDefinition) -> dict[str, Any]:
+        dct = super().to_dict(event_definition)
+        if getattr(event_definition, "message_var", None):
+            dct["message_var"] = event_definition.message_var
+        return dct
+
+
+ServerMessageEventDefinitionConverter(ServerMessageEventDefinition, runtime.REGISTRY, "ServerMessageEventDefinition")
 ExternalTaskConverter(ExternalTask, runtime.REGISTRY, "ExternalTask")
 EventConverter(ServerThrowEvent, runtime.REGISTRY, "ServerThrowEvent")
 ServerStartEventConverter(ServerStartEvent, runtime.REGISTRY, "ServerStartEvent")

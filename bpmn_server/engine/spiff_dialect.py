@@ -24,7 +24,7 @@ from typing import Any
 
 from lxml import etree
 
-from . import instructions
+from . import instructions, sandbox
 from .camunda_config import BPMN, CAMUNDA
 
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -49,14 +49,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "properties": (RUNS, "a list of spiffworkflow:property; each is checked on its own"),
     "property": (HARMLESS, "a named value spiff-arena keeps as task metadata; no effect on execution (except the "
                            "form properties of FORM_PROPERTIES)"),
-    "messagePayload": (REFUSED, "message payload expressions are not supported; send the message's variables "
-                                "through POST /api/messages"),
-    "messageVariable": (REFUSED, "a message variable (the payload stored in one variable) is not supported; "
-                                 "message variables are merged into the process"),
-    "processVariableCorrelation": (REFUSED, "correlation by process variables is not supported; correlate by "
-                                            "business key or instance id"),
-    "propertyId": (REFUSED, "correlation properties are not supported (see processVariableCorrelation)"),
-    "expression": (REFUSED, "correlation expressions are not supported (see processVariableCorrelation)"),
+    "messagePayload": (RUNS, "on a message throw event or send task (or its bpmn:message): a Python expression "
+                             "evaluated when the message is sent; its value is the message's payload, to a catcher "
+                             "in the same instance or, when it is an object, to the instance or process it reaches"),
+    "messageVariable": (RUNS, "on a message catch event or receive task (or its bpmn:message): the payload is "
+                              "stored whole in this variable (without it, an object payload is merged into the "
+                              "variables, as a POST /api/messages with variables is)"),
+    "processVariableCorrelation": (REFUSED, "correlation properties computed from process variables are not "
+                                            "run here; correlate by business key, or by process variables with "
+                                            "POST /api/messages `correlation`"),
+    "propertyId": (REFUSED, "correlation properties are not run here (see processVariableCorrelation)"),
+    "expression": (REFUSED, "correlation expressions are not run here (see processVariableCorrelation)"),
     "calledDecisionId": (RUNS, "on a business rule task: the latest deployed version of that DMN decision "
                                "(deploy its .dmn file), its result merged into the variables as spiff-arena does "
                                "(engine/decision_task.py)"),
@@ -131,10 +134,52 @@ def problems(root: etree._Element) -> list[dict[str, Any]]:
             found.extend(_operator_problems(el))
         elif name == "instructionsForEndUser":
             found.extend(_instructions_problems(el))
+        elif name in ("messagePayload", "messageVariable"):
+            found.extend(_message_problems(el, name))
         elif name == "calledDecisionId" and _local(_owner(el)) != "businessRuleTask":
             found.append(_err(el, "[spiffworkflow:calledDecisionId] belongs to a business rule task"))
         elif name in ("preScript", "postScript") and _local(_owner(el)) in ("process", "sequenceFlow"):
             found.append(_err(el, f"[spiffworkflow:{name}] belongs to an activity or an event"))
+    return found
+
+
+_THROWS = ("intermediateThrowEvent", "endEvent", "sendTask")
+_CATCHES = ("intermediateCatchEvent", "boundaryEvent", "startEvent", "receiveTask")
+
+
+def _message_problems(el: etree._Element, name: str) -> list[dict[str, Any]]:
+    """messagePayload compiles and sits where a message is sent; messageVariable names a variable and sits where
+    one is received (or either on the bpmn:message, spiff-arena's older place)."""
+    ext = el.getparent()
+    holder = ext.getparent() if ext is not None else None
+    where = _local(holder) if holder is not None else ""
+    if where == "messageEventDefinition":
+        where = _local(holder.getparent())
+    text = (el.text or "").strip()
+    if name == "messagePayload":
+        if where not in _THROWS + ("message",):
+            return [_err(el, "[spiffworkflow:messagePayload] belongs to a message throw event or a send task")]
+        problem = sandbox.check(text, "eval") if text else "it is empty"
+        return [_err(el, f"[spiffworkflow:messagePayload] {text!r} does not compile: {problem}")] if problem else []
+    if where not in _CATCHES + ("message",):
+        return [_err(el, "[spiffworkflow:messageVariable] belongs to a message catch event or a receive task")]
+    if not text.isidentifier() or text.startswith("_"):
+        return [_err(el, f"[spiffworkflow:messageVariable] {text!r} is not a variable name")]
+    return []
+
+
+def message_start_variables(proc: etree._Element) -> dict[str, str]:
+    """{message name: messageVariable} of the process's message start events that store the payload in one
+    variable: such an instance starts without the payload merged into its variables (services/catchers.py)."""
+    root = proc.getparent()
+    messages = {m.get("id"): m for m in (root if root is not None else []) if _local(m) == "message"}
+    found = {}
+    for definition in proc.iterfind(f"{{{BPMN}}}startEvent/{{{BPMN}}}messageEventDefinition"):
+        message = messages.get(definition.get("messageRef"))
+        path = f"{{{BPMN}}}extensionElements/{{{SPIFF}}}messageVariable"
+        variable = definition.findtext(path) or (message.findtext(path) if message is not None else None)
+        if message is not None and (variable or "").strip():
+            found[message.get("name") or message.get("id")] = variable.strip()
     return found
 
 

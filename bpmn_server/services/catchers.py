@@ -104,8 +104,11 @@ def deliver(instance_id: str, kind: str, name: str, variables: dict[str, Any], a
 
 def start_at_event(definition_id: str, kind: str, name: str, variables: dict[str, Any], actor: str,
                    business_key: str | None, data: dict[str, Any]) -> Instance:
-    """Start an instance whose start event waits for `name`, then deliver it."""
-    instance = steps.begin(definitions.info(definition_id), variables, actor, business_key)
+    """Start an instance whose start event waits for `name`, then deliver it. A start event that keeps the
+    message in one variable (spiff-arena's messageVariable) gets it there only, not also as the variables."""
+    info = definitions.info(definition_id)
+    kept = kind == "message" and name in info.meta.get("message_start_variables", {})
+    instance = steps.begin(info, {} if kept else variables, actor, business_key)
     if instance.status != InstanceStatus.RUNNING or not deliver(instance.id, kind, name, variables, actor, None,
                                                                 {**data, "started": True}):
         raise Conflict(f"the process does not start on {kind} '{name}'")
