@@ -19,7 +19,7 @@ def _ext(name: str, text: str) -> str:
 
 def _flows(*nodes: str) -> str:
     return "".join(f'<bpmn:sequenceFlow id="f{i}" sourceRef="{a}" targetRef="{b}"/>'
-                   for i, (a, b) in enumerate(zip(nodes, nodes[1:])))
+                   for i, (a, b) in enumerate(zip(nodes, nodes[1:], strict=False)))
 
 
 ORDER = '<bpmn:message id="m_order" name="order_placed"/><bpmn:message id="m_paid" name="order_paid"/>'

@@ -114,7 +114,7 @@ class _Reader:
         if js_engine.is_javascript(fmt):
             problem = js_engine.check(text)
             if problem:
-                self.errors.append(_err(el, f"{what} JavaScript does not compile: {problem}"))
+                self.errors.append(_err(el, f"{what} {js_engine.describe(problem)}"))
                 return None
             return "js", text
         if fmt not in ("python", "py", "python3"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from typing import Any
 
 from py_mini_racer import JSEvalException, JSOOMException, JSTimeoutException, MiniRacer
@@ -34,6 +35,8 @@ var execution = {
   getVariables: function () { return Object.assign({}, __vars, __set); },
   removeVariable: function (name) { __set[name] = null; }
 };
+execution.getVariableLocal = execution.getVariable;
+execution.setVariableLocal = execution.setVariable;
 var task = {  // a task listener's `task`: its variables are the execution's
   getVariable: execution.getVariable, setVariable: execution.setVariable, hasVariable: execution.hasVariable,
   getVariables: execution.getVariables, removeVariable: execution.removeVariable,
@@ -51,6 +54,17 @@ _EPILOGUE = """
   return JSON.stringify({changed: out, set: __set, result: __result === undefined ? null : __result});
 })()
 """
+
+
+OFFERED = frozenset({"getVariable", "setVariable", "hasVariable", "getVariables", "removeVariable",
+                     "getVariableLocal", "setVariableLocal"})  # what the prelude's `execution` and `task` have
+_CALL = re.compile(r"(?<![\w$.])(task|execution)\s*\.\s*([A-Za-z_$][\w$]*)\s*\(")
+_JAVA = re.compile(r"(?<![\w$.])(java|javax|Packages|Java)\s*\.|(?<![\w$.])(S|XML|JSON)\s*\(")
+
+
+def describe(problem: str) -> str:
+    """`problem` of check() as the sentence a deploy error carries."""
+    return f"JavaScript {'cannot run here' if problem.startswith('it calls') else 'does not compile'}: {problem}"
 
 
 def is_javascript(script_format: str | None) -> bool:
@@ -93,7 +107,9 @@ def _settle(ctx: MiniRacer) -> None:
 
 
 def check(script: str) -> str | None:
-    """A syntax error of the script, found by compiling it (not running it) in V8; None if it compiles."""
+    """Why the script cannot run here, found without running it: a syntax error (compiled in V8), a call of
+    Java (`java.lang...`, Spin's `S(...)`: Camunda's Java script engine offers those, V8 does not), or a method of
+    `execution` or `task` that is not offered here (OFFERED); None if it can run."""
     ctx = MiniRacer()
     try:
         ctx.eval(f"new Function({json.dumps(script)})", timeout=1000)
@@ -101,4 +117,11 @@ def check(script: str) -> str | None:
         return str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
     finally:
         ctx.close()
+    java = _JAVA.search(script)
+    if java:
+        return f"it calls Java (`{java.group(0).strip()}`...), which only Camunda's Java script engine offers"
+    for found in _CALL.finditer(script):
+        if found.group(2) not in OFFERED:
+            return (f"it calls {found.group(1)}.{found.group(2)}(), which is not offered here ({found.group(1)} "
+                    f"offers {', '.join(sorted(OFFERED))})")
     return None

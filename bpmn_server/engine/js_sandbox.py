@@ -18,10 +18,11 @@ from SpiffWorkflow.bpmn.serializer.default.task_spec import ScriptTaskConverter
 from SpiffWorkflow.bpmn.specs.defaults import ScriptTask
 
 from . import runtime
-from .js_engine import FORMATS, check, evaluate, is_javascript, run
+from .js_engine import FORMATS, check, describe, evaluate, is_javascript, run
 from .sandbox_guards import SandboxViolation, ScriptTimeout
 
-__all__ = ["FORMATS", "JavaScriptTask", "check", "choose_spec_class", "evaluate", "is_javascript", "run"]
+__all__ = ["FORMATS", "JavaScriptTask", "check", "choose_spec_class", "describe", "evaluate", "is_javascript",
+           "run"]
 
 class JavaScriptTask(ScriptTask):
     """A script task whose script is JavaScript."""

@@ -220,7 +220,7 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
                     script = el.find(f"{{{BPMN}}}script")
                     problem = js_sandbox.check(script.text or "") if script is not None else "no script"
                     if problem:
-                        errors.append(_err(el, f"JavaScript does not compile: {problem}"))
+                        errors.append(_err(el, js_sandbox.describe(problem)))
                     continue
                 if fmt not in SCRIPT_FORMATS:
                     errors.append(_err(el, f"script format '{fmt}' is not supported; scripts are Python"))
