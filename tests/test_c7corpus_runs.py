@@ -52,7 +52,8 @@ JS_TASK = (
     'var r = doubled + 1;\nr</camunda:script></camunda:outputParameter>'
     '</camunda:inputOutput>'
     '<camunda:executionListener event="start"><camunda:script scriptFormat="javascript">'
-    'if (execution.hasVariable("stale")) { execution.removeVariable("stale"); }</camunda:script>'
+    'if (execution.hasVariable("stale")) { execution.removeVariable("stale"); '
+    'execution.setVariable("removed", !execution.hasVariable("stale")); }</camunda:script>'
     '</camunda:executionListener>'
     '<camunda:taskListener event="create"><camunda:script scriptFormat="javascript">'
     'task.setVariable("created", task.getVariable("base") + doubled);</camunda:script></camunda:taskListener>'
@@ -67,7 +68,7 @@ def test_javascript_in_mappings_and_listeners_runs_in_camunda_order(api):
     inside = api.instance(inst["id"])["variables"]
     # Input mapping (its value is the script's last one; setVariable sets), then start listener, then create.
     assert inside["doubled"] == 40 and inside["defaultScore"] == 5 and inside["created"] == 60
-    assert inside["stale"] is None
+    assert inside["removed"] is True  # removeVariable removes it (from the task's data)
     api.complete(inst["tasks"][0]["id"])
     out = api.instance(inst["id"])["variables"]
     assert out["result"] == 41 and out["ended"] == [41, "done"]

@@ -54,6 +54,8 @@ class _Runner:
             if kind == "js":  # the value is the script's last one; what it sets through `execution` is set
                 outcome = js_engine.evaluate(definition["src"], data, self.environment.time_limit)
                 data.update(outcome["set"])
+                for name in outcome["removed"]:
+                    data.pop(name, None)
                 return outcome["result"]
             scratch = dict(data)
             sandbox.run(definition["src"], scratch, "exec", self.environment.time_limit)
@@ -66,7 +68,7 @@ class _Runner:
             if listener["kind"] == "script":
                 sandbox.run(listener["src"], data, "exec", self.environment.time_limit)
             elif listener["kind"] == "js":
-                data.update(js_engine.run(listener["src"], data, self.environment.time_limit))
+                js_engine.run(listener["src"], data, self.environment.time_limit)
             else:
                 self.environment.evaluate(listener["src"], data)
         except Exception as exc:  # noqa: BLE001 - user code: an incident at this activity

@@ -28,12 +28,19 @@ MEMORY_LIMIT_BYTES = 64 * 1024 * 1024
 _PRELUDE = """
 var __vars = JSON.parse(%s);
 var __set = {};
+var __removed = {};
 var execution = {
-  getVariable: function (name) { return name in __set ? __set[name] : __vars[name]; },
-  setVariable: function (name, value) { __set[name] = value === undefined ? null : value; },
-  hasVariable: function (name) { return name in __set || name in __vars; },
-  getVariables: function () { return Object.assign({}, __vars, __set); },
-  removeVariable: function (name) { __set[name] = null; }
+  getVariable: function (name) {
+    return name in __removed ? null : (name in __set ? __set[name] : __vars[name]);
+  },
+  setVariable: function (name, value) { delete __removed[name]; __set[name] = value === undefined ? null : value; },
+  hasVariable: function (name) { return !(name in __removed) && (name in __set || name in __vars); },
+  getVariables: function () {
+    var all = Object.assign({}, __vars, __set);
+    for (var r in __removed) { delete all[r]; }
+    return all;
+  },
+  removeVariable: function (name) { delete __set[name]; __removed[name] = true; }
 };
 execution.getVariableLocal = execution.getVariable;
 execution.setVariableLocal = execution.setVariable;
@@ -51,7 +58,9 @@ _EPILOGUE = """
     if (globalThis[k] !== __vars[k]) { out[k] = globalThis[k] === undefined ? null : globalThis[k]; }
   }
   for (var s in __set) { out[s] = __set[s]; }
-  return JSON.stringify({changed: out, set: __set, result: __result === undefined ? null : __result});
+  for (var r in __removed) { delete out[r]; }
+  return JSON.stringify({changed: out, set: __set, removed: Object.keys(__removed),
+                         result: __result === undefined ? null : __result});
 })()
 """
 
@@ -72,14 +81,19 @@ def is_javascript(script_format: str | None) -> bool:
 
 
 def run(script: str, variables: dict[str, Any], time_limit: float) -> dict[str, Any]:
-    """Run `script` against a copy of `variables`; the variables it set. ScriptTimeout, SandboxViolation, or
-    ValueError for an error the script raised."""
-    return evaluate(script, variables, time_limit)["changed"]
+    """Run `script` on `variables` and apply what it changed to them (set, reassigned, removed); returns what it
+    set. ScriptTimeout, SandboxViolation, or ValueError for an error the script raised."""
+    outcome = evaluate(script, variables, time_limit)
+    variables.update(outcome["changed"])
+    for name in outcome["removed"]:
+        variables.pop(name, None)
+    return outcome["changed"]
 
 
 def evaluate(script: str, variables: dict[str, Any], time_limit: float) -> dict[str, Any]:
     """Run `script` as `run` does: {"changed": what it set or reassigned, "set": what it set through
-    `execution.setVariable` alone, "result": the value of its last expression (Camunda's script value)}."""
+    `execution.setVariable` alone, "removed": the names it removed with `removeVariable`, "result": the value of
+    its last expression (Camunda's script value)}."""
     ctx = MiniRacer()
     ctx.set_hard_memory_limit(MEMORY_LIMIT_BYTES)
     budget_ms = max(1, int(time_limit * 1000))

@@ -29,12 +29,11 @@ class JavaScriptTask(ScriptTask):
 
     def _execute(self, task: Any) -> bool:
         try:
-            changed = run(self.script, task.data, runtime.ENVIRONMENT.time_limit)
+            run(self.script, task.data, runtime.ENVIRONMENT.time_limit)  # applies what it changed
         except ValueError as exc:
             raise WorkflowTaskException(f"JavaScript error: {exc}", task=task) from None
         except (ScriptTimeout, SandboxViolation) as exc:
             raise WorkflowTaskException(str(exc), task=task, exception=exc) from None
-        task.data.update(changed)
         return True
 
 
