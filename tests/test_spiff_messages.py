@@ -71,3 +71,53 @@ def test_a_payload_and_variable_in_the_wrong_place_or_not_compiling_are_refused(
         '{"order_id": order_id, "lines": [sku]}', "order"), expect=422)
     assert any(e["element"] == "send" and "belongs to a message catch event" in e["message"]
                for e in body["errors"]), body
+
+
+CORRELATED = _doc(
+    "billing", '<bpmn:startEvent id="start"/><bpmn:intermediateCatchEvent id="paid">'
+    '<bpmn:messageEventDefinition messageRef="m_paid"><bpmn:extensionElements>'
+    '<spiffworkflow:messageVariable>payment</spiffworkflow:messageVariable>'
+    '<spiffworkflow:processVariableCorrelation><spiffworkflow:propertyId>order_id</spiffworkflow:propertyId>'
+    '<spiffworkflow:expression>order_number</spiffworkflow:expression></spiffworkflow:processVariableCorrelation>'
+    '</bpmn:extensionElements></bpmn:messageEventDefinition></bpmn:intermediateCatchEvent>'
+    '<bpmn:userTask id="ship"/><bpmn:endEvent id="end"/>' + _flows("start", "paid", "ship", "end"),
+    '<bpmn:message id="m_paid" name="order_paid"/><bpmn:correlationProperty id="order_id" name="Order">'
+    '<bpmn:correlationPropertyRetrievalExpression messageRef="m_paid">'
+    '<bpmn:messagePath>order["id"]</bpmn:messagePath>'
+    '</bpmn:correlationPropertyRetrievalExpression></bpmn:correlationProperty>')
+PAYER = _doc("payer", '<bpmn:startEvent id="start"/><bpmn:endEvent id="pay">'
+             '<bpmn:messageEventDefinition messageRef="m_paid">'
+             + _ext("messagePayload", '{"order": {"id": which}, "amount": 10}')
+             + '</bpmn:messageEventDefinition></bpmn:endEvent>' + _flows("start", "pay"),
+             '<bpmn:message id="m_paid" name="order_paid"/>')
+
+
+def test_a_message_goes_to_the_instance_its_correlation_property_names(api):
+    api.deploy(CORRELATED)
+    first, second = (api.start("billing", {"order_number": n}) for n in (1, 2))
+    r = api.post("/api/messages", {"name": "order_paid", "variables": {"order": {"id": 2}, "amount": 5}})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["instance_id"] == second["id"]
+    assert api.instance(second["id"])["variables"]["payment"] == {"order": {"id": 2}, "amount": 5}
+    assert [t["activity"] for t in api.instance(first["id"])["tasks"]] == []  # still waiting
+    # Sent by another process: its payload's property picks the instance too.
+    api.deploy(PAYER)
+    api.start("payer", {"which": 1})
+    assert api.instance(first["id"])["variables"]["payment"] == {"order": {"id": 1}, "amount": 10}
+    # A payload without the property, or naming no waiting instance, reaches none.
+    r = api.post("/api/messages", {"name": "order_paid", "variables": {"order": {"id": 3}}})
+    assert r.status_code == 404, r.get_json()
+
+
+def test_a_correlation_by_an_expression_or_without_retrieval_is_refused(api):
+    body = api.deploy(CORRELATED.replace("<spiffworkflow:expression>order_number<",
+                                         "<spiffworkflow:expression>order.number<"), expect=422)
+    assert any(e["element"] == "paid" and "only a process variable name" in e["message"]
+               for e in body["errors"]), body
+    body = api.deploy(CORRELATED.replace('messageRef="m_paid">\'', "").replace(
+        '<bpmn:correlationPropertyRetrievalExpression messageRef="m_paid">',
+        '<bpmn:correlationPropertyRetrievalExpression messageRef="m_other">').replace(
+        '<bpmn:message id="m_paid" name="order_paid"/>',
+        '<bpmn:message id="m_paid" name="order_paid"/><bpmn:message id="m_other" name="other"/>'), expect=422)
+    assert any(e["element"] == "paid" and "has no correlationPropertyRetrievalExpression" in e["message"]
+               for e in body["errors"]), body

@@ -71,6 +71,25 @@ class ServerMessageEventDefinition(CamundaMessageEventDefinition):
         super().__init__(name, correlation_properties, expression, result_var, **kwargs)
         self.message_var = message_var
 
+    def get_correlations(self, my_task: Any, payload: Any) -> dict[str, Any]:
+        """SpiffWorkflow's correlation values, computed on the message's own payload (the variables, or the
+        value of a payload expression); a property the payload lacks is left out rather than failing the catch
+        (the services chose the receiving instance already: services/catchers.py)."""
+        if isinstance(payload, dict) and set(payload) == {VARIABLES}:
+            payload = payload[VARIABLES]
+        elif isinstance(payload, dict) and "result_var" in payload:
+            payload = payload.get("payload")
+        found: dict[str, Any] = {}
+        for prop in self.correlation_properties:
+            try:
+                value = my_task.workflow.script_engine.environment.evaluate(prop.retrieval_expression,
+                                                                            dict(payload or {}))
+            except Exception:  # noqa: BLE001, S112 - the payload lacks the property: nothing to correlate by
+                continue
+            for key in prop.correlation_keys:
+                found.setdefault(key, {})[prop.name] = value
+        return found
+
     def update_internal_data(self, my_task: Any, event: Any) -> None:
         payload = event.payload
         if isinstance(payload, dict) and "result_var" in payload and payload.get("result_var") is None:

@@ -55,11 +55,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "messageVariable": (RUNS, "on a message catch event or receive task (or its bpmn:message): the payload is "
                               "stored whole in this variable (without it, an object payload is merged into the "
                               "variables, as a POST /api/messages with variables is)"),
-    "processVariableCorrelation": (REFUSED, "correlation properties computed from process variables are not "
-                                            "run here; correlate by business key, or by process variables with "
-                                            "POST /api/messages `correlation`"),
-    "propertyId": (REFUSED, "correlation properties are not run here (see processVariableCorrelation)"),
-    "expression": (REFUSED, "correlation expressions are not run here (see processVariableCorrelation)"),
+    "processVariableCorrelation": (RUNS, "on a message catch event or receive task: the waiting instance is the "
+                                         "one whose process variable (`expression`, a variable name) equals the "
+                                         "correlation property (`propertyId`) of the message, computed from its "
+                                         "payload by the property's correlationPropertyRetrievalExpression"),
+    "propertyId": (RUNS, "the correlation property (see processVariableCorrelation)"),
+    "expression": (RUNS, "the process variable the property is compared with (see processVariableCorrelation)"),
     "calledDecisionId": (RUNS, "on a business rule task: the latest deployed version of that DMN decision "
                                "(deploy its .dmn file), its result merged into the variables as spiff-arena does "
                                "(engine/decision_task.py)"),
@@ -136,6 +137,8 @@ def problems(root: etree._Element) -> list[dict[str, Any]]:
             found.extend(_instructions_problems(el))
         elif name in ("messagePayload", "messageVariable"):
             found.extend(_message_problems(el, name))
+        elif name == "processVariableCorrelation":
+            found.extend(_correlation_problems(el))
         elif name == "calledDecisionId" and _local(_owner(el)) != "businessRuleTask":
             found.append(_err(el, "[spiffworkflow:calledDecisionId] belongs to a business rule task"))
         elif name in ("preScript", "postScript") and _local(_owner(el)) in ("process", "sequenceFlow"):
@@ -166,6 +169,59 @@ def _message_problems(el: etree._Element, name: str) -> list[dict[str, Any]]:
     if not text.isidentifier() or text.startswith("_"):
         return [_err(el, f"[spiffworkflow:messageVariable] {text!r} is not a variable name")]
     return []
+
+
+def _retrievals(root: etree._Element) -> dict[tuple[str, str], str]:
+    """{(correlation property id, message id): retrieval expression} of the document."""
+    found = {}
+    for prop in root.iter(f"{{{BPMN}}}correlationProperty"):
+        for retrieval in prop.iterfind(f"{{{BPMN}}}correlationPropertyRetrievalExpression"):
+            text = (retrieval.findtext(f"{{{BPMN}}}messagePath") or retrieval.findtext(f"{{{BPMN}}}formalExpression")
+                    or "").strip()
+            if text:
+                found[(prop.get("id"), retrieval.get("messageRef"))] = text
+    return found
+
+
+def _correlation_problems(el: etree._Element) -> list[dict[str, Any]]:
+    """A processVariableCorrelation names a property with a retrieval expression for the event's message, and a
+    process variable (the index correlation reads holds variables, not computed values)."""
+    definition = el.getparent().getparent() if el.getparent() is not None else None
+    if definition is None or _local(definition) not in ("messageEventDefinition", "receiveTask") \
+            or _local(_owner(el)) not in _CATCHES:
+        return [_err(el, "[spiffworkflow:processVariableCorrelation] belongs to a message catch event or a "
+                         "receive task")]
+    prop = (el.findtext(f"{{{SPIFF}}}propertyId") or "").strip()
+    variable = (el.findtext(f"{{{SPIFF}}}expression") or "").strip()
+    message = definition.get("messageRef")
+    if not variable.isidentifier() or variable.startswith("_"):
+        return [_err(el, f"[spiffworkflow:processVariableCorrelation] expression {variable!r}: only a process "
+                         "variable name is supported (the correlation index holds variables)")]
+    retrieval = _retrievals(el.getroottree().getroot()).get((prop, message))
+    if retrieval is None:
+        return [_err(el, f"[spiffworkflow:processVariableCorrelation] correlation property {prop!r} has no "
+                         f"correlationPropertyRetrievalExpression for message {message!r}")]
+    problem = sandbox.check(retrieval, "eval")
+    return [_err(el, f"[spiffworkflow:processVariableCorrelation] the retrieval expression {retrieval!r} of "
+                     f"{prop!r} does not compile: {problem}")] if problem else []
+
+
+def message_correlations(proc: etree._Element) -> dict[str, dict[str, str]]:
+    """{message name: {process variable: retrieval expression on the payload}} of the process's catchers with
+    spiff-arena's processVariableCorrelation: a message goes to the waiting instance whose variables equal the
+    values the expressions give on its payload (services/catchers.py)."""
+    root = proc.getroottree().getroot()
+    names = {m.get("id"): m.get("name") or m.get("id") for m in root.iter(f"{{{BPMN}}}message")}
+    retrievals = _retrievals(root)
+    found: dict[str, dict[str, str]] = {}
+    for el in proc.iter(f"{{{SPIFF}}}processVariableCorrelation"):
+        definition = el.getparent().getparent()
+        message = definition.get("messageRef") if definition is not None else None
+        prop = (el.findtext(f"{{{SPIFF}}}propertyId") or "").strip()
+        variable = (el.findtext(f"{{{SPIFF}}}expression") or "").strip()
+        if message in names and (prop, message) in retrievals and variable:
+            found.setdefault(names[message], {})[variable] = retrievals[(prop, message)]
+    return found
 
 
 def message_start_variables(proc: etree._Element) -> dict[str, str]:

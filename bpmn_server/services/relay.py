@@ -82,7 +82,7 @@ def _data(item: Thrown) -> dict[str, object]:
 def _message(uow: UnitOfWork, item: Thrown, budget: list[int]) -> None:
     """To the oldest waiting instance other than the thrower, else a start event of exactly one process."""
     what = f"message {item.name!r}"
-    for instance_id, activity in catchers.waiting_for_message(item.name, None, {}):
+    for instance_id, activity in catchers.waiting_for_message(item.name, None, {}, item.variables):
         if instance_id == item.source_id:
             continue
         if _isolated(uow, budget, what, catchers.deliver, instance_id, "message", item.name, item.variables,
