@@ -71,6 +71,14 @@ class ServerMessageEventDefinition(CamundaMessageEventDefinition):
         super().__init__(name, correlation_properties, expression, result_var, **kwargs)
         self.message_var = message_var
 
+    def catches(self, my_task: Any, event: Any) -> bool:
+        """A message from outside the workflow (the API, another instance) carries no SpiffWorkflow correlations:
+        the services chose this instance by correlation already, so its name decides (SpiffWorkflow would refuse
+        it once an earlier message set the workflow's correlations)."""
+        if not getattr(event, "correlations", None):
+            return self == event.event_definition
+        return super().catches(my_task, event)
+
     def get_correlations(self, my_task: Any, payload: Any) -> dict[str, Any]:
         """SpiffWorkflow's correlation values, computed on the message's own payload (the variables, or the
         value of a payload expression); a property the payload lacks is left out rather than failing the catch
