@@ -21,8 +21,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from . import data, event_subprocesses
+from .message_events import VARIABLES, ServerMessageEventDefinition
 from .runtime import find_task, step_failure
-from .specs import VARIABLES, ServerMessageEventDefinition
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 KINDS = {"message": MessageEventDefinition, "signal": SignalEventDefinition}

@@ -37,6 +37,7 @@ from . import (
     namespaces,
     sandbox,
     spiff_dialect,
+    spiff_messages,
     starters,
     zeebe_check,
     zeebe_config,
@@ -305,10 +306,10 @@ def _process_meta(proc: etree._Element) -> dict[str, Any]:
         elif name == "businessRuleTask" and decision_task.job_type(el):
             meta["external_tasks"][el.get("id")] = decision_task.job_type(el)
     meta["message_starts"], meta["signal_starts"] = _event_starts(proc)
-    if spiff_dialect.message_start_variables(proc):  # spiff-arena's messageVariable on a message start
-        meta["message_start_variables"] = spiff_dialect.message_start_variables(proc)
-    if spiff_dialect.message_correlations(proc):  # spiff-arena's processVariableCorrelation
-        meta["message_correlations"] = spiff_dialect.message_correlations(proc)
+    if spiff_messages.message_start_variables(proc):  # spiff-arena's messageVariable on a message start
+        meta["message_start_variables"] = spiff_messages.message_start_variables(proc)
+    if spiff_messages.message_correlations(proc):  # spiff-arena's processVariableCorrelation
+        meta["message_correlations"] = spiff_messages.message_correlations(proc)
     meta["starters"] = starters.declared(proc)
     meta["visible_variables"] = case_view.visible_variables(proc)
     meta.update(camunda_settings.process_meta(proc, []))  # invalid values: engine/camunda_check.py
