@@ -102,7 +102,8 @@ def test_zeebe_called_decision(api):
 
 
 def test_business_rule_tasks_that_cannot_run_are_refused(api):
-    for attrs, words in [('camunda:class="com.example.Rules"', "decisionRef"),
+    for attrs, words in [('camunda:class="com.example.Rules"', "[java-delegate] businessRuleTask"),
+                         ("", "decisionRef"),
                          ('camunda:decisionRef="${ref}"', "expression"),
                          ('camunda:decisionRef="a" camunda:decisionRefBinding="deployment"', "deployment"),
                          ('camunda:decisionRef="a" camunda:mapDecisionResult="bogus"', "bogus")]:

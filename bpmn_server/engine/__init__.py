@@ -219,8 +219,9 @@ def deliver(wf: Workflow, kind: str, name: str, variables: dict[str, Any]) -> bo
     return events.deliver(wf, kind, name, variables)
 
 
-def thrown_events(wf: Workflow) -> list[tuple[str, str]]:
-    """(kind, name) of messages and signals thrown in the last steps that no catcher of `wf` took; cleared."""
+def thrown_events(wf: Workflow) -> list[tuple[str, str, dict[str, Any]]]:
+    """(kind, name, variables) of messages and signals thrown in the last steps that no catcher of `wf` took;
+    cleared. The variables are an object payload of a message (engine/events.thrown)."""
     from . import events
 
     return events.thrown(wf)

@@ -162,8 +162,10 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
     "Value.id": (R, "the option's id (enum form fields)"),
     "Value.name": (R, "the option's label (enum form fields)"),
     "Value.value": (R, "the item's text or expression"),
-    "Script": (R, "a Python script (sandboxed); other languages are refused"),
-    "Script.scriptFormat": (R, "python, or feel for a value (input/output parameters); other formats are refused"),
+    "Script": (R, "a Python or JavaScript script (sandboxed; JavaScript in V8); Groovy, FreeMarker and other "
+                  "languages are refused"),
+    "Script.scriptFormat": (R, "python or javascript, or feel for a value (input/output parameters); other formats "
+                                "are refused"),
     "Script.resource": (X, _RESOURCE),
     "Script.value": (R, "the script; as a parameter value, its last expression gives the value"),
     "Field": (X, _FIELDS),
@@ -186,7 +188,7 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
     "ExecutionListener.class": (X, _JAVA),
     "ExecutionListener.delegateExpression": (X, _JAVA),
     "ExecutionListener.event": (R, "start, end (also when the activity is cancelled) or take"),
-    "ExecutionListener.script": (R, "a Python script (sandboxed)"),
+    "ExecutionListener.script": (R, "a Python or JavaScript script (sandboxed)"),
     "ExecutionListener.fields": (X, _FIELDS),
     "TaskListener": (R, "create, assignment (also on claim and assign), complete, delete (the task is cancelled) and "
                         "timeout listeners of user tasks"),
@@ -194,7 +196,7 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
     "TaskListener.class": (X, _JAVA),
     "TaskListener.delegateExpression": (X, _JAVA),
     "TaskListener.event": (R, "create, assignment, complete, delete, timeout; update is refused"),
-    "TaskListener.script": (R, "a Python script (sandboxed)"),
+    "TaskListener.script": (R, "a Python or JavaScript script (sandboxed; `task` offers the variable methods)"),
     "TaskListener.fields": (X, _FIELDS),
     "TaskListener.id": (H, "names the listener (Camunda requires it on timeout listeners); no effect on what runs"),
     "TaskListener.eventDefinitions": (R, "the timer of a timeout listener (duration, date or cycle): the listener "

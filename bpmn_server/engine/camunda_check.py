@@ -12,6 +12,7 @@ from typing import Any
 
 from lxml import etree
 
+from . import js_engine
 from .camunda_catalogue import CATALOGUE, Status
 from .camunda_config import BPMN, CAMUNDA
 
@@ -29,7 +30,7 @@ for _key in CATALOGUE:
                      "Assignable", "CallActivity", "ServiceTaskLike", "DmnCapable", "ExternalCapable",
                      "TaskPriorized", "Collectable", "ConditionalEventDefinitionExtension"):
             _ATTR_TYPES.setdefault(_prop.removeprefix("camunda:"), _type)
-_SCRIPT_FORMATS = {"python", "py", "python3"}
+_SCRIPT_FORMATS = {"python", "py", "python3"} | js_engine.FORMATS  # JavaScript runs in V8 (js_engine.py)
 _LISTENER_EVENTS = {"executionListener": {"start", "end"}, "taskListener": {"create", "assignment", "complete",
                                                                            "delete", "timeout"}}
 Problem = tuple[etree._Element, str]
@@ -91,7 +92,8 @@ def _values(el: etree._Element) -> Iterator[str]:
         if _local(parent) in _LISTENER_EVENTS:  # a FEEL script only gives a value (engine/camunda_config.py)
             yield "[camunda:script] a FEEL script gives a value and changes nothing: listeners need Python"
     elif name == "script" and script_format not in _SCRIPT_FORMATS:
-        yield f"[camunda:script] script format '{el.get('scriptFormat')}' is not supported; scripts are Python"
+        yield f"[camunda:script] script format '{el.get('scriptFormat')}' is not supported; scripts are Python " \
+              "or JavaScript"
     if name in _LISTENER_EVENTS:
         event = el.get("event") or ""
         allowed = {"take"} if host_name == "sequenceFlow" and name == "executionListener" else _LISTENER_EVENTS[name]
@@ -113,7 +115,7 @@ def _values(el: etree._Element) -> Iterator[str]:
         yield f"[camunda:inputOutput] input/output mappings are not supported on a {host_name}, as in Camunda 7"
     if name == "inputOutput" and host_name == "endEvent" and el.find(f"{{{CAMUNDA}}}outputParameter") is not None:
         yield "[camunda:outputParameter] an end event has no output parameters, as in Camunda 7"
-    if name == "failedJobRetryTimeCycle":
+    if name == "failedJobRetryTimeCycle" and (el.text or "").strip():  # empty: the engine's default, as in Camunda
         from .camunda_config import retry_cycle
 
         external = host is not None and host.get(f"{{{CAMUNDA}}}type") == "external"

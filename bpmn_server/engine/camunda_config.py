@@ -14,7 +14,7 @@ from typing import Any
 
 from lxml import etree
 
-from . import feel_conditions, sandbox
+from . import feel_conditions, js_engine, sandbox
 from .expressions import ExpressionError, translate_expression, translate_timer
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -107,14 +107,22 @@ class _Reader:
             return None
         return self.compiled(el, source, "eval", f"{what} {text.strip()!r}")
 
-    def script(self, el: etree._Element, what: str, result: bool = False) -> str | None:
+    def script(self, el: etree._Element, what: str, result: bool = False) -> tuple[str, str] | None:
+        """("python" | "js", source) of a camunda:script, compiled (JavaScript: in V8, js_engine.py)."""
         fmt = (el.get("scriptFormat") or "").strip().lower()
+        text = el.text or ""
+        if js_engine.is_javascript(fmt):
+            problem = js_engine.check(text)
+            if problem:
+                self.errors.append(_err(el, f"{what} {js_engine.describe(problem)}"))
+                return None
+            return "js", text
         if fmt not in ("python", "py", "python3"):
             self.errors.append(_err(el, f"[camunda:script] {what}: script format '{fmt}' is not supported; "
-                                        "scripts are Python"))
+                                        "scripts are Python or JavaScript"))
             return None
-        text = el.text or ""
-        return self.compiled(el, with_result(text, RESULT) if result else text, "exec", what)
+        source = self.compiled(el, with_result(text, RESULT) if result else text, "exec", what)
+        return None if source is None else ("python", source)
 
     def definition(self, el: etree._Element, what: str) -> dict[str, Any] | None:
         """The value of a parameter, list item or map entry."""
@@ -134,8 +142,8 @@ class _Reader:
             source = self.feel(child, child.text or "", what)
             return None if source is None else {"t": "expr", "src": source}
         if kind == "script":
-            source = self.script(child, what, result=True)
-            return None if source is None else {"t": "script", "src": source}
+            found = self.script(child, what, result=True)
+            return None if found is None else {"t": "script" if found[0] == "python" else "js", "src": found[1]}
         if kind == "list":
             items = [self.of(item, f"{what} item") for item in child if isinstance(item.tag, str)]
             return {"t": "list", "items": items}
@@ -152,8 +160,9 @@ class _Reader:
         script = el.find(_c("script"))
         found: dict[str, Any] | None = None
         if script is not None:
-            source = self.script(script, what)
-            found = None if source is None else {"kind": "script", "src": source}
+            script_found = self.script(script, what)
+            found = None if script_found is None else {"kind": "script" if script_found[0] == "python" else "js",
+                                                       "src": script_found[1]}
         elif el.get("expression") is not None:
             source = self.expression(el, el.get("expression"), f"{what} expression")
             found = None if source is None else {"kind": "expression", "src": source}
@@ -280,10 +289,19 @@ def take_listeners(proc: etree._Element, errors: Errors) -> dict[str, dict[str, 
     return found
 
 
-def add_result_variables(root: etree._Element) -> None:
+def add_result_variables(root: etree._Element, errors: Errors) -> None:
     """camunda:resultVariable on script tasks: the script stores its last expression's value (before the
-    script is checked and parsed)."""
+    script is checked and parsed). A JUEL script (`scriptFormat="juel"`, Camunda's script engine that evaluates
+    the text as a JUEL value: `${...}` parts or a constant) becomes the Python of that value first."""
     for task in root.iter(f"{{{BPMN}}}scriptTask"):
+        script = task.find(f"{{{BPMN}}}script")
+        if (task.get("scriptFormat") or "").strip().lower() == "juel" and script is not None:
+            task.set("scriptFormat", "python")
+            try:
+                script.text = value_source(script.text or "") + "\n"
+            except ExpressionError as exc:
+                errors.append(_err(task, f"JUEL script {(script.text or '').strip()!r}: {exc}"))
+                script.text = ""
         variable = task.get(_c("resultVariable"))
         script = task.find(f"{{{BPMN}}}script")
         if variable and script is not None and variable.isidentifier() and not variable.startswith("_"):

@@ -1,11 +1,13 @@
-"""Sequence flow rules where Camunda 7 is more lenient than SpiffWorkflow, rewritten on the parsed copy.
+"""Sequence flow and data store rules where Camunda 7 is more lenient than SpiffWorkflow, rewritten on the
+parsed copy.
 
 An exclusive gateway's outgoing flow without a condition (and not the gateway's default) counts as a condition
 that is true: Camunda 7 evaluates the outgoing flows in the order of the XML and takes the first one whose
 condition is true or absent ("conceptually having a 'true' value", Camunda 7 manual, exclusive gateway).
 SpiffWorkflow refuses such a flow; it evaluates the conditions in the same document order, so giving the flow
 the condition `True` runs it exactly as Camunda does. An inclusive gateway's unconditioned flow is likewise
-always taken (Camunda 7 treats a missing condition as true there too).
+always taken (Camunda 7 treats a missing condition as true there too). A data store that is only drawn (no data
+association uses it) is documentation, removed from the copy (`drawn_data_stores`).
 """
 
 from __future__ import annotations
@@ -33,3 +35,26 @@ def unconditioned_exclusive_flows(root: etree._Element) -> list[str]:
             condition.text = "True"
             changed.append(flow.get("id"))
     return changed
+
+
+def drawn_data_stores(root: etree._Element) -> list[str]:
+    """Remove the data stores that are only drawn: no data association reads or writes any reference to them (an
+    `association` line is documentation). Nothing runs them, as in Camunda 7, which gives data stores no meaning;
+    SpiffWorkflow would refuse them for lacking a store implementation. Returns the ids of the stores removed.
+    A data store a data association uses stays, and is refused by name when it has no implementation."""
+    refs: dict[str, list[etree._Element]] = {}
+    for ref in root.iter(f"{{{BPMN}}}dataStoreReference"):
+        refs.setdefault(ref.get("dataStoreRef") or "", []).append(ref)
+    used = {(el.text or "").strip()
+            for el in root.iter(f"{{{BPMN}}}sourceRef", f"{{{BPMN}}}targetRef")
+            if etree.QName(el.getparent()).localname in ("dataInputAssociation", "dataOutputAssociation")}
+    removed = []
+    for store in list(root.iter(f"{{{BPMN}}}dataStore")):
+        store_id = store.get("id") or ""
+        references = refs.get(store_id, [])
+        if store_id in used or any(r.get("id") in used for r in references):
+            continue
+        for el in [store, *references]:
+            el.getparent().remove(el)
+        removed.append(store_id)
+    return removed

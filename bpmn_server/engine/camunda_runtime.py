@@ -23,7 +23,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 
-from . import camunda_timers, sandbox
+from . import camunda_timers, js_engine, sandbox
 from .camunda_config import KEY, RESULT
 
 STATE = "c7ext"  # our entry in a task's internal_data
@@ -51,6 +51,12 @@ class _Runner:
         try:
             if kind == "expr":
                 return deepcopy(self.environment.evaluate(definition["src"], data))
+            if kind == "js":  # the value is the script's last one; what it sets through `execution` is set
+                outcome = js_engine.evaluate(definition["src"], data, self.environment.time_limit)
+                data.update(outcome["set"])
+                for name in outcome["removed"]:
+                    data.pop(name, None)
+                return outcome["result"]
             scratch = dict(data)
             sandbox.run(definition["src"], scratch, "exec", self.environment.time_limit)
             return deepcopy(scratch.get(RESULT))
@@ -61,6 +67,8 @@ class _Runner:
         try:
             if listener["kind"] == "script":
                 sandbox.run(listener["src"], data, "exec", self.environment.time_limit)
+            elif listener["kind"] == "js":
+                js_engine.run(listener["src"], data, self.environment.time_limit)
             else:
                 self.environment.evaluate(listener["src"], data)
         except Exception as exc:  # noqa: BLE001 - user code: an incident at this activity

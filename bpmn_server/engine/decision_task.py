@@ -1,5 +1,7 @@
 """Business rule tasks that call a deployed DMN decision: Camunda 7 `camunda:decisionRef` (binding latest or
-version, resultVariable, mapDecisionResult) and Camunda 8 `zeebe:calledDecision decisionId resultVariable`.
+version, resultVariable, mapDecisionResult), Camunda 8 `zeebe:calledDecision decisionId resultVariable`, and
+spiff-arena's `spiffworkflow:calledDecisionId` (the latest version; its result merged into the variables as
+SpiffWorkflow does: a single-hit table's outputs by name, a collect table's outputs as lists by name).
 
 The engine does not read the database: the service layer installs the evaluator (`set_evaluator`), which binds
 the latest deployed version (or the given one) when the task starts, evaluates with the task's variables and
@@ -20,8 +22,10 @@ from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 
 from . import runtime
 
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 ZEEBE = "http://camunda.org/schema/zeebe/1.0"
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 MAP_MODES = ("singleEntry", "singleResult", "collectEntries", "resultList")
 
 
@@ -52,7 +56,10 @@ def set_evaluator(fn: Evaluator) -> None:
 
 def job_type(el: Any) -> str | None:
     """Camunda 8: a business rule task with `zeebe:taskDefinition type` is a job for a worker (an external task
-    of that topic), not a decision evaluated here."""
+    of that topic), not a decision evaluated here; so is Camunda 7's `camunda:type="external" camunda:topic`
+    (written so, or a Java delegate handed to workers: engine/delegates.py)."""
+    if el.get(f"{{{CAMUNDA}}}type") == "external":
+        return (el.get(f"{{{CAMUNDA}}}topic") or "").strip() or None
     ext = el.find(f".//{{{ZEEBE}}}taskDefinition")
     return ext.get("type") if ext is not None and ext.get("type") else None
 
@@ -61,6 +68,13 @@ def check(el: Any) -> str | None:
     """Why this business rule task cannot run here (None: it can)."""
     if job_type(el):
         return None
+    if el.get(f"{{{CAMUNDA}}}type") == "external":
+        return 'an external business rule task needs camunda:topic="..."'
+    if any(el.get(f"{{{CAMUNDA}}}{a}") for a in ("class", "delegateExpression", "expression")):
+        return None  # Java: engine/delegates.py refuses it naming the class (the deploy fails there)
+    spiff = spiff_decision(el)
+    if spiff is not None:
+        return None if spiff else "spiffworkflow:calledDecisionId needs the id of a decision"
     ext = el.find(f".//{{{ZEEBE}}}calledDecision")
     if ext is not None:
         if not ext.get("decisionId") or not ext.get("resultVariable"):
@@ -70,8 +84,8 @@ def check(el: Any) -> str | None:
         return None
     ref = el.get(f"{{{CAMUNDA}}}decisionRef")
     if not ref:
-        return ("a business rule task needs camunda:decisionRef (or zeebe:calledDecision); Java classes, "
-                "expressions and external workers are not supported on business rule tasks")
+        return ("a business rule task needs camunda:decisionRef (or zeebe:calledDecision), an external worker "
+                "(camunda:type=\"external\") or a Java delegate; it has none, which Camunda 7 refuses too")
     if "${" in ref or "#{" in ref:
         return "an expression as camunda:decisionRef is not supported: name the decision"
     binding = el.get(f"{{{CAMUNDA}}}decisionRefBinding", "latest")
@@ -84,6 +98,24 @@ def check(el: Any) -> str | None:
     if mode not in MAP_MODES:
         return f"camunda:mapDecisionResult '{mode}' is not one of {', '.join(MAP_MODES)}"
     return None
+
+
+def spiff_decision(el: Any) -> str | None:
+    """The decision id of spiff-arena's calledDecisionId ("" when empty), None without one."""
+    found = el.find(f"{{{BPMN}}}extensionElements/{{{SPIFF}}}calledDecisionId")
+    return None if found is None else (found.text or "").strip()
+
+
+def merged(rows: list[dict[str, Any]], value: Any) -> dict[str, Any]:
+    """SpiffWorkflow's decision result: the first matched rule's outputs, or for a multi-hit (collect) table each
+    output's values of every matched rule as a list."""
+    if isinstance(value, list):
+        out: dict[str, list[Any]] = {}
+        for row in rows:
+            for key, item in row.items():
+                out.setdefault(key, []).append(item)
+        return out
+    return dict(rows[0]) if rows else {}
 
 
 def map_result(mode: str, rows: list[dict[str, Any]], decision: str) -> Any:
@@ -126,6 +158,8 @@ class DecisionTask(ServiceTask):
             outcome = _EVALUATOR[0](DecisionCall(self.bpmn_id, self.decision, self.version), dict(my_task.data))
             if self.dialect == "zeebe":
                 my_task.data[self.result_variable] = outcome.value
+            elif self.dialect == "spiff":
+                my_task.data.update(merged(outcome.rows, outcome.value))
             elif self.result_variable:
                 my_task.data[self.result_variable] = map_result(self.map_mode, outcome.rows, self.decision)
         except DecisionTaskError as exc:
@@ -139,6 +173,8 @@ class DecisionTaskParser(CamundaTaskParser):
     def get_decision_ref(node: Any) -> str:
         """SpiffWorkflow lists DMN dependencies with this; ours are resolved from the database at run time."""
         ext = node.find(f".//{{{ZEEBE}}}calledDecision")
+        if ext is None and spiff_decision(node):
+            return spiff_decision(node) or ""
         return (ext.get("decisionId") if ext is not None else node.get(f"{{{CAMUNDA}}}decisionRef")) or ""
 
     def create_task(self) -> Any:
@@ -149,6 +185,9 @@ class DecisionTaskParser(CamundaTaskParser):
         problem = check(self.node)
         if problem:
             self.raise_validation_exception(problem)
+        if spiff_decision(self.node):
+            return DecisionTask(self.spec, self.bpmn_id, decision=spiff_decision(self.node), dialect="spiff",
+                                **self.bpmn_attributes)
         ext = self.node.find(f".//{{{ZEEBE}}}calledDecision")
         if ext is not None:
             return DecisionTask(self.spec, self.bpmn_id, decision=ext.get("decisionId"),

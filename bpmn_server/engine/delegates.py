@@ -1,16 +1,16 @@
 """Camunda 7 Java delegates: refused naming each one, or handed to external workers.
 
-A Camunda 7 service or send task (or a message throw event) names Java code to run: `camunda:class`,
-`camunda:delegateExpression` or `camunda:expression` (a bean method). Java cannot run here. By default every
-such element is refused at deploy, all of them in one 422. With the setting `BPMN_SERVER_JAVA_DELEGATES=external`
-each becomes an external task instead (`camunda:type="external"`), so a team moving a process over writes those
-workers in any language and completes them through the external task API. The topic is the class's simple name
-(`com.acme.ChargeCard` -> `ChargeCard`) or the expression's bean name (`${paymentAdapter.charge(execution)}` ->
-`paymentAdapter`). A `camunda:expression` that calls no bean (`#{true}`, a placeholder, or
-`${execution.setVariable('done', true)}`) is no Java: it runs here, in both modes, as a script task evaluating
-the expression (its value stored in `camunda:resultVariable`, as in Camunda). Listeners with a Java class or
-delegate expression have no task to hand over: they stay refused in both modes. Connectors (`camunda:connector`)
-are refused too: they run Java connector plugins.
+A Camunda 7 service, send or business rule task (one without decisionRef), or a message throw event, names Java
+code to run: `camunda:class`, `camunda:delegateExpression` or `camunda:expression` (a bean method). Java cannot run
+here. By default every such element is refused at deploy, all of them in one 422. With the setting
+`BPMN_SERVER_JAVA_DELEGATES=external` each becomes an external task instead (`camunda:type="external"`), so a team
+moving a process over writes those workers in any language and completes them through the external task API. The
+topic is the class's simple name (`com.acme.ChargeCard` -> `ChargeCard`) or the expression's bean name
+(`${paymentAdapter.charge(execution)}` -> `paymentAdapter`). A `camunda:expression` that calls no bean (`#{true}`,
+a placeholder, or `${execution.setVariable('done', true)}`) is no Java: it runs here, in both modes, as a script
+task evaluating the expression (its value stored in `camunda:resultVariable`, as in Camunda). Listeners with a Java
+class or delegate expression have no task to hand over: they stay refused in both modes. Connectors
+(`camunda:connector`) are refused too: they run Java connector plugins.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .expressions import ExpressionError, translate_expression
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 JAVA_ATTRIBUTES = ("class", "delegateExpression", "expression")
-TASKS = ("serviceTask", "sendTask")
+TASKS = ("serviceTask", "sendTask", "businessRuleTask")  # a business rule task with decisionRef runs DMN instead
 THROWS = ("intermediateThrowEvent", "endEvent")
 _ONE_EXPRESSION = re.compile(r"^\s*[$#]\{[^{}]*\}\s*$")
 _BEAN = re.compile(r"^\s*[$#]\{\s*([A-Za-z_][A-Za-z0-9_]*)")
@@ -82,7 +82,8 @@ def _delegate_holders(root: etree._Element) -> list[tuple[etree._Element, etree.
     found = []
     for el in root.iter(*(f"{{{BPMN}}}{name}" for name in TASKS + THROWS)):
         if _local(el) in TASKS:
-            if el.get(f"{{{CAMUNDA}}}type") != "external" and _java(el):
+            external = el.get(f"{{{CAMUNDA}}}type") == "external"
+            if not external and not el.get(f"{{{CAMUNDA}}}decisionRef") and _java(el):
                 found.append((el, el))
         else:
             # camunda:expression on a message definition is this server's message payload (engine/specs.py).

@@ -21,8 +21,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from . import adhoc, camunda_runtime, data, event_subprocesses
+from .message_events import VARIABLES, ServerMessageEventDefinition
 from .runtime import find_task, step_failure
-from .specs import VARIABLES, ServerMessageEventDefinition
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 KINDS = {"message": MessageEventDefinition, "signal": SignalEventDefinition}
@@ -137,18 +137,22 @@ def throw_error(wf: BpmnWorkflow, task_id: str, code: str, variables: dict[str, 
     return True
 
 
-def thrown(wf: BpmnWorkflow) -> list[tuple[str, str]]:
-    """(kind, name) of the messages and signals the workflow threw that none of its own catchers took.
+def thrown(wf: BpmnWorkflow) -> list[tuple[str, str, dict[str, Any]]]:
+    """(kind, name, variables) of the messages and signals the workflow threw that none of its own catchers took.
 
     Takes them out of the workflow (SpiffWorkflow's `get_events`), so that each is relayed once; other
-    uncaught events (escalations, errors) have no receiver outside the instance and are dropped.
+    uncaught events (escalations, errors) have no receiver outside the instance and are dropped. The variables
+    are a message's payload when its payload expression gave an object (spiff-arena's messagePayload, the
+    server's camunda:expression); otherwise none: the thrower's data are not the receiver's business.
     """
     found = []
     for event in wf.get_events():
         for definition in _flatten(event.event_definition):
             kind = next((k for k, cls in KINDS.items() if isinstance(definition, cls)), None)
             if kind is not None and definition.name:
-                found.append((kind, definition.name))
+                payload = event.payload if kind == "message" and isinstance(event.payload, dict) else {}
+                value = payload.get("payload") if "result_var" in payload else None
+                found.append((kind, definition.name, deepcopy(value) if isinstance(value, dict) else {}))
     return found
 
 

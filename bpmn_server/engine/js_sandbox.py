@@ -1,4 +1,4 @@
-"""JavaScript script tasks (Camunda 7's `scriptFormat="javascript"`), run in an embedded V8 (mini-racer).
+"""JavaScript script tasks (Camunda 7's `scriptFormat="javascript"`), run in the embedded V8 of js_engine.py.
 
 Each run gets a fresh V8 context: no file system, network, `require` or host objects, only the language. The
 limits are those of the Python sandbox: the script time limit (BPMN_SERVER_SCRIPT_TIME_LIMIT, V8 terminates the
@@ -10,102 +10,30 @@ assigns with `setVariable`, and top-level `var` declarations of names that were 
 
 from __future__ import annotations
 
-import contextlib
-import json
 from typing import Any
 
-from py_mini_racer import JSEvalException, JSOOMException, JSTimeoutException, MiniRacer
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.serializer.default.task_spec import ScriptTaskConverter
 from SpiffWorkflow.bpmn.specs.defaults import ScriptTask
 
 from . import runtime
+from .js_engine import FORMATS, check, describe, evaluate, is_javascript, run
 from .sandbox_guards import SandboxViolation, ScriptTimeout
 
-FORMATS = {"javascript", "js", "ecmascript", "application/javascript", "text/javascript"}
-MEMORY_LIMIT_BYTES = 64 * 1024 * 1024
-
-# The prelude defines `execution` over a variables object; the epilogue returns what changed, as JSON.
-_PRELUDE = """
-var __vars = JSON.parse(%s);
-var __set = {};
-var execution = {
-  getVariable: function (name) { return name in __set ? __set[name] : __vars[name]; },
-  setVariable: function (name, value) { __set[name] = value === undefined ? null : value; },
-  hasVariable: function (name) { return name in __set || name in __vars; },
-  getVariables: function () { return Object.assign({}, __vars, __set); },
-  removeVariable: function (name) { __set[name] = null; }
-};
-for (var __k in __vars) { globalThis[__k] = __vars[__k]; }
-"""
-_EPILOGUE = """
-(function () {
-  var out = {};
-  for (var k in __vars) {
-    if (globalThis[k] !== __vars[k]) { out[k] = globalThis[k] === undefined ? null : globalThis[k]; }
-  }
-  for (var s in __set) { out[s] = __set[s]; }
-  return JSON.stringify(out);
-})()
-"""
-
-
-def is_javascript(script_format: str | None) -> bool:
-    return (script_format or "").strip().lower() in FORMATS
-
-
-def run(script: str, variables: dict[str, Any], time_limit: float) -> dict[str, Any]:
-    """Run `script` against a copy of `variables`; the variables it set. ScriptTimeout, SandboxViolation, or
-    ValueError for an error the script raised."""
-    ctx = MiniRacer()
-    ctx.set_hard_memory_limit(MEMORY_LIMIT_BYTES)
-    budget_ms = max(1, int(time_limit * 1000))
-    try:
-        ctx.eval(_PRELUDE % json.dumps(json.dumps(variables, default=str)), timeout=budget_ms)
-        ctx.eval(script, timeout=budget_ms)
-        return json.loads(ctx.eval(_EPILOGUE, timeout=budget_ms))
-    except JSTimeoutException:
-        _settle(ctx)
-        raise ScriptTimeout(f"the JavaScript ran longer than {time_limit:g} s") from None
-    except JSOOMException:
-        raise SandboxViolation(f"the JavaScript used more than {MEMORY_LIMIT_BYTES // 2**20} MiB") from None
-    except JSEvalException as exc:
-        raise ValueError(str(exc).strip().splitlines()[0] if str(exc).strip() else "JavaScript error") from None
-    finally:
-        ctx.close()
-
-
-def _settle(ctx: MiniRacer) -> None:
-    """V8 reports a terminated script once more, later; one more evaluation takes that report before the context
-    is closed (closed first, the report finds its event loop gone and prints an error)."""
-    with contextlib.suppress(JSEvalException):  # that late report is expected and carries nothing new
-        ctx.eval("0", timeout=1000)
-
-
-def check(script: str) -> str | None:
-    """A syntax error of the script, found by compiling it (not running it) in V8; None if it compiles."""
-    ctx = MiniRacer()
-    try:
-        ctx.eval(f"new Function({json.dumps(script)})", timeout=1000)
-    except JSEvalException as exc:
-        return str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
-    finally:
-        ctx.close()
-    return None
-
+__all__ = ["FORMATS", "JavaScriptTask", "check", "choose_spec_class", "describe", "evaluate", "is_javascript",
+           "run"]
 
 class JavaScriptTask(ScriptTask):
     """A script task whose script is JavaScript."""
 
     def _execute(self, task: Any) -> bool:
         try:
-            changed = run(self.script, task.data, runtime.ENVIRONMENT.time_limit)
+            run(self.script, task.data, runtime.ENVIRONMENT.time_limit)  # applies what it changed
         except ValueError as exc:
             raise WorkflowTaskException(f"JavaScript error: {exc}", task=task) from None
         except (ScriptTimeout, SandboxViolation) as exc:
             raise WorkflowTaskException(str(exc), task=task, exception=exc) from None
-        task.data.update(changed)
         return True
 
 

@@ -19,6 +19,7 @@ import keyword
 import re
 from dataclasses import dataclass
 
+from .juel_dates import FUNCTIONS
 from .juel_runtime import EXECUTION, EXECUTION_METHODS, EXECUTION_PROPERTIES, VALUE_METHODS
 
 MARK = "  # JUEL: "  # the translated Python ends with this comment and the original text, for messages
@@ -253,9 +254,13 @@ class _Parser:
             if self.op() == "(" and tok.text in PYTHON_FUNCTIONS:
                 # Not JUEL: Python builtins inside ${...}, which this server has always accepted.
                 return None, f"{tok.text}({', '.join(self.arguments())})"
+            if self.op() == "(" and tok.text in FUNCTIONS:  # Camunda's now() and dateTime() (juel_dates.py)
+                if self.arguments():
+                    raise JuelError(f"{tok.text}() takes no arguments")
+                return None, f"{FUNCTIONS[tok.text]}()"
             if self.op() == "(":
-                raise JuelUnsupported(f"function '{tok.text}()' is not supported (no JUEL functions such as now(), "
-                                "dateTime() or currentUser() here)")
+                raise JuelUnsupported(f"function '{tok.text}()' is not supported (JUEL functions here: now() and "
+                                "dateTime(); no currentUser() or Java functions)")
             return tok.text, _variable(tok.text)
         raise JuelError(f"unexpected {repr(tok.text) if tok.text else 'end'} at position {tok.pos + 1}")
 

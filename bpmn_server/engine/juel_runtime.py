@@ -8,9 +8,11 @@ methods of `execution` (juel_execution.py). Sizes are checked where a result can
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from . import juel_dates
 from .juel_coerce import (
     JuelEvalError,
     is_num,
@@ -145,7 +147,7 @@ _BOOLEAN_METHODS: dict[str, Callable[..., Any]] = {
     "booleanValue": lambda b: b,
 }
 VALUE_METHODS = frozenset(_STRING_METHODS) | frozenset(_LIST_METHODS) | frozenset(_MAP_METHODS) \
-    | frozenset(_NUMBER_METHODS) | frozenset(_BOOLEAN_METHODS)
+    | frozenset(_NUMBER_METHODS) | frozenset(_BOOLEAN_METHODS) | frozenset(juel_dates.DATE_METHODS)
 
 
 def juel_call(base: Any, method: str, *args: Any) -> Any:
@@ -164,6 +166,8 @@ def juel_call(base: Any, method: str, *args: Any) -> Any:
         table = _LIST_METHODS
     elif isinstance(base, dict):
         table = _MAP_METHODS
+    elif isinstance(base, dt.datetime):
+        table = juel_dates.DATE_METHODS
     else:
         table = {}
     if method not in table:
@@ -176,4 +180,5 @@ def juel_call(base: Any, method: str, *args: Any) -> Any:
 
 HELPERS: dict[str, Any] = {"juel_bool": juel_bool, "juel_eq": juel_eq, "juel_cmp": juel_cmp,
                            "juel_arith": juel_arith, "juel_neg": juel_neg, "juel_empty": juel_empty,
-                           "juel_get": juel_get, "juel_call": juel_call, "juel_concat": juel_concat}
+                           "juel_get": juel_get, "juel_call": juel_call, "juel_concat": juel_concat,
+                           **juel_dates.HELPERS}

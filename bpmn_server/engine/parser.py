@@ -40,6 +40,7 @@ from . import (
     namespaces,
     sandbox,
     spiff_dialect,
+    spiff_messages,
     starters,
     zeebe_check,
     zeebe_config,
@@ -223,7 +224,7 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
                     script = el.find(f"{{{BPMN}}}script")
                     problem = js_sandbox.check(script.text or "") if script is not None else "no script"
                     if problem:
-                        errors.append(_err(el, f"JavaScript does not compile: {problem}"))
+                        errors.append(_err(el, js_sandbox.describe(problem)))
                     continue
                 if fmt not in SCRIPT_FORMATS:
                     errors.append(_err(el, f"script format '{fmt}' is not supported; scripts are Python"))
@@ -308,6 +309,10 @@ def _process_meta(proc: etree._Element) -> dict[str, Any]:
         elif name == "businessRuleTask" and decision_task.job_type(el):
             meta["external_tasks"][el.get("id")] = decision_task.job_type(el)
     meta["message_starts"], meta["signal_starts"] = _event_starts(proc)
+    if spiff_messages.message_start_variables(proc):  # spiff-arena's messageVariable on a message start
+        meta["message_start_variables"] = spiff_messages.message_start_variables(proc)
+    if spiff_messages.message_correlations(proc):  # spiff-arena's processVariableCorrelation
+        meta["message_correlations"] = spiff_messages.message_correlations(proc)
     meta["starters"] = starters.declared(proc)
     meta["adhoc"] = [el.get("id") for el in proc.iter(f"{{{BPMN}}}adHocSubProcess")]  # services/adhoc.py
     meta["visible_variables"] = case_view.visible_variables(proc)
@@ -346,6 +351,7 @@ def _prepare(tree: etree._Element) -> list[dict[str, Any]]:
     zeebe_config.to_camunda(tree)  # Camunda 8 extensions read as their Camunda 7 counterparts
     found = delegates.apply(tree)
     camunda_flows.unconditioned_exclusive_flows(tree)
+    camunda_flows.drawn_data_stores(tree)
     implicit_constructs.inline_definition_refs(tree)
     implicit_constructs.links_to_flows(tree)
     implicit_constructs.instantiating_receive_tasks(tree)
@@ -406,7 +412,7 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
         errors.extend(spiff_dialect.problems(tree))
         spiff_dialect.to_camunda(tree)
     errors.extend(_prepare(tree))
-    camunda_config.add_result_variables(tree)
+    camunda_config.add_result_variables(tree, errors)
     _translate(tree, errors)
     check_constraints(root, errors)  # BPMN schema + spec constraints, on the untranslated tree
     errors.extend(unsupported(root))  # valid BPMN that this engine would run wrongly

@@ -3,20 +3,18 @@
 - A `serviceTask` (or `sendTask`) with `camunda:type="external"` becomes an `ExternalTask`: a manual spec
   that waits until a worker completes it through the API. Other service tasks cannot run here (no Java
   delegates, no connectors) and are refused at deploy.
-- Message events use `ServerMessageEventDefinition`, whose payload is a plain variables object merged
-  into the catching task's data, the way a Camunda REST correlation sets process variables. SpiffWorkflow's
-  Camunda flavour would instead put the payload into one `<activity>_Response` variable.
+- Message events use `ServerMessageEventDefinition` (engine/message_events.py), whose payload is a plain
+  variables object merged into the catching task's data, the way a Camunda REST correlation sets process
+  variables (or kept in spiff-arena's messageVariable).
 
 Both classes get their own serializer converters, registered in the shared registry at import.
 """
 
 from __future__ import annotations
 
-from copy import deepcopy
 from typing import Any
 
 from lxml import etree
-from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.event_parsers import (
     CANCEL_EVENT_XPATH,
@@ -50,41 +48,12 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaStartEventParser,
 )
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
-from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
-from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from . import runtime
+from .message_events import ServerMessageEventDefinition, spiff_message_extension
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
-VARIABLES = "variables"  # key of our payload: {"variables": {...}}
-
-
-class ServerMessageEventDefinition(CamundaMessageEventDefinition):
-    """A message whose payload `{"variables": {...}}` is merged into the data of the task that catches it."""
-
-    def update_internal_data(self, my_task: Any, event: Any) -> None:
-        payload = event.payload
-        if isinstance(payload, dict) and "result_var" in payload and payload.get("result_var") is None:
-            payload["result_var"] = f"{my_task.task_spec.name}_Response"
-        my_task.internal_data[self.name] = payload
-
-    def update_task_data(self, my_task: Any) -> None:
-        payload = my_task.internal_data.get(self.name)
-        if not isinstance(payload, dict):
-            return
-        if set(payload) == {VARIABLES}:
-            my_task.set_data(**deepcopy(payload[VARIABLES]))
-        elif "result_var" in payload:
-            # Thrown inside the workflow by a Camunda-style throw event with camunda:expression.
-            my_task.data[payload["result_var"]] = payload.get("payload")
-
-    def throw(self, my_task: Any) -> None:
-        if self.expression:
-            super().throw(my_task)
-            return
-        event = BpmnEvent(self, payload={VARIABLES: deepcopy(my_task.data)})
-        my_task.workflow.top_workflow.catch(event)
 
 
 class ExternalTask(ServiceTask):
@@ -124,9 +93,11 @@ class _ServerMessages:
         else:
             name = message_event.getparent().get("name")
             correlations = {}
-        payload = self.attribute("expression", "camunda", message_event)
+        payload = self.attribute("expression", "camunda", message_event) \
+            or spiff_message_extension(self, message_event, message_ref, "messagePayload")
         result_var = self.attribute("resultVariable", "camunda", message_event)
-        return ServerMessageEventDefinition(name, correlations, payload, result_var)
+        message_var = spiff_message_extension(self, message_event, message_ref, "messageVariable")
+        return ServerMessageEventDefinition(name, correlations, payload, result_var, message_var)
 
 
 class ServerStartEvent(StartEvent):
@@ -252,7 +223,6 @@ class ServerParser(CamundaParser):
     }
 
 
-MessageEventDefinitionConverter(ServerMessageEventDefinition, runtime.REGISTRY, "ServerMessageEventDefinition")
 ExternalTaskConverter(ExternalTask, runtime.REGISTRY, "ExternalTask")
 EventConverter(ServerThrowEvent, runtime.REGISTRY, "ServerThrowEvent")
 ServerStartEventConverter(ServerStartEvent, runtime.REGISTRY, "ServerStartEvent")

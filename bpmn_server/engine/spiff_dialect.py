@@ -24,7 +24,7 @@ from typing import Any
 
 from lxml import etree
 
-from . import instructions
+from . import instructions, spiff_messages
 from .camunda_config import BPMN, CAMUNDA
 
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -49,16 +49,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "properties": (RUNS, "a list of spiffworkflow:property; each is checked on its own"),
     "property": (HARMLESS, "a named value spiff-arena keeps as task metadata; no effect on execution (except the "
                            "form properties of FORM_PROPERTIES)"),
-    "messagePayload": (REFUSED, "message payload expressions are not supported; send the message's variables "
-                                "through POST /api/messages"),
-    "messageVariable": (REFUSED, "a message variable (the payload stored in one variable) is not supported; "
-                                 "message variables are merged into the process"),
-    "processVariableCorrelation": (REFUSED, "correlation by process variables is not supported; correlate by "
-                                            "business key or instance id"),
-    "propertyId": (REFUSED, "correlation properties are not supported (see processVariableCorrelation)"),
-    "expression": (REFUSED, "correlation expressions are not supported (see processVariableCorrelation)"),
-    "calledDecisionId": (REFUSED, "spiff-arena's decision reference is not supported; use "
-                                  "camunda:decisionRef in a Camunda 7 diagram"),
+    "messagePayload": (RUNS, "on a message throw event or send task (or its bpmn:message): a Python expression "
+                             "evaluated when the message is sent; its value is the message's payload, to a catcher "
+                             "in the same instance or, when it is an object, to the instance or process it reaches"),
+    "messageVariable": (RUNS, "on a message catch event or receive task (or its bpmn:message): the payload is "
+                              "stored whole in this variable (without it, an object payload is merged into the "
+                              "variables, as a POST /api/messages with variables is)"),
+    "processVariableCorrelation": (RUNS, "on a message catch event or receive task: the waiting instance is the "
+                                         "one whose process variable (`expression`, a variable name) equals the "
+                                         "correlation property (`propertyId`) of the message, computed from its "
+                                         "payload by the property's correlationPropertyRetrievalExpression"),
+    "propertyId": (RUNS, "the correlation property (see processVariableCorrelation)"),
+    "expression": (RUNS, "the process variable the property is compared with (see processVariableCorrelation)"),
+    "calledDecisionId": (RUNS, "on a business rule task: the latest deployed version of that DMN decision "
+                               "(deploy its .dmn file), its result merged into the variables as spiff-arena does "
+                               "(engine/decision_task.py)"),
     "signalButtonLabel": (REFUSED, "buttons that send a signal from the task page are not shown by this server"),
     "variableName": (REFUSED, "spiff-arena's data-object variable name is not supported"),
     "@scriptsOnInstances": (REFUSED, "pre/post scripts per multi-instance instance are not supported"),
@@ -130,6 +135,12 @@ def problems(root: etree._Element) -> list[dict[str, Any]]:
             found.extend(_operator_problems(el))
         elif name == "instructionsForEndUser":
             found.extend(_instructions_problems(el))
+        elif name in ("messagePayload", "messageVariable"):
+            found.extend(spiff_messages.message_problems(el, name))
+        elif name == "processVariableCorrelation":
+            found.extend(spiff_messages.correlation_problems(el))
+        elif name == "calledDecisionId" and _local(_owner(el)) != "businessRuleTask":
+            found.append(_err(el, "[spiffworkflow:calledDecisionId] belongs to a business rule task"))
         elif name in ("preScript", "postScript") and _local(_owner(el)) in ("process", "sequenceFlow"):
             found.append(_err(el, f"[spiffworkflow:{name}] belongs to an activity or an event"))
     return found

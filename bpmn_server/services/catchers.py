@@ -11,10 +11,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, false, func, or_, select
 
 from models import CorrelationKey, Definition, Instance, Subscription, db
 
+from .. import engine
 from ..exceptions import Conflict, Invalid
 from ..states import InstanceStatus
 from . import commands, definitions, history, steps, waiting_rows
@@ -57,12 +58,17 @@ def starting_on(kind: str, name: str) -> list[str]:
     return START_INDEX.lookup(kind, name)
 
 
-def waiting_for_message(name: str, business_key: str | None, correlation: dict[str, Any]) -> list[tuple[str, str]]:
-    """(instance id, activity) of running instances waiting for message `name` with this correlation."""
+def waiting_for_message(name: str, business_key: str | None, correlation: dict[str, Any],
+                        payload: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+    """(instance id, activity) of running instances waiting for message `name` with this correlation. With the
+    message's `payload`, an instance of a process that correlates the message by properties of its payload
+    (spiff-arena's processVariableCorrelation) matches only when its variables equal them."""
     q = (select(Subscription.instance_id, Subscription.activity)
          .join(Instance, Instance.id == Subscription.instance_id)
          .where(Subscription.kind == "message", Subscription.name == name,
                 Instance.status == InstanceStatus.RUNNING))
+    if payload is not None:
+        q = _by_payload(q, name, payload)
     if business_key is not None:
         q = q.where(Subscription.business_key == business_key)
     for var, value in correlation.items():
@@ -73,6 +79,40 @@ def waiting_for_message(name: str, business_key: str | None, correlation: dict[s
         q = q.where(Subscription.instance_id.in_(
             select(CorrelationKey.instance_id).where(CorrelationKey.name == var, CorrelationKey.value == text)))
     return list(db.session.execute(q.order_by(Subscription.instance_id).limit(20)).all())
+
+
+def _key_matches(var: str, value: Any) -> Any:
+    return Subscription.instance_id.in_(select(CorrelationKey.instance_id).where(
+        CorrelationKey.name == var, CorrelationKey.value == waiting_rows.correlation_value(value)))
+
+
+def _by_payload(q: Any, name: str, payload: dict[str, Any]) -> Any:
+    """`q` narrowed, per process that correlates message `name` by payload properties (the definition's
+    `message_correlations`: {variable: retrieval expression}), to the instances whose variables equal them; a
+    property the payload cannot give matches no instance of that process."""
+    waiting = db.session.execute(select(Instance.definition_id).distinct().join(
+        Subscription, Subscription.instance_id == Instance.id).where(
+        Subscription.kind == "message", Subscription.name == name, Instance.status == InstanceStatus.RUNNING)
+    ).scalars().all()
+    clauses, correlating = [], []
+    for definition_id in waiting:
+        spec = definitions.info(definition_id).meta.get("message_correlations", {}).get(name)
+        if not spec:
+            continue
+        correlating.append(definition_id)
+        condition = Instance.definition_id == definition_id
+        for var, source in spec.items():
+            try:
+                value = engine.evaluate(source, dict(payload))
+            except Exception:  # noqa: BLE001 - the sender's payload lacks the property: no instance matches
+                condition = false()
+                break
+            condition = and_(condition, _key_matches(var, value)) if waiting_rows.correlation_value(value) \
+                is not None else false()
+        clauses.append(condition)
+    if not correlating:
+        return q
+    return q.where(or_(Instance.definition_id.notin_(correlating), *clauses))
 
 
 def waiting_for_signal(name: str) -> list[tuple[str, str]]:
@@ -104,8 +144,11 @@ def deliver(instance_id: str, kind: str, name: str, variables: dict[str, Any], a
 
 def start_at_event(definition_id: str, kind: str, name: str, variables: dict[str, Any], actor: str,
                    business_key: str | None, data: dict[str, Any]) -> Instance:
-    """Start an instance whose start event waits for `name`, then deliver it."""
-    instance = steps.begin(definitions.info(definition_id), variables, actor, business_key)
+    """Start an instance whose start event waits for `name`, then deliver it. A start event that keeps the
+    message in one variable (spiff-arena's messageVariable) gets it there only, not also as the variables."""
+    info = definitions.info(definition_id)
+    kept = kind == "message" and name in info.meta.get("message_start_variables", {})
+    instance = steps.begin(info, {} if kept else variables, actor, business_key)
     if instance.status != InstanceStatus.RUNNING or not deliver(instance.id, kind, name, variables, actor, None,
                                                                 {**data, "started": True}):
         raise Conflict(f"the process does not start on {kind} '{name}'")

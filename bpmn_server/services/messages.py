@@ -30,7 +30,7 @@ def correlate(name: str, actor: str, business_key: str | None = None, correlatio
     """Deliver message `name` to the one matching waiting instance, or start one. (instance id, started)."""
     variables = check_variables(variables or {})
     correlation = dict(correlation or {})
-    matches = catchers.waiting_for_message(name, business_key, correlation)
+    matches = catchers.waiting_for_message(name, business_key, correlation, variables)
     instances = sorted({instance_id for instance_id, _ in matches})
     data = {"name": name, "business_key": business_key, "correlation": correlation, "variables": variables}
     if len(instances) > 1:

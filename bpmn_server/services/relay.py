@@ -11,7 +11,8 @@ Each delivery is the receiving instance's own step (lock, advance, persist) in a
 is busy or gone is skipped, and its half-done step, its history and what it threw are rolled back without
 undoing the thrower's. A receiver may throw in turn, so both the depth of a cascade and the deliveries per
 unit of work are bounded: a ping-pong between two processes cannot loop for ever. Thrown events carry no
-variables: the thrower's data are not the receiver's business.
+variables (the thrower's data are not the receiver's business), except a message whose payload expression gave
+an object (spiff-arena's messagePayload): the receiver gets that object as a POST /api/messages gets variables.
 """
 
 from __future__ import annotations
@@ -74,18 +75,18 @@ def _isolated(uow: UnitOfWork, budget: list[int], what: str, fn: Callable[..., A
 
 
 def _data(item: Thrown) -> dict[str, object]:
-    return {"name": item.name, "business_key": None, "correlation": {}, "variables": {},
+    return {"name": item.name, "business_key": None, "correlation": {}, "variables": item.variables,
             "thrown_by": item.source_id}
 
 
 def _message(uow: UnitOfWork, item: Thrown, budget: list[int]) -> None:
     """To the oldest waiting instance other than the thrower, else a start event of exactly one process."""
     what = f"message {item.name!r}"
-    for instance_id, activity in catchers.waiting_for_message(item.name, None, {}):
+    for instance_id, activity in catchers.waiting_for_message(item.name, None, {}, item.variables):
         if instance_id == item.source_id:
             continue
-        if _isolated(uow, budget, what, catchers.deliver, instance_id, "message", item.name, {}, item.actor,
-                     activity, _data(item)):
+        if _isolated(uow, budget, what, catchers.deliver, instance_id, "message", item.name, item.variables,
+                     item.actor, activity, _data(item)):
             return
     starts = catchers.starting_on("message", item.name)
     if len(starts) > 1:
@@ -97,8 +98,8 @@ def _message(uow: UnitOfWork, item: Thrown, budget: list[int]) -> None:
         log.info("message %r thrown by instance %s: %s", item.name, item.source_id,
                  "no receiver" if not starts else "several processes start on it; none started")
         return
-    _isolated(uow, budget, what, catchers.start_at_event, starts[0], "message", item.name, {}, item.actor, None,
-              {**_data(item), "started": True})
+    _isolated(uow, budget, what, catchers.start_at_event, starts[0], "message", item.name, item.variables,
+              item.actor, None, {**_data(item), "started": True})
 
 
 def _signal(uow: UnitOfWork, item: Thrown, budget: list[int]) -> None:

@@ -57,7 +57,7 @@ class StepResult:
     facts: engine.Facts | None = None
     tasks: list[Task] | None = None
     incidents: list[Incident] | None = None
-    thrown: list[tuple[str, str]] = field(default_factory=list)
+    thrown: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     applied: bool = True  # False: the command found nothing to do and nothing was written
 
     def __getattr__(self, name: str) -> Any:
@@ -137,8 +137,8 @@ def run_step(instance: Instance, definition: DefinitionInfo, wf: Any, actor: str
     thrown = engine.thrown_events(wf)  # taken out before the state is written: each is relayed once
     derived = persist(instance, definition, wf, facts, actor, failure, new)
     uow = units.current()
-    for kind, name in thrown:  # delivered by services/relay.py before the unit of work commits
-        uow.throw(kind, name, instance.id, instance.definition_id, actor)
+    for kind, name, variables in thrown:  # delivered by services/relay.py before the unit of work commits
+        uow.throw(kind, name, instance.id, instance.definition_id, actor, variables)
     return StepResult(instance, value, facts, derived.tasks, derived.incidents, thrown)
 
 

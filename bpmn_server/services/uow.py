@@ -38,6 +38,7 @@ class Thrown:
     actor: str
     depth: int = 0  # relays inside relays: bounded by services/relay.py
     cascade: int = 0  # the outermost step that threw, directly or through receivers (a budget each)
+    variables: dict[str, Any] = field(default_factory=dict)  # a message's object payload (engine/events.thrown)
 
 
 @dataclass
@@ -65,12 +66,14 @@ class UnitOfWork:
         self.events.append(slot)
         return slot
 
-    def throw(self, kind: str, name: str, source_id: str, source_definition_id: str, actor: str) -> None:
+    def throw(self, kind: str, name: str, source_id: str, source_definition_id: str, actor: str,
+              variables: dict[str, Any] | None = None) -> None:
         """Put what a step threw in the outbox, in the cascade of the delivery running now, if any."""
         if self.cascade is None:
             self._cascades += 1
         cascade = self.cascade if self.cascade is not None else self._cascades
-        self.outbox.append(Thrown(kind, name, source_id, source_definition_id, actor, self.depth, cascade))
+        self.outbox.append(Thrown(kind, name, source_id, source_definition_id, actor, self.depth, cascade,
+                                  dict(variables or {})))
 
     @contextlib.contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -1,6 +1,8 @@
 """The real Camunda 7 diagrams (../shared/corpus/camunda7): the whole folder deploys through the deployment service
-in two passes; every refused file is refused for reasons that are classified (none unclassified), a file with Java
-delegates names every one of them, and with BPMN_SERVER_JAVA_DELEGATES=external those files deploy too.
+in two passes; every refused file is refused for reasons that are classified (none unclassified) as needing Java,
+as a written reason (Camunda 7 refuses it too, not a runnable process, ...) or as a gap this server still has, and
+the files with a gap are bounded; a file with Java delegates names every one of them, and with
+BPMN_SERVER_JAVA_DELEGATES=external those files deploy too.
 
 The figures are in docs/COVERAGE.md ("Real Camunda 7 diagrams"), written by `coverage_camunda7.py`.
 """
@@ -9,14 +11,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conformance.camunda7 import CAMUNDA7, PRESENT, deploy_folder, files, java_tasks
+from tests.conformance.camunda7 import CAMUNDA7, GAP, JAVA, PRESENT, WRITTEN, deploy_folder, files, java_tasks, kind_of
 
 pytestmark = [pytest.mark.conformance,
               pytest.mark.skipif(not PRESENT, reason=f"Camunda 7 corpus not found at {CAMUNDA7} "
                                                      "(set BPMN_SERVER_CORPUS to the shared/corpus folder)")]
 
 # What deploys today (measured: see docs/COVERAGE.md); a change that deploys fewer files is a regression.
-AT_LEAST = {"refuse": 128, "external": 261}
+AT_LEAST = {"refuse": 131, "external": 274}
+# Files refused for a reason Camunda 7 runs and this server does not yet (kind GAP in camunda7.REASONS), at most:
+# variables passed with a signal (2 files), an enum form field filled from a variable, JavaScript conditions; with
+# the setting also the 3 invoice files whose JavaScript task listeners call task.setAssignee().
+GAP_FILES = {"refuse": 4, "external": 7}
 
 
 @pytest.fixture
@@ -35,6 +41,8 @@ def test_the_folder_deploys_or_is_refused_for_classified_reasons(reports):
         assert len(report.deployed) >= AT_LEAST[report.mode], (report.mode, len(report.deployed))
         for relative, errors in report.refused.items():
             assert errors and all(e.get("message") for e in errors), relative
+            assert {kind_of(r) for r in report.reasons(relative)} <= {JAVA, WRITTEN, GAP}, relative
+        assert len(report.with_gap()) <= GAP_FILES[report.mode], (report.mode, report.with_gap())
     # Every Java delegate of a refused file is named, not only the first one.
     for relative in refuse.refused:
         named = {e.get("element") for e in refuse.refused[relative]}
