@@ -88,7 +88,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 ok["content"] = {"application/json": {"schema": doc.response}}
             elif doc.extra.get("produces"):
                 produces = doc.extra["produces"]
-                ok["content"] = {kind: {"schema": {"type": "string"}}
+                # A document served as it was deployed (a form's JSON): any JSON value; other kinds are text.
+                ok["content"] = {kind: {"schema": {} if kind == "application/json" else {"type": "string"}}
                                  for kind in ([produces] if isinstance(produces, str) else produces)}
             op["responses"][str(doc.status)] = ok
             # The HTTP server (gunicorn) answers a request line beyond 4 KB itself, before the application.
