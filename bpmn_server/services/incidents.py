@@ -15,10 +15,10 @@ from sqlalchemy import select, update
 
 from models import ExternalTask, Incident, Instance, db, utcnow
 
-from .. import engine
 from ..exceptions import Conflict, Invalid
 from ..states import ExternalTaskState, InstanceStatus
-from . import history, reasons, steps, task_events
+from . import commands, history, reasons, steps, task_events
+from . import uow as units
 from .instances import check_variables
 from .pagination import Page, page
 from .tx import transactional
@@ -83,7 +83,7 @@ def update_variables(instance_id: str, actor: str, values: dict[str, Any] | None
     reason = reasons.required(reason, "change an instance's variables")
     instance = steps.lock(instance_id)
     steps.require_status(instance, InstanceStatus.RUNNING, InstanceStatus.FAILED, InstanceStatus.SUSPENDED)
-    steps.advance(instance, actor, lambda wf: engine.set_variables(wf, values, unset))
+    commands.advance(units.current(), instance, commands.SetVariables(actor, values, tuple(unset)))
     history.record("variables.updated", actor, instance,
                    data={"set": values, "unset": unset, "reason": reason})
     return instance
@@ -114,7 +114,7 @@ def retry(instance_id: str, actor: str, reason: str | None) -> Instance:
     if instance.status == InstanceStatus.FAILED:
         instance.status = InstanceStatus.RUNNING
         task_events.reopen_failed(instance)  # user tasks failed by an uncaught BPMN error
-        steps.advance(instance, actor, engine.retry_failed)
+        commands.advance(units.current(), instance, commands.Retry(actor))
         _revive_external(instance)
         how = "retried" if instance.status != InstanceStatus.FAILED else "retried; failed again"
     elif instance.status == InstanceStatus.RUNNING and any(i.type in EXTERNAL_TYPES for i in before):
