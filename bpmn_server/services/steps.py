@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
     Incident,
@@ -36,6 +38,7 @@ from .definitions import DefinitionInfo, info
 Action = Callable[[Any], None]
 _INSERT_INSTANCE = insert(Instance.__table__)
 _INSTANCE_KEYS = [column.key for column in Instance.__table__.columns]
+_UPDATES: dict[tuple[str, ...], Any] = {}  # guarded UPDATE statements by the columns they set
 
 
 @dataclass
@@ -179,6 +182,7 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
     completing = failure is None and facts.completed and instance.status not in ENDED
     if completing:
         instance.status, instance.ended_at = InstanceStatus.COMPLETED, now
+    write(instance)  # before the reads below, which would flush it through the ORM
     for task_id, activity in facts.finished.items():
         history.record("activity.completed", actor, instance, activity=activity, task_id=task_id)
     for task_id, activity in facts.compensated.items():  # its compensation handler has run
@@ -216,6 +220,44 @@ def _insert(instance: Instance) -> None:
     db.session.connection().execute(_INSERT_INSTANCE, {key: getattr(instance, key) for key in _INSTANCE_KEYS})
     make_transient_to_detached(instance)
     db.session.add(instance)
+
+
+def write(row: Any) -> None:
+    """Write what changed on a stored row (an instance, a timer) with one Core UPDATE, then mark it clean:
+    the ORM's flush costs more than the statement itself, and a step writes its instance once. An instance's
+    UPDATE is guarded by `revision` and raises it, as the ORM's version counter does. A no-op for a row not
+    yet stored (`_insert` or the flush writes it) or one without changes."""
+    state = inspect(row)
+    if not state.persistent:
+        return
+    table = state.mapper.local_table
+    versioned = table is Instance.__table__
+    keys = tuple(sorted(k for k in state.committed_state if k in table.c and k not in ("id", "revision")))
+    if not keys:
+        return
+    statement = _UPDATES.get((table.name, *keys))
+    if statement is None:
+        guard = table.c.id == bindparam("b_id")
+        if versioned:
+            guard = guard & (table.c.revision == bindparam("b_revision"))
+        sets = {key: bindparam(key) for key in (*keys, "revision") if key != "revision" or versioned}
+        statement = _UPDATES[(table.name, *keys)] = update(table).where(guard).values(sets)
+    values = {key: getattr(row, key) for key in keys}
+    params = {**values, "b_id": row.id}
+    if versioned:
+        values["revision"] = params["revision"] = row.revision + 1
+        params["b_revision"] = row.revision
+    done = db.session.connection().execute(statement, params)
+    if done.rowcount != 1:
+        raise StaleDataError(f"{table.name} row {row.id} was changed concurrently")
+    if state.committed_state.keys() <= values.keys():
+        # Nothing else pending on it: clean as after a flush, so that the next flush skips it. SQLAlchemy
+        # offers no public call for this (set_committed_value leaves the row on the session's dirty list).
+        state.dict.update(values)
+        state._commit_all(state.dict, db.session.identity_map)  # noqa: SLF001
+    else:
+        for key, value in values.items():
+            set_committed_value(row, key, value)
 
 
 def _waiting_json(w: engine.WaitingEvent) -> dict[str, Any]:

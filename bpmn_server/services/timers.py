@@ -92,10 +92,12 @@ def _fire_locked(timer: Timer, instance: Instance, actor: str, owner: str | None
         return Fired(False, instance.id)
     # Marked before the step, so that deriving the step's timers does not see it waiting.
     timer.state, timer.fired_at, timer.locked_until = TimerState.FIRED, now, None
+    steps.write(timer)  # one Core UPDATE, not the ORM's flush
     cause = history.reserve()
     if not commands.advance(units.current(), instance, commands.FireTimer(actor, timer.task_id)).applied:
         # Its activity finished meanwhile (the row is stale): nothing to fire, the instance is untouched.
         timer.state, timer.fired_at, timer.locked_by = TimerState.DISCARDED, None, None
+        steps.write(timer)
         log.info("timer %s discarded: %s no longer waits for it", timer.id, timer.activity)
         return Fired(False, instance.id)
     fired_event(timer, actor, instance, now, owner, cause)

@@ -84,6 +84,9 @@ class UnitOfWork:
                 yield
         except BaseException:
             self.known.clear()  # rows read ahead may have been written in it: read them afresh
+            # Rows written with Core inside it (services/steps.py `_write`) are not expired by the ORM's
+            # rollback of the savepoint: reload everything from what the database now holds.
+            db.session.expire_all()
             del self.events[events:]
             del self.outbox[outbox:]
             raise
