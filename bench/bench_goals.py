@@ -79,11 +79,15 @@ def _fill(url: str, count: int) -> float:
             series, new_id = "c", "lower(hex(randomblob(16)))"
             prefix = "WITH RECURSIVE c(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM c WHERE g < :n) "
         conn.execute(text(f"{prefix}INSERT INTO instances (id, {columns}) SELECT {new_id}, {copied} "
-                          f"FROM instances, {series} WHERE instances.id = :seed"), {"n": count, "seed": seed})
+                          f"FROM (SELECT * FROM instances WHERE id = :seed LIMIT 1) AS instances, {series}"),
+                     {"n": count, "seed": seed})
+        # The seed event as a one-row subquery (LIMIT: never flattened into the join), so that the series is
+        # not joined with a scan of the events table.
         conn.execute(text(f"{prefix}INSERT INTO events (id, at, type, instance_id, process, version, activity, "
-                          f"task_id, actor, data) SELECT {new_id}, at, type, instance_id, process, version, "
-                          f"activity, task_id, actor, data FROM events, {series} WHERE events.instance_id = :seed "
-                          "AND events.type = 'instance.started'"), {"n": count, "seed": seed})
+                          f"task_id, actor, data) SELECT {new_id}, e.at, e.type, e.instance_id, e.process, "
+                          "e.version, e.activity, e.task_id, e.actor, e.data FROM (SELECT * FROM events WHERE "
+                          f"instance_id = :seed AND type = 'instance.started' LIMIT 1) AS e, {series}"),
+                     {"n": count, "seed": seed})
         if engine.dialect.name == "postgresql":
             conn.execute(text("ANALYZE"))
     engine.dispose()
