@@ -11,10 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, insert, inspect, select, update
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
     Incident,
@@ -30,7 +28,7 @@ from .. import engine, logs, observability
 from ..exceptions import Conflict, NotFound
 from ..jsonutil import iso
 from ..states import ENDED, InstanceStatus, TaskStatus, TimerState
-from . import decision_tasks, history, waiting_rows
+from . import decision_tasks, history, step_rows, waiting_rows
 from . import uow as units
 from .assignment import task_row
 from .definitions import DefinitionInfo, info
@@ -38,7 +36,6 @@ from .definitions import DefinitionInfo, info
 Action = Callable[[Any], None]
 _INSERT_INSTANCE = insert(Instance.__table__)
 _INSTANCE_KEYS = [column.key for column in Instance.__table__.columns]
-_UPDATES: dict[tuple[str, ...], Any] = {}  # guarded UPDATE statements by the columns they set
 
 
 @dataclass
@@ -80,26 +77,6 @@ def lock(instance_id: str) -> Instance:
     if found is None:
         raise NotFound(f"no process instance with id '{instance_id}'")
     return found
-
-
-def prefetch(instance_ids: list[str]) -> None:
-    """Read the open task rows and the waiting timer rows of these (locked) instances with one query each,
-    for their next step in this unit of work: a chunk of timer firings then costs two reads, not two each."""
-    known = units.current().known
-    for iid in instance_ids:
-        known[("task", iid)], known[("timer", iid)] = [], []
-    tasks = select(Task).where(Task.instance_id.in_(instance_ids), Task.status == TaskStatus.OPEN)
-    for task in db.session.execute(tasks).scalars():
-        known[("task", task.instance_id)].append(task)
-    timers = select(Timer).where(Timer.instance_id.in_(instance_ids), Timer.state == TimerState.WAITING)
-    for timer in db.session.execute(timers).scalars():
-        known[("timer", timer.instance_id)].append(timer)
-
-
-def _rows(kind: str, instance_id: str, query: Callable[[], Any]) -> list[Any]:
-    """This instance's rows of `kind`, as read ahead by `prefetch` (once) or by `query()` now."""
-    found = units.current().known.pop((kind, instance_id), None)
-    return list(db.session.execute(query()).scalars()) if found is None else found
 
 
 def require_status(instance: Instance, *allowed: str) -> None:
@@ -182,7 +159,7 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
     completing = failure is None and facts.completed and instance.status not in ENDED
     if completing:
         instance.status, instance.ended_at = InstanceStatus.COMPLETED, now
-    write(instance)  # before the reads below, which would flush it through the ORM
+    step_rows.write(instance)  # before the reads below, which would flush it through the ORM
     for task_id, activity in facts.finished.items():
         history.record("activity.completed", actor, instance, activity=activity, task_id=task_id)
     for task_id, activity in facts.compensated.items():  # its compensation handler has run
@@ -222,44 +199,6 @@ def _insert(instance: Instance) -> None:
     db.session.add(instance)
 
 
-def write(row: Any) -> None:
-    """Write what changed on a stored row (an instance, a timer) with one Core UPDATE, then mark it clean:
-    the ORM's flush costs more than the statement itself, and a step writes its instance once. An instance's
-    UPDATE is guarded by `revision` and raises it, as the ORM's version counter does. A no-op for a row not
-    yet stored (`_insert` or the flush writes it) or one without changes."""
-    state = inspect(row)
-    if not state.persistent:
-        return
-    table = state.mapper.local_table
-    versioned = table is Instance.__table__
-    keys = tuple(sorted(k for k in state.committed_state if k in table.c and k not in ("id", "revision")))
-    if not keys:
-        return
-    statement = _UPDATES.get((table.name, *keys))
-    if statement is None:
-        guard = table.c.id == bindparam("b_id")
-        if versioned:
-            guard = guard & (table.c.revision == bindparam("b_revision"))
-        sets = {key: bindparam(key) for key in (*keys, "revision") if key != "revision" or versioned}
-        statement = _UPDATES[(table.name, *keys)] = update(table).where(guard).values(sets)
-    values = {key: getattr(row, key) for key in keys}
-    params = {**values, "b_id": row.id}
-    if versioned:
-        values["revision"] = params["revision"] = row.revision + 1
-        params["b_revision"] = row.revision
-    done = db.session.connection().execute(statement, params)
-    if done.rowcount != 1:
-        raise StaleDataError(f"{table.name} row {row.id} was changed concurrently")
-    if state.committed_state.keys() <= values.keys():
-        # Nothing else pending on it: clean as after a flush, so that the next flush skips it. SQLAlchemy
-        # offers no public call for this (set_committed_value leaves the row on the session's dirty list).
-        state.dict.update(values)
-        state._commit_all(state.dict, db.session.identity_map)  # noqa: SLF001
-    else:
-        for key, value in values.items():
-            set_committed_value(row, key, value)
-
-
 def _waiting_json(w: engine.WaitingEvent) -> dict[str, Any]:
     item: dict[str, Any] = {"type": w.type, "activity": w.activity}
     if w.due_at is not None:
@@ -286,7 +225,7 @@ def _fail(instance: Instance, failure: engine.StepFailed, actor: str, now: Any) 
 def _sync_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Facts, actor: str, now: Any,
                 new: bool = False) -> list[Task]:
     """Create, complete and cancel task rows; returns the rows open after the step, oldest first."""
-    rows = {} if new else {t.id: t for t in _rows("task", instance.id, lambda: select(Task).where(
+    rows = {} if new else {t.id: t for t in step_rows.known("task", instance.id, lambda: select(Task).where(
         Task.instance_id == instance.id, Task.status == TaskStatus.OPEN)) if t.status == TaskStatus.OPEN}
     open_ids = {item.id for item in facts.open_tasks}
     # Close what ended first, so that history reads "cancelled by the boundary event, then created".
@@ -326,8 +265,9 @@ def _sync_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Fa
 
 def _sync_timers(instance: Instance, facts: engine.Facts, actor: str, new: bool = False) -> None:
     # The timer firing now was marked fired before the step: a row read ahead still says waiting.
-    rows = {} if new else {(t.task_id, t.due_at): t for t in _rows("timer", instance.id, lambda: select(Timer).where(
-        Timer.instance_id == instance.id, Timer.state == TimerState.WAITING)) if t.state == TimerState.WAITING}
+    found = [] if new else step_rows.known("timer", instance.id, lambda: select(Timer).where(
+        Timer.instance_id == instance.id, Timer.state == TimerState.WAITING))
+    rows = {(t.task_id, t.due_at): t for t in found if t.state == TimerState.WAITING}
     seen = set()
     for w in facts.waiting:
         if w.type != "timer" or w.due_at is None:
