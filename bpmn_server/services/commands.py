@@ -9,6 +9,7 @@ the model or through closures.
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,16 +23,18 @@ from .definitions import DefinitionInfo
 from .steps import StepResult
 from .uow import UnitOfWork
 
-__all__ = ["Command", "CompleteExternalTask", "CompleteTask", "Correlate", "FireTimer", "Modify", "Start",
-           "StepResult", "advance", "start"]
+__all__ = ["AssignTask", "Cancel", "Command", "CompleteExternalTask", "CompleteTask", "Correlate", "FireTimer",
+           "Migrated", "Modify", "Retry", "SetVariables", "Start", "StepResult", "ThrowError", "ThrowFromUserTask",
+           "advance", "start"]
 
 
 @dataclass(frozen=True)
-class Command:
+class Command(abc.ABC):
     actor: str
 
-    def apply(self, wf: Any) -> Any:  # pragma: no cover - every command below says what it does
-        raise NotImplementedError
+    @abc.abstractmethod
+    def apply(self, wf: Any) -> Any:
+        """Change the loaded workflow; the return value is the step result's `value`."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,91 @@ class Modify(Command):
 
     def apply(self, wf: Any) -> Any:
         return self.change(wf) if self.change is not None else None
+
+
+@dataclass(frozen=True)
+class Cancel(Command):
+    """End every token (the caller marked the instance cancelled first: the ended workflow is no completion)."""
+
+    def apply(self, wf: Any) -> None:
+        engine.cancel(wf)
+
+
+@dataclass(frozen=True)
+class SetVariables(Command):
+    values: dict[str, Any] = field(default_factory=dict)
+    unset: tuple[str, ...] = ()
+
+    def apply(self, wf: Any) -> None:
+        engine.set_variables(wf, self.values, list(self.unset))
+
+
+@dataclass(frozen=True)
+class Retry(Command):
+    """Run the failed tasks again (after a repair)."""
+
+    def apply(self, wf: Any) -> None:
+        engine.retry_failed(wf)
+
+
+@dataclass(frozen=True)
+class Migrated(Command):
+    """Run a state the caller just moved to another version of its diagram: nothing to apply first."""
+
+    def apply(self, wf: Any) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class AssignTask(Command):
+    """The task got an assignee: its assignment listeners run."""
+
+    task_id: str = ""
+
+    def apply(self, wf: Any) -> None:
+        engine.task_assigned(wf, self.task_id)
+
+
+@dataclass(frozen=True)
+class ThrowError(Command):
+    """An external task's worker reports BPMN error `code`; the value says whether a boundary event caught it."""
+
+    task_id: str = ""
+    code: str = ""
+    variables: dict[str, Any] = field(default_factory=dict)
+    message: str | None = None
+
+    def apply(self, wf: Any) -> Any:
+        return engine.throw_error(wf, self.task_id, self.code, self.variables, self.message)
+
+
+@dataclass(frozen=True)
+class ThrowFromUserTask(Command):
+    """A BPMN error or escalation reported on user task `task_id` (named `task_name`, at `activity`). The value
+    says whether a catcher took it. An uncaught escalation changes nothing (409); an uncaught error fails the
+    task and the instance (an incident naming the code)."""
+
+    task_id: str = ""
+    task_name: str = ""
+    activity: str = ""
+    code: str = ""
+    variables: dict[str, Any] = field(default_factory=dict)
+    escalation: bool = False
+    message: str | None = None
+
+    def apply(self, wf: Any) -> bool:
+        caught = engine.throw_from_user_task(wf, self.task_id, self.code, self.variables, self.escalation)
+        if caught is None:
+            raise Conflict("the task is no longer waiting for completion")
+        if caught:
+            return True
+        if self.escalation:
+            raise Conflict(f"no boundary event or event subprocess catches escalation '{self.code}' thrown from "
+                           f"'{self.task_name}'; nothing was changed", escalation_code=self.code)
+        engine.fail_user_task(wf, self.task_id)
+        raise engine.StepFailed(self.activity, "bpmn-error",
+                                f"no boundary event or event subprocess catches BPMN error '{self.code}' thrown "
+                                f"from task '{self.task_name}'" + (f": {self.message}" if self.message else ""))
 
 
 class _NotApplied(Exception):

@@ -16,7 +16,6 @@ from sqlalchemy import and_, or_, select, update
 
 from models import ExternalTask, Instance, db, utcnow
 
-from .. import engine
 from ..exceptions import Conflict, NotFound
 from ..states import ExternalTaskState, InstanceStatus
 from . import commands, history, incidents, steps
@@ -204,8 +203,8 @@ def bpmn_error(task_id: str, worker_id: str, actor: str, code: str, message: str
     row = _held(task_id, worker_id, now)
     instance = _locked_instance(row)
     data = {"worker_id": worker_id, "code": code, "message": message, "variables": variables}
-    caught = commands.advance(units.current(), instance, commands.Modify(
-        actor, lambda wf: engine.throw_error(wf, task_id, code, variables, message))).value
+    caught = commands.advance(units.current(), instance, commands.ThrowError(
+        actor, task_id, code, variables, message)).value
     history.record("external_task.bpmn_error", actor, instance, activity=row.activity, task_id=row.id,
                    data={**data, "caught": bool(caught)})
     if not caught:

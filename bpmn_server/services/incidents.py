@@ -15,10 +15,10 @@ from sqlalchemy import select, update
 
 from models import ExternalTask, Incident, Instance, db, utcnow
 
-from .. import engine
 from ..exceptions import Conflict, Invalid
 from ..states import ExternalTaskState, InstanceStatus
-from . import history, reasons, steps, task_events
+from . import commands, history, reasons, steps, task_events
+from . import uow as units
 from .instances import check_variables
 from .pagination import Page, page
 from .tx import transactional
@@ -84,7 +84,7 @@ def update_variables(instance_id: str, actor: str, values: dict[str, Any] | None
     instance = steps.lock(instance_id)
     steps.require_status(instance, InstanceStatus.RUNNING, InstanceStatus.FAILED, InstanceStatus.SUSPENDED)
     before = dict(instance.variables or {})
-    steps.advance(instance, actor, lambda wf: engine.set_variables(wf, values, unset))
+    commands.advance(units.current(), instance, commands.SetVariables(actor, values, tuple(unset)))
     # Old and new values side by side for the auditor: `old` holds what each changed name held before
     # (a name new to the instance is absent from it). Values go to the history only, never to the logs.
     old = {name: before[name] for name in [*values, *unset] if name in before}
@@ -118,7 +118,7 @@ def retry(instance_id: str, actor: str, reason: str | None) -> Instance:
     if instance.status == InstanceStatus.FAILED:
         instance.status = InstanceStatus.RUNNING
         task_events.reopen_failed(instance)  # user tasks failed by an uncaught BPMN error
-        steps.advance(instance, actor, engine.retry_failed)
+        commands.advance(units.current(), instance, commands.Retry(actor))
         _revive_external(instance)
         how = "retried" if instance.status != InstanceStatus.FAILED else "retried; failed again"
     elif instance.status == InstanceStatus.RUNNING and any(i.type in EXTERNAL_TYPES for i in before):

@@ -149,7 +149,7 @@ def cancel(instance_id: str, actor: str, reason: str | None) -> Instance:
     # Marked before the step, so that the step does not take the ended workflow for a completion.
     instance.status = InstanceStatus.CANCELLED
     instance.ended_at = dt.datetime.now(dt.UTC)
-    steps.advance(instance, actor, engine.cancel)
+    commands.advance(units.current(), instance, commands.Cancel(actor))
     history.record("instance.cancelled", actor, instance, data={"reason": reason})
     return instance
 

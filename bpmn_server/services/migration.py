@@ -15,7 +15,8 @@ from models import Instance, Task, db
 from .. import engine
 from ..exceptions import Conflict, Invalid
 from ..states import InstanceStatus, TaskStatus
-from . import definitions, deployments, history, reasons, steps
+from . import commands, definitions, deployments, history, reasons, steps
+from . import uow as units
 from .tx import transactional
 
 
@@ -39,7 +40,7 @@ def migrate(instance_id: str, actor: str, version: int, reason: str | None) -> I
     instance.state = state
     instance.definition_id, instance.version = target.id, target.version
     cause = history.reserve()  # the migration goes before the events of the step it caused
-    facts = steps.advance(instance, actor, None)
+    facts = commands.advance(units.current(), instance, commands.Migrated(actor))
     _rename_open_tasks(instance, facts)
     history.record("instance.migrated", actor, instance,
                    data={"from_version": old["version"], "to_version": target.version,

@@ -28,7 +28,7 @@ from .. import engine, logs, observability
 from ..exceptions import Conflict, NotFound
 from ..jsonutil import iso
 from ..states import ENDED, InstanceStatus, TaskStatus, TimerState
-from . import decision_tasks, history, waiting_rows
+from . import decision_tasks, history, step_rows, waiting_rows
 from . import uow as units
 from .assignment import task_row
 from .definitions import DefinitionInfo, info
@@ -159,6 +159,7 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
     completing = failure is None and facts.completed and instance.status not in ENDED
     if completing:
         instance.status, instance.ended_at = InstanceStatus.COMPLETED, now
+    step_rows.write(instance)  # before the reads below, which would flush it through the ORM
     for task_id, activity in facts.finished.items():
         history.record("activity.completed", actor, instance, activity=activity, task_id=task_id)
     for task_id, activity in facts.compensated.items():  # its compensation handler has run
@@ -180,6 +181,9 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
         history.record("instance.completed", actor, instance, data={"variables": instance.variables})
     if new:
         _insert(instance)
+    known = units.current().known  # what was read ahead is stale once the step wrote its rows
+    known.pop(("task", instance.id), None)
+    known.pop(("timer", instance.id), None)
     db.session.flush()
     return derived
 
@@ -221,8 +225,8 @@ def _fail(instance: Instance, failure: engine.StepFailed, actor: str, now: Any) 
 def _sync_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Facts, actor: str, now: Any,
                 new: bool = False) -> list[Task]:
     """Create, complete and cancel task rows; returns the rows open after the step, oldest first."""
-    rows = {} if new else {t.id: t for t in db.session.execute(
-        select(Task).where(Task.instance_id == instance.id, Task.status == TaskStatus.OPEN)).scalars()}
+    rows = {} if new else {t.id: t for t in step_rows.known("task", instance.id, lambda: select(Task).where(
+        Task.instance_id == instance.id, Task.status == TaskStatus.OPEN)) if t.status == TaskStatus.OPEN}
     open_ids = {item.id for item in facts.open_tasks}
     # Close what ended first, so that history reads "cancelled by the boundary event, then created".
     for task_id, row in rows.items():
@@ -260,8 +264,10 @@ def _sync_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Fa
 
 
 def _sync_timers(instance: Instance, facts: engine.Facts, actor: str, new: bool = False) -> None:
-    rows = {} if new else {(t.task_id, t.due_at): t for t in db.session.execute(
-        select(Timer).where(Timer.instance_id == instance.id, Timer.state == TimerState.WAITING)).scalars()}
+    # The timer firing now was marked fired before the step: a row read ahead still says waiting.
+    found = [] if new else step_rows.known("timer", instance.id, lambda: select(Timer).where(
+        Timer.instance_id == instance.id, Timer.state == TimerState.WAITING))
+    rows = {(t.task_id, t.due_at): t for t in found if t.state == TimerState.WAITING}
     seen = set()
     for w in facts.waiting:
         if w.type != "timer" or w.due_at is None:

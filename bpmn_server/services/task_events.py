@@ -19,7 +19,8 @@ from models import Instance, Task, User, db, utcnow
 from .. import engine
 from ..exceptions import Conflict, Forbidden
 from ..states import InstanceStatus, TaskStatus
-from . import history, steps, tasks
+from . import commands, history, steps, tasks
+from . import uow as units
 from .instances import check_variables
 from .tx import transactional
 
@@ -46,27 +47,11 @@ def _report(task_id: str, user: User, kind: str, code: str, message: str | None,
     variables = check_variables(variables or {})
     task, instance = _open_task(task_id, user)
     escalation = kind == "escalation"
-    outcome: list[bool | None] = []
-
-    def run(wf: Any) -> None:
-        caught = engine.throw_from_user_task(wf, task.id, code, variables, escalation)
-        outcome.append(caught)
-        if caught is None:
-            raise Conflict("the task is no longer waiting for completion")
-        if caught:
-            return
-        if escalation:
-            raise Conflict(f"no boundary event or event subprocess catches escalation '{code}' thrown from "
-                           f"'{task.name}'; nothing was changed", escalation_code=code)
-        engine.fail_user_task(wf, task.id)
-        raise engine.StepFailed(task.activity, "bpmn-error",
-                                f"no boundary event or event subprocess catches BPMN error '{code}' thrown from "
-                                f"task '{task.name}'" + (f": {message}" if message else ""))
 
     cause = history.reserve()  # the report goes before the events of the step it caused
     now = utcnow()
-    steps.advance(instance, user.name, run)
-    caught = bool(outcome and outcome[0])
+    caught = bool(commands.advance(units.current(), instance, commands.ThrowFromUserTask(
+        user.name, task.id, task.name, task.activity, code, variables, escalation, message)).value)
     data: dict[str, Any] = {f"{kind}_code": code, "variables": variables, "caught": caught}
     if not escalation:
         data["error_message"] = message

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from models import Instance, Task, db
 
-from .. import engine
-from . import steps
+from . import commands, steps
+from . import uow as units
 from .definitions import info
 
 
@@ -21,4 +21,4 @@ def assigned(task: Task, actor: str) -> None:
                                        ).scalar_one()
     if not info(definition_id).meta.get("user_tasks", {}).get(task.activity, {}).get("assignment_listeners"):
         return  # the usual case: the claim needs no engine step
-    steps.advance(steps.lock(task.instance_id), actor, lambda wf: engine.task_assigned(wf, task.id))
+    commands.advance(units.current(), steps.lock(task.instance_id), commands.AssignTask(actor, task.id))

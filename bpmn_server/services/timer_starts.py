@@ -24,8 +24,9 @@ from models import Definition, Timer, db, new_id, utcnow
 
 from .. import engine
 from ..states import TimerState
+from . import commands, history
 from . import definitions as compiled
-from . import history, steps
+from . import uow as units
 from .firing import Fired, fired_event, iso, may_fire
 
 
@@ -80,7 +81,8 @@ def fire(timer: Timer, actor: str, owner: str | None, now: dt.datetime) -> Fired
     definition = db.session.get(Definition, timer.definition_id)
     timer.state, timer.fired_at, timer.locked_until = TimerState.FIRED, now, None
     cause = history.reserve()
-    instance = steps.begin(compiled.info(definition.id), {}, actor, None, start_event=timer.activity)
+    instance = commands.start(units.current(), commands.Start(actor, compiled.info(definition.id),
+                                                              start_event=timer.activity)).instance
     fired_event(timer, actor, instance, now, owner, cause)
     following = _next(timer, now)
     if following is not None:

@@ -51,6 +51,9 @@ class UnitOfWork:
     depth: int = 0  # relay depth of the step running now (what it throws is one deeper)
     cascade: int | None = None  # the cascade being relayed now (None: a step of the service call itself)
     _cascades: int = 0
+    # Rows read ahead for many instances at once (services/steps.py `prefetch`), by (kind, instance id):
+    # a step takes its own (once) instead of reading them with a query of its own.
+    known: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
 
     @property
     def session(self) -> Any:
@@ -83,6 +86,10 @@ class UnitOfWork:
             with db.session.begin_nested():
                 yield
         except BaseException:
+            self.known.clear()  # rows read ahead may have been written in it: read them afresh
+            # Rows written with Core inside it (services/steps.py `_write`) are not expired by the ORM's
+            # rollback of the savepoint: reload everything from what the database now holds.
+            db.session.expire_all()
             del self.events[events:]
             del self.outbox[outbox:]
             raise
@@ -108,6 +115,7 @@ class UnitOfWork:
         db.session.commit()
 
     def rollback(self) -> None:
+        self.known.clear()
         self.events.clear()
         self.outbox.clear()
         db.session.rollback()
