@@ -35,10 +35,10 @@ def test_a_process_killed_during_its_steps_loses_no_timer_and_fires_none_twice(s
     first.deploy("fault_slow_after_timer.bpmn")
     due = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=3)
     at = due.isoformat().replace("+00:00", "Z")
-    # Each firing runs a script of a few hundred milliseconds, and the six fire in one transaction of the
-    # clock's chunk: the kill lands in the middle of it.
+    # Each firing runs a script of about half a second (80 ms per 100,000 rounds on an idle machine), and the
+    # six fire in one transaction of the clock's chunk: the kill lands in the middle of it.
     ids = [first.post("/api/process-instances", {"process": "fault_slow_after_timer",
-                                                 "variables": {"at": at, "rounds": 100_000}})["id"]
+                                                 "variables": {"at": at, "rounds": 600_000}})["id"]
            for _ in range(6)]
     time.sleep(max(0.0, (due - dt.datetime.now(dt.UTC)).total_seconds()) + 0.6)
     assert not first.get("/api/history/events", type="timer.fired")["items"], "the chunk ended before the kill"
