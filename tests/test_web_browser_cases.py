@@ -91,7 +91,8 @@ def test_a_saved_filter_shared_with_a_group_shows_in_a_colleagues_menu(browser: 
     # A new task in the filter: the count and the list change, and a notice says so, without a reload.
     server.post("/api/process-instances", {"process": "claim", "variables": {
         "claim_no": "B-4", "customer": "Di", "amount": 9000}})
-    colleague.wait_for_selector("#live-notice:has-text('New task in “Large claims”')", timeout=40_000)
+    colleague.wait_for_function("() => document.getElementById('live-notice').innerText"
+                                ".includes('New task in \u201cLarge claims\u201d')", timeout=40_000)
     colleague.wait_for_selector('td[data-column="customer"]:has-text("Di")', timeout=20_000)
     assert entry.locator(".count").inner_text() == "3"
     shot(colleague, "saved-filter-live-notice")
