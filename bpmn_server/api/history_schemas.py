@@ -39,7 +39,7 @@ def event_filters(query: dict[str, Any]) -> dict[str, Any]:
 
 
 class EventQuery(ListQuery, EventFilters):
-    pass
+    """The history list's query: a page (limit, after) of the events matching the filters."""
 
 
 class ExportQuery(EventFilters):
