@@ -22,7 +22,7 @@ from ..exceptions import Conflict, Forbidden, Invalid, NotFound
 from ..states import READ_ALL, WORKERS, InstanceStatus, TaskStatus
 from . import commands, forms, history, steps, task_listeners, task_plan, visibility
 from . import uow as units
-from .instances import check_variables
+from .instances import check_variables, declare_types
 from .pagination import Page, page
 from .tx import transactional
 
@@ -300,9 +300,11 @@ def reassign_all(actor: User, from_user: str, to_user: str) -> int:
 
 
 @transactional
-def complete(task_id: str, user: User, variables: dict[str, Any] | None, comment: str | None = None) -> Instance:
+def complete(task_id: str, user: User, variables: dict[str, Any] | None, comment: str | None = None,
+             types: dict[str, str] | None = None) -> Instance:
     """Complete an open user task and run its instance to the next wait. Of two at once, one wins.
-    `comment`: the decision's rationale, kept in the `task.completed` event (422 when the task requires one)."""
+    `comment`: the decision's rationale, kept in the `task.completed` event (422 when the task requires one).
+    `types`: Camunda types declared for the variables (services/instances.py: `declare_types`)."""
     variables = check_variables(variables or {})
     comment = (comment or "").strip() or None
     task = _workable(task_id, user)
@@ -322,6 +324,7 @@ def complete(task_id: str, user: User, variables: dict[str, Any] | None, comment
     # The completion goes before the events of the step it caused (activity.completed, the next tasks);
     # the step itself closes the task row (completed by the actor, now).
     cause = history.reserve()
+    declare_types(instance, types)
     commands.advance(units.current(), instance, commands.CompleteTask(user.name, task.id, data))
     if task.status == TaskStatus.COMPLETED:
         if task.assignee != user.name:  # a holder already since the claim
