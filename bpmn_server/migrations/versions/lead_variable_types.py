@@ -16,11 +16,11 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE (no batch mode): SQLite adds and drops the column in place (3.35+), where a batch copy
+# of `instances` would have to drop a table other tables' foreign keys point to.
 def upgrade() -> None:
-    with op.batch_alter_table("instances", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("variable_types", sa.JSON(), nullable=True))
+    op.add_column("instances", sa.Column("variable_types", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("instances", schema=None) as batch_op:
-        batch_op.drop_column("variable_types")
+    op.drop_column("instances", "variable_types")
