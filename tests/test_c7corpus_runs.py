@@ -6,12 +6,9 @@ and an empty retry cycle (the engine's default)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
-
-import pytest
 
 from tests.conftest import ADMIN_TOKEN
-from tests.test_camunda7_compat import _diagram, _flow
+from tests.test_camunda7_compat import _diagram, _flow, external_app  # noqa: F401 - external_app: a fixture
 from tests.test_external_tasks import _call, _fetch
 
 
@@ -109,21 +106,7 @@ def test_a_business_rule_task_without_any_implementation_is_refused_as_in_camund
     assert any(e["element"] == "work" and "decisionRef" in e["message"] for e in body["errors"])
 
 
-@pytest.fixture
-def external_app(app_config: dict[str, Any]) -> Any:
-    from bpmn_server import create_app
-    from bpmn_server.engine import set_java_delegates
-    from models import db
-
-    app = create_app({**app_config, "JAVA_DELEGATES": "external"})
-    yield app
-    set_java_delegates("refuse")  # the mode is process-wide: leave the default for the other tests
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-def test_with_the_setting_a_java_business_rule_task_is_an_external_task(external_app):
+def test_with_the_setting_a_java_business_rule_task_is_an_external_task(external_app):  # noqa: F811
     from tests.client import Api
 
     api = Api(external_app, ADMIN_TOKEN)

@@ -1,23 +1,24 @@
 /* The decision table editor page (templates/web/decision_editor.html): dmn-js's modeler (window.DmnJS,
-   static/vendor/dmn-js), the server's validator, deploy with a change note, a local draft, and an
-   evaluate panel that runs the deployed version on sample inputs and marks the matched rules. */
+   static/vendor/dmn-js), its views, and an evaluate panel that runs the deployed version on sample inputs and
+   marks the matched rules. Validate, deploy with a change note and the local draft are the editors' common
+   part (static/editor_common.js). */
 (function () {
   "use strict";
   var root = document.getElementById("editor");
-  if (!root || !window.DmnJS) { return; }
-  var cfg = JSON.parse(document.getElementById("editor-data").textContent);
-  var csrf = document.querySelector("meta[name=csrf-token]").content;
-  var statusEl = document.getElementById("editor-status");
-  var noteEl = document.getElementById("note");
+  if (!root || !window.DmnJS || !window.EditorPage) { return; }
   var viewEl = document.getElementById("view");
-  var problemsEl = document.getElementById("problems");
-  var draftNotice = document.getElementById("draft-notice");
-  var draftStatus = document.getElementById("draft-status");
-  var draftKey = "bpmn-server.editor.draft." + cfg.draft;
   var modeler = new window.DmnJS({ container: root });
   root.dmnModeler = modeler;  // for the browser tests
-  var pending = null;
-  var leaving = false;
+
+  var page = window.EditorPage.create(root, {
+    modeler: modeler,
+    filename: filename,
+    valid: function (body) {
+      return (body.decisions || []).map(function (d) { return d.key + " v" + d.version; }).join(", ");
+    },
+    title: "The file cannot be deployed"
+  });
+  var cfg = page.cfg;
 
   function blank() {
     var id = "Decision_" + Math.random().toString(36).slice(2, 9);
@@ -36,11 +37,6 @@
       '    </decisionTable>\n  </decision>\n</definitions>\n';
   }
 
-  function say(text, state) {
-    statusEl.textContent = text;
-    if (state) { root.dataset.state = state; }
-  }
-
   function decisions() {
     var defs = modeler.getDefinitions();
     return ((defs && defs.drgElement) || []).filter(function (e) { return e.$type === "dmn:Decision"; });
@@ -50,101 +46,11 @@
     return cfg.filename || ((decisions()[0] || {}).id || "decision") + ".dmn";
   }
 
-  function saveDraft() {
-    if (leaving) { return; }
-    modeler.saveXML({ format: true }).then(function (out) {
-      if (leaving) { return; }
-      try {
-        window.localStorage.setItem(draftKey, JSON.stringify({ xml: out.xml, note: noteEl.value, saved_at: new Date().toISOString() }));
-        draftStatus.textContent = "Draft kept in this browser (" + new Date().toLocaleTimeString() + ")";
-      } catch (e) { draftStatus.textContent = "The draft could not be kept in this browser: " + e.message; }
-    });
-  }
-
-  function later() {
-    window.clearTimeout(pending);
-    pending = window.setTimeout(saveDraft, 300);
-  }
-
-  function dropDraft() {
-    window.clearTimeout(pending);
-    try { window.localStorage.removeItem(draftKey); } catch (e) { /* nothing kept */ }
-    draftNotice.hidden = true;
-  }
-
-  function showProblems(body) {
-    problemsEl.querySelector("h2").textContent = body.title || "The file cannot be deployed";
-    problemsEl.querySelector(".detail").textContent = body.detail || "";
-    var list = problemsEl.querySelector("ul");
-    list.textContent = "";
-    (body.errors || []).forEach(function (e) {
-      var li = document.createElement("li");
-      if (e.element || e.field) {
-        var code = document.createElement("code");
-        code.className = "element";
-        code.textContent = e.element || e.field;
-        li.appendChild(code);
-        li.appendChild(document.createTextNode(" "));
-      }
-      li.appendChild(document.createTextNode(e.message || ""));
-      list.appendChild(li);
-    });
-    problemsEl.hidden = false;
-  }
-
-  function send(url, body) {
-    return fetch(url, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, "Accept": "application/json" },
-      body: JSON.stringify(body)
-    }).then(function (r) {
-      if ((r.headers.get("Content-Type") || "").indexOf("application/json") < 0) {
-        return { status: r.status, body: { title: "The server answered " + r.status, errors: [] } };
-      }
-      return r.json().then(function (b) { return { status: r.status, body: b }; });
-    });
-  }
-
-  function withXml(url, extra) {
-    return modeler.saveXML({ format: true }).then(function (out) {
-      return send(url, Object.assign({ xml: out.xml, filename: filename() }, extra || {}));
-    });
-  }
-
-  function validate() {
-    say("Checking with the server…", "checking");
-    return withXml(cfg.validate_url).then(function (res) {
-      if (res.status === 200 && res.body.valid) {
-        problemsEl.hidden = true;
-        var what = (res.body.decisions || []).map(function (d) { return d.key + " v" + d.version; });
-        say("No problems: a deploy would make " + what.join(", ") + ".", "valid");
-      } else {
-        showProblems(res.body);
-        say((res.body.errors || []).length + " problem(s): see the list.", "invalid");
-      }
-    });
-  }
-
-  function deploy() {
-    say("Deploying…", "deploying");
-    return withXml(cfg.deploy_url, { note: noteEl.value }).then(function (res) {
-      if (res.status === 200 && res.body.location) {
-        leaving = true;
-        dropDraft();
-        say("Deployed " + res.body.deployed + ".", "deployed");
-        window.location.assign(res.body.location);
-      } else {
-        showProblems(res.body);
-        say("Not deployed: " + (res.body.detail || res.body.title), "invalid");
-      }
-    });
-  }
-
   /* The evaluate panel: the deployed version on the sample inputs; matched rules are marked in the table. */
   function evaluate() {
     var out = document.getElementById("evaluated");
     document.querySelectorAll(".m-matched").forEach(function (el) { el.classList.remove("m-matched"); });
-    return send(cfg.evaluate_url, { variables: document.getElementById("variables").value, version: cfg.version })
+    return page.send(cfg.evaluate_url, { variables: document.getElementById("variables").value, version: cfg.version })
       .then(function (res) {
         out.textContent = "";
         var pre = document.createElement("pre");
@@ -195,29 +101,16 @@
     var viewer = modeler.getActiveViewer();
     if (viewer && !viewer.__watched) {
       viewer.__watched = true;
-      viewer.get("eventBus").on("commandStack.changed", function (event) { if (event.trigger !== "clear") { later(); } });
+      viewer.get("eventBus").on("commandStack.changed", page.changed);
     }
   }
 
   function open() {
-    var draft = null;
-    try { draft = JSON.parse(window.localStorage.getItem(draftKey) || "null"); } catch (e) { draft = null; }
-    if (draft && draft.xml) {
-      draftNotice.querySelector("span").textContent = "Your unsaved draft from " +
-        new Date(draft.saved_at).toLocaleString() + " was restored.";
-      draftNotice.hidden = false;
-      noteEl.value = draft.note || "";
-      return draft.xml;
-    }
-    return cfg.xml || blank();
+    return page.restoreDraft("xml") || cfg.xml || blank();
   }
 
   modeler.on("views.changed", function () { listViews(); watch(); });
   viewEl.addEventListener("change", function () { modeler.open(modeler.getViews()[Number(viewEl.value)]); });
-  document.getElementById("validate").addEventListener("click", validate);
-  document.getElementById("deploy").addEventListener("click", deploy);
-  noteEl.addEventListener("input", later);
-  document.getElementById("draft-discard").addEventListener("click", function () { dropDraft(); window.location.reload(); });
   var evaluateButton = document.getElementById("evaluate");
   if (evaluateButton) { evaluateButton.addEventListener("click", evaluate); }
 
@@ -230,8 +123,6 @@
     watch();
     var variables = document.getElementById("variables");
     if (variables && !variables.value) { variables.value = sampleInputs(); }
-    document.getElementById("validate").disabled = false;
-    document.getElementById("deploy").disabled = false;
-    say(cfg.version ? "Editing a copy of v" + cfg.version + ": a deploy makes a new version." : "A new decision table.", "ready");
-  }).catch(function (err) { say("The file cannot be opened: " + (err.message || err), "failed"); });
+    page.ready("A new decision table.");
+  }).catch(page.failed("The file"));
 })();
