@@ -29,14 +29,18 @@ _RESOURCE = "scripts and expressions from external resources are not deployed he
 CATALOGUE: dict[str, tuple[Status, str]] = {
     "Definitions": (H, "modeler metadata on bpmn:definitions"),
     "Definitions.diagramRelationId": (H, "links the file to Camunda Cawemo/Web Modeler; no execution meaning"),
-    "InOutBinding": (R, "variables passed into and out of a call activity (camunda:in / camunda:out)"),
+    "InOutBinding": (R, "variables passed into and out of a call activity (camunda:in / camunda:out), and with a "
+                            "signal (camunda:in on the signal definition of a throw or end event)"),
     "InOutBinding.source": (R, "the variable copied"),
     "InOutBinding.sourceExpression": (R, "an expression whose value is copied"),
     "InOutBinding.target": (R, "the name the value gets on the other side"),
     "InOutBinding.businessKey": (R, "the called process gets this business key (`business_key` variable)"),
-    "InOutBinding.local": (R, "only the local variables of the call activity are passed (its input parameters)"),
+    "InOutBinding.local": (R, "only the local variables of the call activity or signal throw event are passed (its "
+                                  "input parameters)"),
     "InOutBinding.variables": (R, "variables=\"all\" passes every variable"),
-    "In": (R, "camunda:in on a call activity: with any camunda:in, only the listed variables enter the callee"),
+    "In": (R, "camunda:in on a call activity: with any camunda:in, only the listed variables enter the callee; on a "
+                  "signal throw or end event: the variables the signal carries to every catcher (start variables of "
+                  "the instances it starts, set in the instances it reaches)"),
     "Out": (R, "camunda:out on a call activity: with any camunda:out, only the listed variables come back"),
     "AsyncCapable": (H, "transaction boundaries; see its properties"),
     "AsyncCapable.async": (H, "a transaction boundary: every step here commits, and a failing activity becomes an "

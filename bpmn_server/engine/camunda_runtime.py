@@ -1,5 +1,5 @@
 """Camunda 7 extensions at run time: input/output mappings with local scope, execution and task
-listeners, camunda:in / camunda:out on call activities, error code variables.
+listeners, camunda:in / camunda:out on call activities, camunda:in on signal throw events, error code variables.
 
 `attach(spec)` wraps the hooks of each task spec that carries settings (engine/camunda_config.py) when
 a definition's spec is restored (engine/runtime.Bundle). The order is Camunda 7's:
@@ -20,6 +20,7 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
+from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 
@@ -237,6 +238,23 @@ class _Hooks:
         return hook
 
 
+PASSED = "c7ext_passed"  # on a thrown BpmnEvent: its payload is the variables its camunda:in chose
+
+
+def _throw_with_variables(spec: Any, hooks: _Hooks) -> Any:
+    """A signal throw or end event with camunda:in: the signal carries the variables they choose (Camunda 7's
+    "Passing Variables" of signal events), not the thrower's whole data. The catchers of this instance merge them
+    as any signal payload; engine/events.thrown hands them on to the other instances' catchers."""
+    definition = spec.event_definition
+
+    def throw(my_task: Any) -> None:
+        variables = hooks._bound(my_task, hooks.s["signal_in"], my_task.data, "camunda:in")
+        event = BpmnEvent(definition, payload=variables)
+        setattr(event, PASSED, True)
+        my_task.workflow.top_workflow.catch(event)
+    return throw
+
+
 def _catch_with_code(definition: Any, messages: dict[str, str]) -> Any:
     original = definition.catch
 
@@ -274,6 +292,8 @@ def attach(process_spec: Any, environment: Any) -> None:
         if settings.get("task_listeners", {}).get("delete") or settings.get("listeners", {}).get("end"):
             spec._on_cancel = hooks.cancel(spec._on_cancel)
         definition = getattr(spec, "event_definition", None)
+        if settings.get("signal_in") and definition is not None:
+            definition.throw = _throw_with_variables(spec, hooks)
         if settings.get("error_vars") and definition is not None:
             definition.catch = _catch_with_code(definition, settings.get("error_messages", {}))
 
