@@ -152,8 +152,8 @@ def test_an_empty_retry_cycle_leaves_the_default(api):
 
 def test_javascript_calling_java_or_a_method_not_offered_is_refused_at_deploy(api):
     body = api.deploy(_user_task_process(JS_TASK.replace('task.setVariable("created", task.getVariable("base") '
-                                                         '+ doubled);', 'task.setAssignee(approver);')), expect=422)
-    assert any(e["element"] == "work" and "JavaScript cannot run here: it calls task.setAssignee()" in e["message"]
+                                                         '+ doubled);', 'task.setOwner(approver);')), expect=422)
+    assert any(e["element"] == "work" and "JavaScript cannot run here: it calls task.setOwner()" in e["message"]
                for e in body["errors"]), body
     body = api.deploy(_user_task_process(JS_TASK.replace("var r = doubled + 1;", "java.lang.System.exit(1);")),
                       expect=422)

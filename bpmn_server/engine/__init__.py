@@ -141,12 +141,13 @@ def complete_task(wf: Workflow, task_id: str, data: dict[str, Any]) -> bool:
     return _runtime.complete_task(wf, task_id, data)
 
 
-def task_assigned(wf: Workflow, task_id: str) -> bool:
-    """Run the camunda:taskListener event="assignment" listeners of an open user task that got an assignee."""
+def task_assigned(wf: Workflow, task_id: str, known: dict[str, Any] | None = None) -> bool:
+    """Run the camunda:taskListener event="assignment" listeners of an open user task that got an assignee;
+    `known`: its row's values (assignee, name, priority, due, follow_up, groups, users)."""
     from . import camunda_runtime
 
     try:
-        return camunda_runtime.assigned(_runtime.find_task(wf, task_id))
+        return camunda_runtime.assigned(_runtime.find_task(wf, task_id), known)
     except Exception as exc:  # noqa: BLE001 - a failing listener fails the instance, as a failing script does
         raise StepFailed(None, "script", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
                          ) from None

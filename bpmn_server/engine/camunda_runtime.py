@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 
-from . import camunda_timers, js_engine, sandbox
+from . import camunda_task, camunda_timers, js_engine, sandbox
 from .camunda_config import KEY, RESULT
 
 STATE = "c7ext"  # our entry in a task's internal_data
@@ -53,7 +53,8 @@ class _Runner:
             if kind == "expr":
                 return deepcopy(self.environment.evaluate(definition["src"], data))
             if kind == "js":  # the value is the script's last one; what it sets through `execution` is set
-                outcome = js_engine.evaluate(definition["src"], data, self.environment.time_limit)
+                outcome = js_engine.evaluate(definition["src"], data, self.environment.time_limit,
+                                             {"execution": camunda_task.execution_view(my_task)})
                 data.update(outcome["set"])
                 for name in outcome["removed"]:
                     data.pop(name, None)
@@ -64,20 +65,29 @@ class _Runner:
         except Exception as exc:  # noqa: BLE001 - user code: an incident at this activity
             raise self.failure(my_task, what, exc) from None
 
-    def listener(self, my_task: Any, listener: dict[str, Any], data: dict[str, Any], what: str) -> None:
+    def listener(self, my_task: Any, listener: dict[str, Any], data: dict[str, Any], what: str,
+                 task: dict[str, Any] | None = None) -> None:
+        """Run one listener; `task`: the settings of the user task whose task listener this is (JavaScript then
+        gets Camunda's DelegateTask as `task`, and what it changes of the task is kept: engine/camunda_task.py)."""
+        event = what.split(" ")[0]
         try:
             if listener["kind"] == "script":
                 sandbox.run(listener["src"], data, "exec", self.environment.time_limit)
             elif listener["kind"] == "js":
-                js_engine.run(listener["src"], data, self.environment.time_limit)
+                context = {"execution": camunda_task.execution_view(my_task, event), "task": None if task is None
+                           else camunda_task.task_view(my_task, task, event, self.environment)}
+                outcome = js_engine.run(listener["src"], data, self.environment.time_limit, context)
+                if task is not None:
+                    camunda_task.record(my_task, outcome["task"])
             else:
                 self.environment.evaluate(listener["src"], data)
         except Exception as exc:  # noqa: BLE001 - user code: an incident at this activity
             raise self.failure(my_task, what, exc) from None
 
-    def listeners(self, my_task: Any, found: list[dict[str, Any]], data: dict[str, Any], what: str) -> None:
+    def listeners(self, my_task: Any, found: list[dict[str, Any]], data: dict[str, Any], what: str,
+                  task: dict[str, Any] | None = None) -> None:
         for listener in found:
-            self.listener(my_task, listener, data, what)
+            self.listener(my_task, listener, data, what, task)
 
 
 def _source_of(my_task: Any) -> str | None:
@@ -117,8 +127,11 @@ class _Hooks:
         if self.is_user_task:
             tl = s.get("task_listeners", {})
             if s.get("assigned"):
-                self.run.listeners(my_task, tl.get("assignment", []), data, "assignment task listener")
-            self.run.listeners(my_task, tl.get("create", []), data, "create task listener")
+                self.run.listeners(my_task, tl.get("assignment", []), data, "assignment task listener", s)
+            self.run.listeners(my_task, tl.get("create", []), data, "create task listener", s)
+            if (my_task.internal_data.get(camunda_task.CHANGES) or {}).get("assignee"):
+                # A create listener assigned the task (task.setAssignee): Camunda fires assignment after create.
+                self.run.listeners(my_task, tl.get("assignment", []), data, "assignment task listener", s)
             camunda_timers.schedule_timeouts(self.run, my_task, tl.get("timeout", []))
 
     def update_hook(self, original: Any) -> Any:
@@ -190,7 +203,8 @@ class _Hooks:
                 data[message_var] = caught[1]
         if self.is_user_task:
             self.run.listeners(my_task, s.get("task_listeners", {}).get("complete", []), data,
-                               "complete task listener")
+                               "complete task listener", s)
+            camunda_task.take_changes(my_task)  # the task is done: nothing of it changes any more
         outputs = [(name, self.run.value(my_task, definition, data, f"output parameter '{name}'"))
                    for name, definition in s.get("outputs", [])]
         state = my_task.internal_data.pop(STATE, None) or {}
@@ -228,7 +242,8 @@ class _Hooks:
                 scope = {**my_task.data}
                 if self.is_user_task:
                     self.run.listeners(my_task, self.s.get("task_listeners", {}).get("delete", []), scope,
-                                       "delete task listener")
+                                       "delete task listener", self.s)
+                    camunda_task.take_changes(my_task)
                 self.run.listeners(my_task, self.s.get("listeners", {}).get("end", []), scope, "end listener")
                 # What they set reaches the process (the activity itself is gone); its local variables do not.
                 top = my_task.workflow.top_workflow
@@ -312,13 +327,18 @@ def set_local(task: Any, variables: dict[str, Any]) -> None:
         task.data[name] = deepcopy(value)
 
 
-def assigned(task: Any) -> bool:
-    """An open user task got an assignee (claimed or assigned): its assignment listeners run."""
+def assigned(task: Any, known: dict[str, Any] | None = None) -> bool:
+    """An open user task got an assignee (claimed or assigned): its assignment listeners run. `known`: the task
+    row's values (assignee, priority, due, follow_up, groups, users, name), what `task` shows to JavaScript."""
     hooks = getattr(task.task_spec, "c7ext_hooks", None) if task is not None else None
     if hooks is None:
         return False
     found = hooks.s.get("task_listeners", {}).get("assignment", [])
-    hooks.run.listeners(task, found, task.data, "assignment task listener")
+    task.internal_data[camunda_task.KNOWN] = dict(known or {})
+    try:
+        hooks.run.listeners(task, found, task.data, "assignment task listener", hooks.s)
+    finally:
+        task.internal_data.pop(camunda_task.KNOWN, None)
     return bool(found)
 
 

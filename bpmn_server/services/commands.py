@@ -144,9 +144,10 @@ class AssignTask(Command):
     """The task got an assignee: its assignment listeners run."""
 
     task_id: str = ""
+    known: dict[str, Any] = field(default_factory=dict)  # the row's values, what a JavaScript listener's task shows
 
     def apply(self, wf: Any) -> None:
-        engine.task_assigned(wf, self.task_id)
+        engine.task_assigned(wf, self.task_id, self.known)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from models import Instance, Task, db
 
+from ..jsonutil import iso
 from . import commands, steps
 from . import uow as units
 from .definitions import info
@@ -21,4 +22,8 @@ def assigned(task: Task, actor: str) -> None:
                                        ).scalar_one()
     if not info(definition_id).meta.get("user_tasks", {}).get(task.activity, {}).get("assignment_listeners"):
         return  # the usual case: the claim needs no engine step
-    commands.advance(units.current(), steps.lock(task.instance_id), commands.AssignTask(actor, task.id))
+    known = {"assignee": task.assignee, "name": task.name, "priority": task.priority,
+             "due": iso(task.due_at) if task.due_at else None,
+             "follow_up": iso(task.follow_up_at) if task.follow_up_at else None,
+             "groups": list(task.candidate_groups or []), "users": list(task.candidate_users or [])}
+    commands.advance(units.current(), steps.lock(task.instance_id), commands.AssignTask(actor, task.id, known))
