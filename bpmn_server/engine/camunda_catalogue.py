@@ -200,7 +200,9 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
     "TaskListener.class": (X, _JAVA),
     "TaskListener.delegateExpression": (X, _JAVA),
     "TaskListener.event": (R, "create, assignment, complete, delete, timeout; update is refused"),
-    "TaskListener.script": (R, "a Python or JavaScript script (sandboxed; `task` offers the variable methods)"),
+    "TaskListener.script": (R, "a Python or JavaScript script (sandboxed; `task` offers the variable methods, and "
+                               "in JavaScript Camunda's DelegateTask: setAssignee, setPriority, setDueDate, "
+                               "addCandidateGroup, ..., whose changes reach the task as the API's would)"),
     "TaskListener.fields": (X, _FIELDS),
     "TaskListener.id": (H, "names the listener (Camunda requires it on timeout listeners); no effect on what runs"),
     "TaskListener.eventDefinitions": (R, "the timer of a timeout listener (duration, date or cycle): the listener "
@@ -227,10 +229,12 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
     "FormField.label": (R, "its label"),
     "FormField.type": (R, "string, long, boolean, date, enum"),
     "FormField.datePattern": (H, "how Camunda's Tasklist displays a date; dates are ISO 8601 in the API"),
-    "FormField.defaultValue": (R, "its default"),
+    "FormField.defaultValue": (R, "its default; on a user task's enum field without camunda:value, an expression "
+                                  "(`#{users}`) whose value when the task is created gives the options (a list: "
+                                  "each item is id and name; a map: key is id, value is name)"),
     "FormField.properties": (H, "free key/value metadata of a field for form renderers"),
     "FormField.validation": (R, "its constraints, checked on completion"),
-    "FormField.values": (R, "the options of an enum field"),
+    "FormField.values": (R, "the options of an enum field (or from an expression: see defaultValue)"),
     "Validation": (R, "a field's constraints"),
     "Validation.constraints": (R, "required, readonly, min, max, minlength, maxlength"),
     "Constraint": (R, "one constraint"),
