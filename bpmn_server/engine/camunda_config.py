@@ -14,14 +14,8 @@ from typing import Any
 
 from lxml import etree
 
-from . import feel_conditions, js_engine, sandbox
-from .expressions import (
-    ExpressionError,
-    translate_assignment,
-    translate_expression,
-    translate_template,
-    translate_timer,
-)
+from . import camunda_task, feel_conditions, js_engine, sandbox
+from .expressions import ExpressionError, translate_expression, translate_template, translate_timer
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
@@ -30,9 +24,6 @@ RESULT = "c7ext_result"  # the variable a value script's last expression is stor
 _PART = re.compile(r"[$#]\{(.*?)\}", re.S)
 _CYCLE = re.compile(r"^R(\d+)/(P[^/,\s]+)$", re.I)
 Errors = list[dict[str, Any]]
-_LIST_PART = re.compile(r"\s*((?:[$#]\{[^}]*\}|[^,])+)")  # as services/assignment.py splits candidate lists
-_TASK_ATTRIBUTES = {"assignee": "assignee", "priority": "priority", "due": "dueDate", "follow_up": "followUpDate",
-                    "groups": "candidateGroups", "users": "candidateUsers"}
 
 
 def _c(name: str) -> str:
@@ -256,20 +247,9 @@ def element_settings(el: etree._Element, errors: Errors) -> dict[str, Any]:
         out["initiator"] = el.get(_c("initiator"))
     if _local(el) == "userTask" and el.get(_c("assignee")):
         out["assigned"] = True
-    if _local(el) == "userTask" and out.get("task_listeners"):
+    if _local(el) == "userTask" and out.get("task_listeners") and camunda_task.diagram_attributes(el):
         # What a JavaScript task listener's `task` shows before the row exists (engine/camunda_task.py).
-        attributes: dict[str, Any] = {}
-        for key, attr in _TASK_ATTRIBUTES.items():
-            text = (el.get(_c(attr)) or "").strip()
-            if not text or feel_conditions.is_feel(text):
-                continue
-            try:  # a candidate list is a comma list whose parts may be expressions ("management, ${dept}")
-                attributes[key] = [translate_assignment(p) for p in _LIST_PART.findall(text)] \
-                    if key in ("groups", "users") else translate_assignment(text)
-            except ExpressionError:
-                continue  # refused with its reason by the parser's own reading of the attribute
-        if attributes:
-            out["task_attributes"] = attributes
+        out["task_attributes"] = camunda_task.diagram_attributes(el)
     for definition in el.findall(f"{{{BPMN}}}conditionalEventDefinition"):
         if definition.get(_c("variableName")) and _local(el) in ("intermediateCatchEvent", "boundaryEvent"):
             events = [e.strip() for e in (definition.get(_c("variableEvents")) or "").split(",") if e.strip()]

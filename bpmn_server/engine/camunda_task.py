@@ -13,11 +13,36 @@ assigned an open task, the row's values; then what this task's listeners set.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from lxml import etree
+
+from . import feel_conditions
+from .expressions import ExpressionError, translate_assignment
+
+CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 CHANGES = "c7ext_task"  # internal_data: what listeners changed, not yet on the row
 KNOWN = "c7ext_task_known"  # internal_data while the API's assignment runs its listeners: the row's values
-ATTRIBUTES = ("assignee", "priority", "due", "follow_up", "groups", "users")
+_ATTRIBUTES = {"assignee": "assignee", "priority": "priority", "due": "dueDate", "follow_up": "followUpDate",
+               "groups": "candidateGroups", "users": "candidateUsers"}
+_LIST_PART = re.compile(r"\s*((?:[$#]\{[^}]*\}|[^,])+)")  # as services/assignment.py splits candidate lists
+
+
+def diagram_attributes(el: etree._Element) -> dict[str, Any]:
+    """The task attributes of a user task as Python sources (a candidate list: one per comma part, since a part
+    may be an expression: "management, ${dept}"), for `task_view` before the task's row exists."""
+    found: dict[str, Any] = {}
+    for key, attr in _ATTRIBUTES.items():
+        text = (el.get(f"{{{CAMUNDA}}}{attr}") or "").strip()
+        if not text or feel_conditions.is_feel(text):
+            continue
+        try:
+            found[key] = [translate_assignment(p) for p in _LIST_PART.findall(text)] \
+                if key in ("groups", "users") else translate_assignment(text)
+        except ExpressionError:
+            continue  # refused with its reason by the parser's own reading of the attribute
+    return found
 
 
 def execution_view(my_task: Any, event: str | None = None) -> dict[str, Any]:
