@@ -3,7 +3,11 @@ chooses what the signal carries to every catcher, through the relay of what step
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+
+from tests.client import DIAGRAMS
 
 CAMUNDA = 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"'
 
@@ -85,3 +89,13 @@ def test_camunda_in_where_a_signal_cannot_pass_variables_is_refused(api, placeme
 </bpmn:definitions>"""
     errors = api.deploy(xml, expect=422)["errors"]
     assert any(e["element"] == "bad" and message in e["message"] for e in errors), errors
+
+
+def test_a_date_passed_with_a_signal_arrives_as_iso_text(api):
+    xml = (DIAGRAMS / "c7_signal_variables.bpmn").read_text().replace(
+        'sourceExpression="Order ${orderId} of ${amount * 2}"', 'sourceExpression="${now()}"')
+    api.deploy(xml)
+    waiting = api.start("sv_waiter")
+    api.start("sv_thrower", {"amount": 5, "orderId": 7})
+    label = api.instance(waiting["id"])["variables"]["label"]
+    assert dt.datetime.fromisoformat(label).tzinfo is not None  # as a date sent to POST /api/signals would be

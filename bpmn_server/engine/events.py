@@ -21,6 +21,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from . import adhoc, camunda_runtime, data, event_subprocesses
+from .facts import plain
 from .message_events import VARIABLES, ServerMessageEventDefinition
 from .runtime import find_task, step_failure
 
@@ -150,12 +151,13 @@ def thrown(wf: BpmnWorkflow) -> list[tuple[str, str, dict[str, Any]]]:
     for event in wf.get_events():
         for definition in _flatten(event.event_definition):
             kind = next((k for k, cls in KINDS.items() if isinstance(definition, cls)), None)
+            # The variables leave the instance as JSON, as those of POST /api/messages or /api/signals arrive.
             if kind == "signal" and definition.name and getattr(event, camunda_runtime.PASSED, False):
-                found.append((kind, definition.name, deepcopy(event.payload or {})))  # its camunda:in variables
+                found.append((kind, definition.name, plain(event.payload or {})))  # its camunda:in variables
             elif kind is not None and definition.name:
                 payload = event.payload if kind == "message" and isinstance(event.payload, dict) else {}
                 value = payload.get("payload") if "result_var" in payload else None
-                found.append((kind, definition.name, deepcopy(value) if isinstance(value, dict) else {}))
+                found.append((kind, definition.name, plain(value) if isinstance(value, dict) else {}))
     return found
 
 
