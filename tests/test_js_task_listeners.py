@@ -21,6 +21,11 @@ INVOICE = """<?xml version="1.0" encoding="UTF-8"?>
           <camunda:script scriptFormat="javascript"><![CDATA[task.setVariable('approver', task.getAssignee());
 task.setVariable('heard', (task.getVariable('heard') || 0) + 1);]]></camunda:script>
         </camunda:taskListener>
+        <camunda:taskListener event="complete">
+          <camunda:script scriptFormat="javascript"><![CDATA[
+execution.setVariable('approvedBy', task.getAssignee() + ' in ' + task.getCandidates()[0].getGroupId());]]>
+          </camunda:script>
+        </camunda:taskListener>
       </extensionElements>
     </userTask>
     <sequenceFlow id="f2" sourceRef="approveInvoice" targetRef="e"/>
@@ -82,7 +87,7 @@ def test_a_create_listener_assigns_the_task_and_the_assignment_listener_reads_th
     assert [t["id"] for t in mary.tasks(assignee="mary")] == [task["id"]]
 
 
-def test_without_an_approver_the_claim_fires_the_assignment_listener_with_the_claimer(api):
+def test_the_claim_fires_the_assignment_listener_with_the_claimer_and_completing_shows_the_holder(api):
     api.deploy(INVOICE)
     inst = api.start("invoice_js")
     task = _task(api, inst["id"])
@@ -91,6 +96,8 @@ def test_without_an_approver_the_claim_fires_the_assignment_listener_with_the_cl
     bob = api.as_user("bob", "operator", ["accounting"])
     assert bob.post(f"/api/tasks/{task['id']}/claim").status_code == 200
     assert api.instance(inst["id"])["variables"] == {"approver": "bob", "heard": 1}
+    # A complete listener sees the task's row as it is: its holder and candidates.
+    assert bob.complete(task["id"])["variables"]["approvedBy"] == "bob in accounting"
 
 
 def test_a_create_listener_changes_priority_name_dates_and_candidates(api):

@@ -137,8 +137,9 @@ def now_marker() -> float:
     return time.time()
 
 
-def complete_task(wf: Workflow, task_id: str, data: dict[str, Any]) -> bool:
-    return _runtime.complete_task(wf, task_id, data)
+def complete_task(wf: Workflow, task_id: str, data: dict[str, Any], known: dict[str, Any] | None = None) -> bool:
+    """Complete an open user task with `data`; `known`: its row's values, for its complete listeners' `task`."""
+    return _runtime.complete_task(wf, task_id, data, known)
 
 
 def task_assigned(wf: Workflow, task_id: str, known: dict[str, Any] | None = None) -> bool:
