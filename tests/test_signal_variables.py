@@ -99,3 +99,16 @@ def test_a_date_passed_with_a_signal_arrives_as_iso_text(api):
     api.start("sv_thrower", {"amount": 5, "orderId": 7})
     label = api.instance(waiting["id"])["variables"]["label"]
     assert dt.datetime.fromisoformat(label).tzinfo is not None  # as a date sent to POST /api/signals would be
+
+
+def test_engine_rest_signal_variables_reach_the_catchers_as_a_thrown_signals_do(api):
+    from tests.test_camunda_deploy import Camunda
+
+    api.deploy("c7_signal_variables.bpmn")
+    waiting = api.start("sv_waiter", {"mine": 1})
+    r = Camunda(api).post("/signal", {"name": "order-placed",
+                                      "variables": {"total": {"value": 9, "type": "Integer"},
+                                                    "label": {"value": "by REST", "type": "String"}}})
+    assert r.status_code == 204, r.get_json()
+    assert api.instance(waiting["id"])["variables"] == {"mine": 1, "total": 9, "label": "by REST"}
+    assert [i["variables"] for i in _variables(api, "sv_started")] == [{"total": 9, "label": "by REST"}]
