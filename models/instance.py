@@ -35,6 +35,9 @@ class Instance(db.Model):
     started_by: Mapped[str] = mapped_column(String(200))
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     suspended_from: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # Camunda types declared by engine-rest clients that the JSON value alone does not tell (`Long` for 42,
+    # `String` for text that reads as a Date), by variable name: the value comes back with the type it was sent.
+    variable_types: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     # The ORM adds `WHERE revision = :old` to every UPDATE and raises StaleDataError when another
     # process got there first: the portable optimistic lock (SQLite and PostgreSQL alike).

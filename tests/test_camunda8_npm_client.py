@@ -55,6 +55,8 @@ def test_the_official_camunda8_javascript_client(server, client_folder):
     [task] = out["tasks"]
     assert task["instance"] == out["instances"]["Ada"] and task["elementId"] == "approve"
     assert task["groups"] == ["managers"] and task["assignee"] is None and out["total"] == 1
+    assert out["form"]["formId"] == "leave-approval" and out["form"]["version"] == 1 and out["form"]["linked"]
+    assert "decision" in out["form"]["fields"]
     assert out["assignee"] == "mona" and out["badCompletion"] == 422 and out["completed"] == [task["key"]]
 
     states = {i["variables"]["employee"]: i for i in server.get("/api/process-instances",

@@ -130,3 +130,36 @@ def test_analysts_assign_to_others_and_auditors_only_read(api):
     assert audrey.client.delete(f"/v2/user-tasks/{key}/assignee", headers=audrey._headers()).status_code == 403
     assert ann.client.delete(f"/v2/user-tasks/{key}/assignee", headers=ann._headers()).status_code == 204
     assert ann.get(f"/v2/user-tasks/{key}").get_json()["assignee"] is None
+
+
+EXTERNAL = ('<bpmn:userTask id="sign" name="Sign"><bpmn:extensionElements><zeebe:userTask/>'
+            '<zeebe:formDefinition externalReference="https://forms.example.com/sign"/>'
+            '</bpmn:extensionElements></bpmn:userTask>\n\n')
+
+
+def test_a_user_task_names_its_linked_form_or_its_external_form(api):
+    deployed = _deploy_v2(api, (diagram("c8_linked", LINKED), "linked.bpmn"), (_form(), "order.form"),
+                          (diagram("c8_external", EXTERNAL), "external.bpmn"))
+    [form_key] = [d["form"]["formKey"] for d in deployed["deployments"] if d["form"]]
+    api.post("/v2/process-instances", {"processDefinitionId": "c8_linked"})
+    api.post("/v2/process-instances", {"processDefinitionId": "c8_external"})
+    [linked] = _search(api, {"filter": {"elementId": "ask"}})["items"]
+    assert linked["formKey"] == form_key and linked["externalFormReference"] is None
+    # The form the task bound: its key, id, version and the form's JSON as text (Camunda 8's shape).
+    form = api.get(f"/v2/user-tasks/{linked['userTaskKey']}/form").get_json()
+    assert form["formKey"] == form_key and form["formId"] == "order-form" and form["version"] == 1
+    assert json.loads(form["schema"])["id"] == "order-form" and form["tenantId"] == "<default>"
+    # An external form is a reference the task application opens; the task has no deployed form (204).
+    [external] = _search(api, {"filter": {"elementId": "sign"}})["items"]
+    assert external["externalFormReference"] == "https://forms.example.com/sign" and external["formKey"] is None
+    assert api.get(f"/v2/user-tasks/{external['userTaskKey']}/form").status_code == 204
+    [task] = [t for t in api.get("/api/tasks").get_json()["items"] if t["activity"] == "sign"]
+    assert task["form_key"] == "https://forms.example.com/sign"
+    # A key that names no task: 404, as for the task itself.
+    assert api.get("/v2/user-tasks/12345/form").status_code == 404
+    # A FEEL expression as the reference is refused at deploy, naming the element.
+    r = api.client.post("/v2/deployments", data={"resources": [(io.BytesIO(diagram("c8_feel", EXTERNAL.replace(
+        "https://forms.example.com/sign", "= formUrl"))), "feel.bpmn")]}, headers=api._headers(),
+        content_type="multipart/form-data")
+    assert r.status_code == 422 and r.get_json()["errors"][0]["element"] == "sign"
+    assert "externalReference" in r.get_json()["errors"][0]["message"]

@@ -17,6 +17,10 @@ TYPED = {
     "placed": {"value": "2026-01-31T10:30:00.000+0200", "type": "Date"},
     "coupon": {"value": None, "type": "Null"},
     "untyped": {"value": 7},
+    # Types the JSON value alone does not tell: kept with the instance and served as sent.
+    "units": {"value": 40, "type": "Long"},
+    "grade": {"value": "3", "type": "Short"},
+    "code": {"value": "2026-01-31T09:00:00.000+0000", "type": "String"},
 }
 
 
@@ -37,16 +41,19 @@ def test_start_with_typed_variables_round_trips_the_types(api):
         "customer": ("String", "Ada"), "quantity": ("Integer", 3), "orderNo": ("Long", 9007199254740993),
         "price": ("Double", 12.5), "express": ("Boolean", True),
         "address": ("Json", '{"city":"Kyiv","lines":["1 Main St"]}'),
-        "placed": ("Date", "2026-01-31T08:30:00.000+0000"), "coupon": ("Null", None), "untyped": ("Integer", 7)}
+        "placed": ("Date", "2026-01-31T08:30:00.000+0000"), "coupon": ("Null", None), "untyped": ("Integer", 7),
+        "units": ("Long", 40), "grade": ("Short", 3), "code": ("String", "2026-01-31T09:00:00.000+0000")}
     assert camunda.get(f"/process-instance/{started['id']}/variables").get_json() == typed
     assert camunda.get(f"/process-instance/{started['id']}/variables/price").get_json()["value"] == 12.5
+    assert camunda.get(f"/process-instance/{started['id']}/variables/units").get_json()["type"] == "Long"
     _error(camunda.get(f"/process-instance/{started['id']}/variables/nope"), 404, "InvalidRequestException")
     # The native API holds plain JSON values.
     native = api.instance(started["id"])
     assert native["business_key"] == "B-1" and native["definition_id"] == started["definitionId"]
     assert native["variables"] == {"customer": "Ada", "quantity": 3, "orderNo": 9007199254740993, "price": 12.5,
                                    "express": True, "address": {"city": "Kyiv", "lines": ["1 Main St"]},
-                                   "placed": "2026-01-31T08:30:00.000+0000", "coupon": None, "untyped": 7}
+                                   "placed": "2026-01-31T08:30:00.000+0000", "coupon": None, "untyped": 7,
+                                   "units": 40, "grade": 3, "code": "2026-01-31T09:00:00.000+0000"}
     # A value that does not fit its type, or a type with no meaning here, is Camunda's 400.
     for bad in ({"value": "many", "type": "Integer"}, {"value": 2**40, "type": "Integer"},
                 {"value": "yes", "type": "Boolean"}, {"value": "31.01.2026", "type": "Date"},
@@ -303,3 +310,26 @@ def test_local_variables_on_complete_reach_only_the_output_mapping(api):
     done = api.instance(started["id"])
     assert done["status"] == "completed"
     assert done["variables"] == {"paid": True, "charged": "R-1"}  # locals: gone once their activity ended
+
+
+def test_a_declared_long_stays_a_long_through_workers_and_task_completion(api):
+    """A Java worker reads `Long amount = task.getVariable("amount")`: an Integer there would not cast. The type a
+    client declared comes back while the value still fits it, through fetchAndLock and after completions."""
+    api.deploy("camunda_payment.bpmn")
+    camunda = Camunda(api)
+    started = _start(camunda, "camunda_payment", {"card": {"value": "visa"}, "amount": {"value": 42, "type": "Long"}})
+    topic = {"topicName": "charge-card", "lockDuration": 5000}
+    [task] = camunda.post("/external-task/fetchAndLock", {"workerId": "w", "maxTasks": 1,
+                                                          "topics": [topic]}).get_json()
+    assert task["variables"]["amount"] == {"type": "Long", "value": 42, "valueInfo": {}}
+    assert task["variables"]["card"]["type"] == "String"
+    r = camunda.post(f"/external-task/{task['id']}/complete", {"workerId": "w", "variables": {
+        "fee": {"value": 3, "type": "Long"}, "when": {"value": "2026-02-01T00:00:00.000+0000", "type": "String"}}})
+    assert r.status_code == 204, r.get_json()
+    typed = camunda.get(f"/process-instance/{started['id']}/variables").get_json()
+    assert {k: v["type"] for k, v in typed.items()} == {"card": "String", "amount": "Long", "fee": "Long",
+                                                        "when": "String"}
+    # The native API holds the plain values; a value that no longer fits its declared type shows its own.
+    assert api.instance(started["id"])["variables"]["fee"] == 3
+    api.patch(f"/api/process-instances/{started['id']}/variables", {"set": {"fee": "waived"}, "reason": "repair"})
+    assert camunda.get(f"/process-instance/{started['id']}/variables/fee").get_json()["type"] == "String"

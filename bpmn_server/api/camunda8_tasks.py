@@ -63,8 +63,10 @@ def _cursor(value: str | None, to_camunda: bool) -> str | None:
     return value.rstrip("=").replace("+", "-").replace("/", "_")
 
 
-def _user_task(task: Any, inst: Any, process_name: str | None) -> dict[str, Any]:
+def _user_task(task: Any, inst: Any, process_name: str | None, forms: dict[tuple[str, int], str]) -> dict[str, Any]:
     instance_key = jobs.key_of(task.instance_id)
+    linked = forms.get(((task.form or {}).get("form_id"), (task.form or {}).get("form_version")))
+    external = task.form_key if task.form_key and not task.form_key.startswith("camunda-forms:") else None
     return {"userTaskKey": jobs.key_of(task.id), "elementInstanceKey": jobs.key_of(task.id), "name": task.name,
             "state": task_search.STATE_OF.get(task.status, "CREATED"), "assignee": task.assignee,
             "elementId": task.activity, "candidateGroups": list(task.candidate_groups or []),
@@ -74,7 +76,7 @@ def _user_task(task: Any, inst: Any, process_name: str | None) -> dict[str, Any]
             "processName": process_name, "processInstanceKey": instance_key, "rootProcessInstanceKey": instance_key,
             "creationDate": _when(task.created_at), "completionDate": _when(task.completed_at),
             "followUpDate": _when(task.follow_up_at), "dueDate": _when(task.due_at), "tenantId": TENANT,
-            "externalFormReference": None, "formKey": None, "customHeaders": {}, "tags": [],
+            "externalFormReference": external, "formKey": jobs.key_of(linked), "customHeaders": {}, "tags": [],
             "priority": max(0, min(100, task.priority if task.priority is not None else 50))}
 
 
@@ -84,7 +86,7 @@ def _user_task(task: Any, inst: Any, process_name: str | None) -> dict[str, Any]
 def v2_search_user_tasks(body: dict[str, Any]) -> Any:
     found = task_search.search(current_user(), body["filter"], body["sort"], body["page"]["limit"],
                                _cursor(body["page"]["after"], False))
-    items = [_user_task(t, *found.instances.get(t.instance_id, (None, None))) for t in found.page.items]
+    items = [_user_task(t, *found.instances.get(t.instance_id, (None, None)), found.forms) for t in found.page.items]
     return {"items": items, "page": {"totalItems": found.total, "hasMoreTotalItems": False,
                                      "startCursor": None, "endCursor": _cursor(found.page.next, True)}}
 
@@ -92,6 +94,17 @@ def v2_search_user_tasks(body: dict[str, Any]) -> Any:
 @route(bp, "/user-tasks/<user_task_key>", ["GET"], summary="Camunda 8: get a user task", permission="tasks.read")
 def v2_get_user_task(user_task_key: str) -> Any:
     return _user_task(*task_search.get(current_user(), user_task_key))
+
+
+@route(bp, "/user-tasks/<user_task_key>/form", ["GET"], summary="Camunda 8: the deployed form a user task is "
+       "linked to (zeebe:formDefinition formId, the version bound when the task was created); 204 when it has none",
+       permission="tasks.read", also=[204])
+def v2_get_user_task_form(user_task_key: str) -> Any:
+    row = task_search.linked_form(current_user(), user_task_key)
+    if row is None:
+        return Response(status=204)
+    return {"formKey": jobs.key_of(row.id), "formId": row.key, "version": row.version, "tenantId": TENANT,
+            "schema": row.body.decode("utf-8")}
 
 
 @route(bp, "/user-tasks/<user_task_key>/assignment", ["POST"], summary="Camunda 8: assign a user task (to oneself: "

@@ -68,7 +68,9 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
                                  "neither deployed nor in the same deployment is refused at deploy; a user task "
                                  "binds the latest version when it is created, a start event the latest version "
                                  "when the process is deployed"),
-    "FormDefinition.externalReference": (X, "external forms are not supported"),
+    "FormDefinition.externalReference": (R, "an external form: the task's `form_key` (/v2's "
+                                            "`externalFormReference`), the reference the task application opens; "
+                                            "a FEEL expression is refused"),
     "LinkedResource": (X, "linked resources (RPA scripts and the like) are not supported"),
     "LinkedResource.resourceId": (X, "linked resources are not supported"),
     "LinkedResource.resourceType": (X, "linked resources are not supported"),

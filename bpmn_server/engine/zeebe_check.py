@@ -118,6 +118,11 @@ def _value_problems(el: etree._Element, owner: etree._Element) -> Iterator[str]:
         if not el.get("formKey").startswith(FORM_KEY_PREFIX):
             yield f"[zeebe:formDefinition] formKey {el.get('formKey')!r}: only embedded forms " \
                   f"({FORM_KEY_PREFIX}ID) are supported"
+    elif name == "formDefinition" and el.get("externalReference") is not None:
+        reference = el.get("externalReference").strip()
+        if not reference or reference.startswith("="):
+            yield f"[zeebe:formDefinition] externalReference {el.get('externalReference')!r}: a fixed reference " \
+                  "is needed (a FEEL expression is not evaluated here)"
     elif name == "formDefinition" and el.get("formId") is not None:
         if not (el.get("formId") or "").strip() or el.get("formId").strip().startswith("="):
             yield f"[zeebe:formDefinition] formId {el.get('formId')!r}: a fixed form id is needed"
@@ -129,7 +134,7 @@ def _value_problems(el: etree._Element, owner: etree._Element) -> Iterator[str]:
             if problem:
                 yield f"[zeebe:script] expression {el.get('expression').strip()!r} is not FEEL: {problem}"
     if name == "formDefinition" and not _form_holder(owner):
-        which = "formId" if el.get("formId") is not None else "formKey"
+        which = next((a for a in ("formId", "externalReference") if el.get(a) is not None), "formKey")
         yield f"[zeebe:formDefinition] {which} on a {_local(owner)} is not supported (only on a user task or the " \
               "none start event of a process)"
     binding = el.get("bindingType")

@@ -71,6 +71,12 @@ def to_camunda(tree: etree._Element) -> None:
                 _set(el, "topic", job.get("type"))
         if name == "userTask":
             _user_task(el)
+        if name in ("userTask", "startEvent"):
+            # An external form: the task (or start event) names the form the task application opens, as
+            # camunda:formKey does in Camunda 7 (the task's `form_key`, /v2's externalFormReference).
+            form = _z(el, "formDefinition")
+            if form is not None:
+                _set(el, "formKey", form.get("externalReference"))
         elif name == "callActivity":
             _call(el)
         elif name == "multiInstanceLoopCharacteristics":

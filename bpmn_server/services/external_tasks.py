@@ -21,7 +21,7 @@ from ..states import ExternalTaskState, InstanceStatus
 from . import commands, history, incidents, steps
 from . import uow as units
 from .definitions import info
-from .instances import check_variables
+from .instances import check_variables, declare_types
 from .tx import transactional
 
 
@@ -74,13 +74,14 @@ def fetch_and_lock(worker_id: str, topics: list[dict[str, Any]], max_tasks: int,
             leased.append(row.id)
     if not leased:
         return []
-    rows = db.session.execute(select(ExternalTask, Instance.variables, Instance.definition_id)
+    rows = db.session.execute(select(ExternalTask, Instance.variables, Instance.definition_id, Instance.variable_types)
                               .join(Instance, Instance.id == ExternalTask.instance_id)
                               .where(ExternalTask.id.in_(leased))
                               .order_by(ExternalTask.priority.desc(), ExternalTask.created_at, ExternalTask.id)
                               .execution_options(populate_existing=True)).all()
     return [{**view(row, variables, (info(definition_id).meta or {}).get("jobs", {}).get(row.activity)),
-             "definition_id": definition_id} for row, variables, definition_id in rows]
+             "definition_id": definition_id, "variable_types": types or {}}
+            for row, variables, definition_id, types in rows]
 
 
 _MISSING = object()
@@ -146,9 +147,11 @@ def _locked_instance(row: ExternalTask) -> Instance:
 
 @transactional
 def complete(task_id: str, worker_id: str, actor: str, variables: dict[str, Any] | None = None,
-             now: dt.datetime | None = None, local: dict[str, Any] | None = None) -> dict[str, Any]:
+             now: dt.datetime | None = None, local: dict[str, Any] | None = None,
+             types: dict[str, str] | None = None) -> dict[str, Any]:
     """Complete the task with the worker's variables; the same worker completing again is a no-op. `local`:
-    variables of the activity only, for its output mapping (Camunda 7's localVariables)."""
+    variables of the activity only, for its output mapping (Camunda 7's localVariables). `types`: Camunda
+    types declared for the variables (services/instances.py: `declare_types`)."""
     now = now or utcnow()
     variables = check_variables(variables or {})
     local = check_variables(local or {})
@@ -157,6 +160,7 @@ def complete(task_id: str, worker_id: str, actor: str, variables: dict[str, Any]
         return view(row, db.session.get(Instance, row.instance_id).variables)
     row = _held(task_id, worker_id, now)
     instance = _locked_instance(row)
+    declare_types(instance, types)
     commands.advance(units.current(), instance, commands.CompleteExternalTask(actor, task_id, variables, local))
     row.worker_id, row.lock_expires_at = worker_id, None
     history.record("external_task.completed", actor, instance, activity=row.activity, task_id=row.id,

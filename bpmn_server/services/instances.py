@@ -44,13 +44,24 @@ def _wide_integers(value: Any, path: str) -> list[str]:
     return []
 
 
+def declare_types(instance: Instance, types: dict[str, str] | None) -> None:
+    """Keep with the instance the Camunda types a client declared for variables whose JSON value does not tell
+    them (api/camunda/variables.py: `declared_types`); written with the instance in the same unit of work."""
+    if types:
+        instance.variable_types = {**(instance.variable_types or {}), **types}
+
+
 @transactional
 def start(process: str, actor: str, variables: dict[str, Any] | None = None, version: int | None = None,
-          business_key: str | None = None, user: User | None = None, check_form: bool = True) -> Instance:
+          business_key: str | None = None, user: User | None = None, check_form: bool = True,
+          types: dict[str, str] | None = None) -> Instance:
     """Start an instance of the latest (or a given) version and run it until every token waits.
     `user`: the person starting it, held to the process's candidate starters (403). `check_form`: the
-    variables must satisfy the start form (Camunda's own /start does not check it)."""
-    return start_stepped(process, actor, variables, version, business_key, user, check_form).instance
+    variables must satisfy the start form (Camunda's own /start does not check it). `types`: see
+    `declare_types`."""
+    instance = start_stepped(process, actor, variables, version, business_key, user, check_form).instance
+    declare_types(instance, types)
+    return instance
 
 
 @transactional
@@ -69,7 +80,8 @@ def start_stepped(process: str, actor: str, variables: dict[str, Any] | None = N
 
 @transactional
 def start_definition(definition_id: str, actor: str, variables: dict[str, Any] | None = None,
-                     business_key: str | None = None, user: User | None = None, check_form: bool = True) -> Instance:
+                     business_key: str | None = None, user: User | None = None, check_form: bool = True,
+                     types: dict[str, str] | None = None) -> Instance:
     """Start an instance of one definition, by its id (404 if unknown); as `start` otherwise."""
     variables = check_variables(variables or {})
     definition = deployments.info(deployments.get_definition(definition_id).id)
@@ -77,7 +89,9 @@ def start_definition(definition_id: str, actor: str, variables: dict[str, Any] |
         starters.require(user, definition.key, definition.meta)
     if check_form:
         variables, business_key = start_form.checked(definition, variables, business_key)
-    return steps.begin(definition, variables, actor, business_key)
+    instance = steps.begin(definition, variables, actor, business_key)
+    declare_types(instance, types)
+    return instance
 
 
 def get(instance_id: str, viewer: User | None = None) -> Instance:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import load_only
 
-from models import Definition, Instance, Task, TaskCandidate, User, db
+from models import Definition, FormDefinition, Instance, Task, TaskCandidate, User, db
 
 from ..exceptions import BadRequest, NotFound
 from ..states import TaskStatus
@@ -39,6 +39,7 @@ class Found:
     page: Page
     total: int
     instances: dict[str, tuple[Instance, str | None]]  # by id: the instance and its process's name
+    forms: dict[tuple[str, int], str]  # by (form id, version): the id of the linked form's definition row
 
 
 def task_id_of(key: str) -> str:
@@ -108,11 +109,37 @@ def search(user: User, spec: dict[str, Any], sort: list[dict[str, Any]], limit: 
     found = page(q, columns, kinds, limit, after, descending=descending)
     ids = {t.instance_id for t in found.items}
     rows = db.session.execute(_WITH_NAME.where(Instance.id.in_(ids))).all() if ids else []
-    return Found(found, total, {inst.id: (inst, name) for inst, name in rows})
+    return Found(found, total, {inst.id: (inst, name) for inst, name in rows}, linked_forms(found.items))
 
 
-def get(user: User, key: str) -> tuple[Task, Instance, str | None]:
+def _linked(task: Task) -> tuple[str, int] | None:
+    """The deployed form a task bound when it was created (zeebe:formDefinition formId), as (form id, version)."""
+    form = task.form or {}
+    return (form["form_id"], form["form_version"]) if form.get("form_id") and form.get("form_version") else None
+
+
+def linked_forms(items: list[Task]) -> dict[tuple[str, int], str]:
+    """The definition row ids of the forms these tasks are linked to (Camunda 8's formKey is that row's key)."""
+    pairs = {pair for pair in map(_linked, items) if pair}
+    if not pairs:
+        return {}
+    rows = db.session.execute(select(FormDefinition.id, FormDefinition.key, FormDefinition.version).where(
+        FormDefinition.key.in_({key for key, _ in pairs}))).all()
+    return {(key, version): row_id for row_id, key, version in rows if (key, version) in pairs}
+
+
+def linked_form(user: User, key: str) -> FormDefinition | None:
+    """The deployed form the task `key` is linked to (404 when the task is not visible to `user`); None when the
+    task has no linked form (an embedded form, a generated one, or none)."""
+    pair = _linked(tasks.get(task_id_of(key), user))
+    if pair is None:
+        return None
+    return db.session.execute(select(FormDefinition).where(FormDefinition.key == pair[0],
+                                                           FormDefinition.version == pair[1])).scalar_one_or_none()
+
+
+def get(user: User, key: str) -> tuple[Task, Instance, str | None, dict[tuple[str, int], str]]:
     """One task by its key, as the search shows it (404 when none or not visible to `user`)."""
     task = tasks.get(task_id_of(key), user)
     row = db.session.execute(_WITH_NAME.where(Instance.id == task.instance_id)).one()
-    return task, row[0], row[1]
+    return task, row[0], row[1], linked_forms([task])

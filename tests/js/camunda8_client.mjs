@@ -47,6 +47,10 @@ out.tasks = found.items.map((t) => ({ key: t.userTaskKey, elementId: t.elementId
                                       instance: t.processInstanceKey, assignee: t.assignee }));
 out.total = found.page.totalItems;
 const key = found.items[0].userTaskKey;
+// The form the task is linked to: the deployed leave-approval form, as the client's own call reads it.
+const form = await manager.getUserTaskForm({ userTaskKey: key }, { consistency: { waitUpToMs: 0 } });
+out.form = { formId: form.formId, version: form.version, linked: found.items[0].formKey === form.formKey,
+             fields: JSON.parse(form.schema).components.map((c) => c.key).filter(Boolean) };
 await manager.assignUserTask({ userTaskKey: key, assignee: env.MANAGER_NAME });
 out.assignee = (await search({ userTaskKey: key })).items[0].assignee;
 out.badCompletion = await status(manager.completeUserTask({ userTaskKey: key, variables: { decision: 'maybe' } }));

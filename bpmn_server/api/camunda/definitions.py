@@ -12,7 +12,7 @@ from ...exceptions import BadRequest, Invalid, NotFound
 from ...services import deployments, heatmap, instances
 from .base import Lenient, ListQuery, Query, boolean, endpoint, window
 from .instances import instance_dto
-from .variables import from_typed
+from .variables import declared_types, from_typed
 
 
 def definition_dto(definition: Any) -> dict[str, Any]:
@@ -53,10 +53,11 @@ def _start_errors(exc: Exception) -> tuple[int, str, str] | None:
     return None
 
 
-def _start_arguments(body: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+def _start_arguments(body: dict[str, Any]) -> dict[str, Any]:
     if body["start_instructions"]:
         raise BadRequest("startInstructions are not supported: an instance starts at its start event")
-    return from_typed(body["variables"]), body["business_key"]
+    return {"variables": from_typed(body["variables"]), "business_key": body["business_key"],
+            "types": declared_types(body["variables"])}
 
 
 @endpoint("/process-definition", ["GET"], summary="list process definitions, newest first (key, latestVersion, "
@@ -90,19 +91,17 @@ def process_definition_by_key(key: str) -> Any:
           "(typed variables, businessKey, withVariablesInReturn)", permission="instances.start", body=StartBody,
           errors=_start_errors)
 def process_definition_start_by_key(key: str, body: dict[str, Any]) -> Any:
-    variables, business_key = _start_arguments(body)
     user = current_user()
-    instance = instances.start(key, user.name, variables, None, business_key, user=user, check_form=False)
+    instance = instances.start(key, user.name, user=user, check_form=False, **_start_arguments(body))
     return instance_dto(instance, body["with_variables"])
 
 
 @endpoint("/process-definition/<definition_id>/start", ["POST"], summary="start an instance of one definition "
           "(Camunda Modeler's start button)", permission="instances.start", body=StartBody, errors=_start_errors)
 def process_definition_start(definition_id: str, body: dict[str, Any]) -> Any:
-    variables, business_key = _start_arguments(body)
     user = current_user()
-    instance = instances.start_definition(definition_id, user.name, variables, business_key, user=user,
-                                          check_form=False)
+    instance = instances.start_definition(definition_id, user.name, user=user, check_form=False,
+                                          **_start_arguments(body))
     return instance_dto(instance, body["with_variables"])
 
 

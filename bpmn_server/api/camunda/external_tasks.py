@@ -14,7 +14,7 @@ from ...auth import current_user
 from ...exceptions import BadRequest, Conflict, NotFound
 from ...services import external_tasks
 from .base import Lenient, camunda_time, endpoint, no_content
-from .variables import from_typed, to_typed
+from .variables import declared_types, from_typed, to_typed
 
 WEEK_MS = 7 * 24 * 3600 * 1000
 # Long polling holds a server thread (or a whole process under `--threads 1`, where gunicorn restarts a
@@ -93,7 +93,7 @@ def locked_dto(task: dict[str, Any], names: list[str] | None, local_only: bool) 
             "workerId": task["worker_id"], "topicName": task["topic"], "tenantId": None,
             "priority": task.get("priority", 0), "businessKey": task["business_key"],
             "extensionProperties": task.get("headers") or {},
-            "variables": {} if local_only else to_typed(task["variables"], names)}
+            "variables": {} if local_only else to_typed(task["variables"], names, task.get("variable_types"))}
 
 
 def _task_errors(exc: Exception) -> tuple[int, str, str] | None:
@@ -148,7 +148,8 @@ def external_task_fetch(body: dict[str, Any]) -> Any:
           "variables", permission="external_tasks.work", body=WorkerBody, errors=_task_errors, status=204)
 def external_task_complete(task_id: str, body: dict[str, Any]) -> Any:
     external_tasks.complete(task_id, body["worker_id"], current_user().name, from_typed(body["variables"]),
-                            local=from_typed(body["local_variables"], "localVariables"))
+                            local=from_typed(body["local_variables"], "localVariables"),
+                            types=declared_types(body["variables"]))
     return no_content()
 
 

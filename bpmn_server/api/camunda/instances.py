@@ -29,7 +29,7 @@ def instance_dto(instance: Any, with_variables: bool = False) -> dict[str, Any]:
         "businessKey": instance.business_key, "caseInstanceId": None, "ended": instance.status in ENDED,
         "suspended": instance.status == "suspended", "tenantId": None}
     if with_variables:
-        dto["variables"] = to_typed(instance.variables)
+        dto["variables"] = to_typed(instance.variables, types=instance.variable_types)
     return dto
 
 
@@ -45,16 +45,18 @@ def process_instance_get(instance_id: str) -> Any:
 @endpoint("/process-instance/<instance_id>/variables", ["GET"], summary="an instance's variables, typed",
           permission="instances.read", query=VariablesQuery)
 def process_instance_variables(instance_id: str, query: dict[str, Any]) -> Any:
-    return to_typed(instances.get(instance_id, current_user()).variables)
+    instance = instances.get(instance_id, current_user())
+    return to_typed(instance.variables, types=instance.variable_types)
 
 
 @endpoint("/process-instance/<instance_id>/variables/<var_name>", ["GET"], summary="one variable of an instance, "
           "typed", permission="instances.read", query=VariablesQuery)
 def process_instance_variable(instance_id: str, var_name: str, query: dict[str, Any]) -> Any:
-    variables = instances.get(instance_id, current_user()).variables or {}
+    instance = instances.get(instance_id, current_user())
+    variables = instance.variables or {}
     if var_name not in variables:
         raise NotFound(f"process instance variable with name {var_name} does not exist")
-    return to_typed_value(variables[var_name])
+    return to_typed_value(variables[var_name], (instance.variable_types or {}).get(var_name))
 
 
 class DeleteQuery(Query):

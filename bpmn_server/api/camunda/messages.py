@@ -62,5 +62,5 @@ def message_correlate(body: dict[str, Any]) -> Any:
         "execution": None if started else {"id": instance.id, "processInstanceId": instance.id,
                                            "ended": instance.status in ENDED, "tenantId": None}}
     if body["variables_in_result"]:
-        result["variables"] = to_typed(instance.variables)
+        result["variables"] = to_typed(instance.variables, types=instance.variable_types)
     return [result]

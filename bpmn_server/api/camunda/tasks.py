@@ -15,7 +15,7 @@ from ...exceptions import Conflict, Forbidden, Invalid, NotFound
 from ...services import task_events, tasks
 from .base import Lenient, ListQuery, boolean, camunda_time, endpoint, no_content, window
 from .errors import details
-from .variables import from_typed, to_typed
+from .variables import declared_types, from_typed, to_typed
 
 
 def task_dto(task: Any, definition_id: str | None, instance_status: str | None) -> dict[str, Any]:
@@ -135,8 +135,9 @@ def task_unclaim(task_id: str) -> Any:
           "(withVariablesInReturn: 200 with the instance's variables, otherwise 204)", permission="tasks.work",
           body=CompleteBody, errors=_complete_errors, also=[204])
 def task_complete(task_id: str, body: dict[str, Any]) -> Any:
-    instance = tasks.complete(task_id, current_user(), from_typed(body["variables"]))
-    return to_typed(instance.variables) if body["with_variables"] else no_content()
+    instance = tasks.complete(task_id, current_user(), from_typed(body["variables"]),
+                              types=declared_types(body["variables"]))
+    return to_typed(instance.variables, types=instance.variable_types) if body["with_variables"] else no_content()
 
 
 def _report_errors(exc: Exception) -> tuple[int, str, str] | None:

@@ -2,8 +2,10 @@
 
 In: String, Short, Integer, Long, Double, Boolean, Date, Json, Object (JSON-serialized only) and Null, or
 no type (the JSON value as it is). Out: the type is read off the JSON value, so what a Camunda client
-sends comes back with the same type, except that Short comes back as Integer and a serialized Object
-as Json. Dates are stored as text in Camunda's own format, normalized to UTC
+sends comes back with the same type, except that a serialized Object comes back as Json. Where the JSON
+value does not tell the type (a Long or Short that fits 32 bits, a String that reads as a Date) the declared
+type is kept with the instance (`declared_types`, the instance's `variable_types`) and served while the value
+still fits it. Dates are stored as text in Camunda's own format, normalized to UTC
 (`2026-01-31T09:00:00.000+0000`), and only text of exactly that form is reported as a Date.
 """
 
@@ -134,6 +136,32 @@ def from_typed(variables: Any, field: str = "variables") -> dict[str, Any]:
     return {name: from_typed_value(name, typed) for name, typed in variables.items()}
 
 
+def declared_types(variables: Any) -> dict[str, str]:
+    """The types a client declared that its values, once plain JSON, would not tell: `{name: type}` for a Long
+    or Short within 32 bits and a String that reads as a Date (call after `from_typed` accepted them)."""
+    if not isinstance(variables, dict):
+        return {}
+    found = {}
+    for name, typed in variables.items():
+        declared = typed.get("type") if isinstance(typed, dict) else None
+        if not isinstance(declared, str) or not declared:
+            continue
+        declared = declared[:1].upper() + declared[1:]
+        if declared in ("Short", "Long", "String") and typed.get("value") is not None:
+            value = from_typed_value(name, typed)
+            if type_of(value) != declared and _fits(declared, value):
+                found[name] = declared
+    return found
+
+
+def _fits(declared: str, value: Any) -> bool:
+    if declared in RANGES:
+        bits = RANGES[declared]
+        return isinstance(value, int) and not isinstance(value, bool) and -(2 ** (bits - 1)) <= value < 2 ** (
+            bits - 1)
+    return declared == "String" and isinstance(value, str)
+
+
 def type_of(value: Any) -> str:
     if value is None:
         return "Null"
@@ -148,16 +176,19 @@ def type_of(value: Any) -> str:
     return "Json"
 
 
-def to_typed_value(value: Any) -> dict[str, Any]:
-    type_ = type_of(value)
+def to_typed_value(value: Any, declared: str | None = None) -> dict[str, Any]:
+    """One value as Camunda serves it; `declared`: the type its client declared, served while the value fits it."""
+    type_ = declared if declared and _fits(declared, value) else type_of(value)
     if type_ == "Json":
         # Camunda serves Json (Spin) values as their JSON text.
         return {"type": "Json", "value": json.dumps(value, separators=(",", ":")), "valueInfo": {}}
     return {"type": type_, "value": value, "valueInfo": {}}
 
 
-def to_typed(variables: dict[str, Any] | None, names: list[str] | None = None) -> dict[str, Any]:
-    """Our variables as a Camunda variables map; only `names` when given (a fetch's `variables` list)."""
-    variables = variables or {}
+def to_typed(variables: dict[str, Any] | None, names: list[str] | None = None,
+             types: dict[str, str] | None = None) -> dict[str, Any]:
+    """Our variables as a Camunda variables map; only `names` when given (a fetch's `variables` list); `types`:
+    the types declared for them (the instance's `variable_types`)."""
+    variables, types = variables or {}, types or {}
     keys = [n for n in names if n in variables] if names is not None else list(variables)
-    return {name: to_typed_value(variables[name]) for name in keys}
+    return {name: to_typed_value(variables[name], types.get(name)) for name in keys}
