@@ -1,6 +1,6 @@
 """JavaScript task listeners that call Camunda's DelegateTask methods (`task.setAssignee()`, `task.getAssignee()`,
 ...), as the invoice example of camunda-kpi-monitoring-demo does: what they change reaches the task's row, with
-the assignment listeners and history of an assignment."""
+the assignment listeners and history of an assignment. Python task listeners have the same `task`."""
 
 from __future__ import annotations
 
@@ -137,3 +137,36 @@ def test_a_task_method_not_offered_is_refused_at_deploy(api):
     errors = api.deploy(xml, expect=422)["errors"]
     assert any("it calls task.setOwner(), which is not offered here" in e["message"] and "setAssignee" in e["message"]
                for e in errors), errors
+
+
+PYTHON = INVOICE.replace("invoice_js", "invoice_py").replace('scriptFormat="javascript"', 'scriptFormat="python"') \
+    .replace("""if(!!task.getVariable('approver')) {
+  task.setAssignee(approver);
+}""", """if task.getVariable('approver'):
+    task.setAssignee(approver)
+    task.addCandidateGroups(['managers', 'auditors'])
+    task.deleteCandidateGroup('auditors')
+    task.setPriority(task.getPriority() + 1)""") \
+    .replace("""task.setVariable('approver', task.getAssignee());
+task.setVariable('heard', (task.getVariable('heard') || 0) + 1);""", """task.setVariable('approver', task.getAssignee())
+heard = (task.getVariable('heard') or 0) + 1
+where = [task.getTaskDefinitionKey(), task.getEventName(), task.getProcessInstanceId()]""") \
+    .replace("""
+execution.setVariable('approvedBy', task.getAssignee() + ' in ' + task.getCandidates()[0].getGroupId());""", """
+approvedBy = task.getAssignee() + ' in ' + task.getCandidates()[0]['groupId']""")
+
+
+def test_python_task_listeners_have_the_same_task(api):
+    api.deploy(PYTHON)
+    r = api.post("/api/process-instances", {"process": "invoice_py", "variables": {"approver": "mary", "task": 7}})
+    assert r.status_code == 201, r.get_json()
+    inst = r.get_json()
+    assert [i["message"] for i in api.instance(inst["id"])["incidents"]] == []
+    task = _task(api, inst["id"])
+    assert (task["assignee"], task["candidate_groups"], task["priority"]) == ("mary", ["accounting", "managers"], 51)
+    variables = api.instance(inst["id"])["variables"]
+    assert variables["task"] == 7  # a variable named like the listener's `task` is left as it was
+    assert (variables["approver"], variables["heard"]) == ("mary", 1)
+    assert variables["where"] == ["approveInvoice", "assignment", inst["id"]]
+    mary = api.as_user("mary", "operator")
+    assert mary.complete(task["id"])["variables"]["approvedBy"] == "mary in accounting"

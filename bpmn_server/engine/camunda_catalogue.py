@@ -200,9 +200,9 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
     "TaskListener.class": (X, _JAVA),
     "TaskListener.delegateExpression": (X, _JAVA),
     "TaskListener.event": (R, "create, assignment, complete, delete, timeout; update is refused"),
-    "TaskListener.script": (R, "a Python or JavaScript script (sandboxed; `task` offers the variable methods, and "
-                               "in JavaScript Camunda's DelegateTask: setAssignee, setPriority, setDueDate, "
-                               "addCandidateGroup, ..., whose changes reach the task as the API's would)"),
+    "TaskListener.script": (R, "a Python or JavaScript script (sandboxed; `task` is Camunda's DelegateTask: the "
+                               "variable methods, setAssignee, setPriority, setDueDate, addCandidateGroup, ..., "
+                               "whose changes reach the task as the API's would)"),
     "TaskListener.fields": (X, _FIELDS),
     "TaskListener.id": (H, "names the listener (Camunda requires it on timeout listeners); no effect on what runs"),
     "TaskListener.eventDefinitions": (R, "the timer of a timeout listener (duration, date or cycle): the listener "

@@ -1,7 +1,8 @@
 """Runs the Camunda 7 settings' user code (engine/camunda_config.py) for engine/camunda_runtime.py: a value
 (expression, Python or JavaScript script, list, map) and execution and task listeners, in the sandbox with the
-engine's time limit; a failure is the activity's incident. A JavaScript task listener gets Camunda's DelegateTask
-(engine/camunda_task.py), and what it changes of the task is kept for the task's row."""
+engine's time limit; a failure is the activity's incident. A task listener script (JavaScript or Python) gets
+Camunda's DelegateTask as `task` (engine/camunda_task.py), and what it changes of the task is kept for the task's
+row."""
 
 from __future__ import annotations
 
@@ -54,7 +55,18 @@ class Runner:
         gets Camunda's DelegateTask as `task`, and what it changes of the task is kept: engine/camunda_task.py)."""
         event = what.split(" ")[0]
         try:
-            if listener["kind"] == "script":
+            if listener["kind"] == "script" and task is not None:  # `task`: Camunda's DelegateTask
+                view = camunda_task.task_view(my_task, task, event, self.environment)
+                made: list[camunda_task.DelegateTask] = []
+
+                def bind(execution: Any) -> dict[str, Any]:
+                    made.append(camunda_task.DelegateTask(view, execution))
+                    return {"task": made[0]}
+
+                sandbox.run(listener["src"], data, "exec", self.environment.time_limit,
+                            camunda_task.execution_info(my_task), bind=bind)
+                camunda_task.record(my_task, made[0].changes)
+            elif listener["kind"] == "script":
                 sandbox.run(listener["src"], data, "exec", self.environment.time_limit)
             elif listener["kind"] == "js":
                 context = {"execution": camunda_task.execution_view(my_task, event), "task": None if task is None
