@@ -137,16 +137,18 @@ def now_marker() -> float:
     return time.time()
 
 
-def complete_task(wf: Workflow, task_id: str, data: dict[str, Any]) -> bool:
-    return _runtime.complete_task(wf, task_id, data)
+def complete_task(wf: Workflow, task_id: str, data: dict[str, Any], known: dict[str, Any] | None = None) -> bool:
+    """Complete an open user task with `data`; `known`: its row's values, for its complete listeners' `task`."""
+    return _runtime.complete_task(wf, task_id, data, known)
 
 
-def task_assigned(wf: Workflow, task_id: str) -> bool:
-    """Run the camunda:taskListener event="assignment" listeners of an open user task that got an assignee."""
+def task_assigned(wf: Workflow, task_id: str, known: dict[str, Any] | None = None) -> bool:
+    """Run the camunda:taskListener event="assignment" listeners of an open user task that got an assignee;
+    `known`: its row's values (assignee, name, priority, due, follow_up, groups, users)."""
     from . import camunda_runtime
 
     try:
-        return camunda_runtime.assigned(_runtime.find_task(wf, task_id))
+        return camunda_runtime.assigned(_runtime.find_task(wf, task_id), known)
     except Exception as exc:  # noqa: BLE001 - a failing listener fails the instance, as a failing script does
         raise StepFailed(None, "script", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
                          ) from None

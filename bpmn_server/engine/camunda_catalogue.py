@@ -29,14 +29,18 @@ _RESOURCE = "scripts and expressions from external resources are not deployed he
 CATALOGUE: dict[str, tuple[Status, str]] = {
     "Definitions": (H, "modeler metadata on bpmn:definitions"),
     "Definitions.diagramRelationId": (H, "links the file to Camunda Cawemo/Web Modeler; no execution meaning"),
-    "InOutBinding": (R, "variables passed into and out of a call activity (camunda:in / camunda:out)"),
+    "InOutBinding": (R, "variables passed into and out of a call activity (camunda:in / camunda:out), and with a "
+                            "signal (camunda:in on the signal definition of a throw or end event)"),
     "InOutBinding.source": (R, "the variable copied"),
     "InOutBinding.sourceExpression": (R, "an expression whose value is copied"),
     "InOutBinding.target": (R, "the name the value gets on the other side"),
     "InOutBinding.businessKey": (R, "the called process gets this business key (`business_key` variable)"),
-    "InOutBinding.local": (R, "only the local variables of the call activity are passed (its input parameters)"),
+    "InOutBinding.local": (R, "only the local variables of the call activity or signal throw event are passed (its "
+                                  "input parameters)"),
     "InOutBinding.variables": (R, "variables=\"all\" passes every variable"),
-    "In": (R, "camunda:in on a call activity: with any camunda:in, only the listed variables enter the callee"),
+    "In": (R, "camunda:in on a call activity: with any camunda:in, only the listed variables enter the callee; on a "
+                  "signal throw or end event: the variables the signal carries to every catcher (start variables of "
+                  "the instances it starts, set in the instances it reaches)"),
     "Out": (R, "camunda:out on a call activity: with any camunda:out, only the listed variables come back"),
     "AsyncCapable": (H, "transaction boundaries; see its properties"),
     "AsyncCapable.async": (H, "a transaction boundary: every step here commits, and a failing activity becomes an "
@@ -196,7 +200,9 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
     "TaskListener.class": (X, _JAVA),
     "TaskListener.delegateExpression": (X, _JAVA),
     "TaskListener.event": (R, "create, assignment, complete, delete, timeout; update is refused"),
-    "TaskListener.script": (R, "a Python or JavaScript script (sandboxed; `task` offers the variable methods)"),
+    "TaskListener.script": (R, "a Python or JavaScript script (sandboxed; `task` is Camunda's DelegateTask: the "
+                               "variable methods, setAssignee, setPriority, setDueDate, addCandidateGroup, ..., "
+                               "whose changes reach the task as the API's would)"),
     "TaskListener.fields": (X, _FIELDS),
     "TaskListener.id": (H, "names the listener (Camunda requires it on timeout listeners); no effect on what runs"),
     "TaskListener.eventDefinitions": (R, "the timer of a timeout listener (duration, date or cycle): the listener "
@@ -223,10 +229,12 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
     "FormField.label": (R, "its label"),
     "FormField.type": (R, "string, long, boolean, date, enum"),
     "FormField.datePattern": (H, "how Camunda's Tasklist displays a date; dates are ISO 8601 in the API"),
-    "FormField.defaultValue": (R, "its default"),
+    "FormField.defaultValue": (R, "its default; on a user task's enum field without camunda:value, an expression "
+                                  "(`#{users}`) whose value when the task is created gives the options (a list: "
+                                  "each item is id and name; a map: key is id, value is name)"),
     "FormField.properties": (H, "free key/value metadata of a field for form renderers"),
     "FormField.validation": (R, "its constraints, checked on completion"),
-    "FormField.values": (R, "the options of an enum field"),
+    "FormField.values": (R, "the options of an enum field (or from an expression: see defaultValue)"),
     "Validation": (R, "a field's constraints"),
     "Validation.constraints": (R, "required, readonly, min, max, minlength, maxlength"),
     "Constraint": (R, "one constraint"),

@@ -136,8 +136,16 @@ def _values(el: etree._Element) -> Iterator[str]:
             yield f"[camunda:{name}] a sourceExpression needs a target"
         elif name == "out" and el.get("businessKey") is not None:
             yield "[camunda:out] businessKey is passed into a called process only (camunda:in)"
-    if name in ("in", "out") and host_name != "callActivity":
-        yield f"[camunda:{name}] variable passing is supported on call activities only"
+    thrower = host.getparent() if host_name == "signalEventDefinition" else None
+    if name == "in" and thrower is not None and _local(thrower) in ("intermediateThrowEvent", "endEvent"):
+        if el.get("businessKey") is not None:  # Camunda 7 passes variables with a signal, not a business key
+            yield "[camunda:in] businessKey is passed into a called process only; a signal carries variables"
+    elif name == "in" and host_name == "signalEventDefinition":
+        yield "[camunda:in] the variables of a signal are passed by its thrower: put camunda:in on the signal " \
+              "definition of a signal intermediate throw event or signal end event"
+    elif name in ("in", "out") and host_name != "callActivity":
+        yield f"[camunda:{name}] variable passing is supported on call activities and (camunda:in) on the " \
+              "signal definition of a signal throw or end event only"
 
 
 def _attribute_values(el: etree._Element, attr: str, value: str) -> Iterator[str]:

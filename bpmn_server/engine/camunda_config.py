@@ -14,8 +14,8 @@ from typing import Any
 
 from lxml import etree
 
-from . import feel_conditions, js_engine, sandbox
-from .expressions import ExpressionError, translate_expression, translate_timer
+from . import camunda_task, feel_conditions, js_engine, sandbox
+from .expressions import ExpressionError, translate_expression, translate_template, translate_timer
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
@@ -53,13 +53,9 @@ def value_source(text: str) -> str:
         return repr(stripped)
     if len(parts) == 3 and parts[0] == "" and parts[2] == "":
         return translate_expression(stripped)
-    pieces = []
-    for i, part in enumerate(parts):
-        if i % 2:
-            pieces.append(f"str({translate_expression('${' + part + '}')})")
-        elif part:
-            pieces.append(repr(part))
-    return " + ".join(pieces)
+    # Text with `${}` parts: JUEL's composite text (each part as text, null as empty); a part's translation ends
+    # in a comment (juel.MARK), so the parts cannot simply be joined with `+`.
+    return translate_template(stripped) or repr(stripped)
 
 
 def with_result(script: str, variable: str) -> str:
@@ -235,6 +231,12 @@ def element_settings(el: etree._Element, errors: Errors) -> dict[str, Any]:
         bindings = _bindings(reader, el, kind)
         if bindings:
             out[kind] = bindings
+    if _local(el) in ("intermediateThrowEvent", "endEvent"):
+        # Camunda 7 "Signal Events": camunda:in on the signal definition say which variables the signal carries.
+        for definition in el.findall(f"{{{BPMN}}}signalEventDefinition"):
+            bindings = _bindings(reader, definition, "in")
+            if bindings:
+                out["signal_in"] = bindings
     if _local(el) == "callActivity" and any(c.tag in (_c("in"), _c("out")) for c in _extensions(el)):
         out.setdefault("in", [])
         out.setdefault("out", [])
@@ -245,6 +247,9 @@ def element_settings(el: etree._Element, errors: Errors) -> dict[str, Any]:
         out["initiator"] = el.get(_c("initiator"))
     if _local(el) == "userTask" and el.get(_c("assignee")):
         out["assigned"] = True
+    if _local(el) == "userTask" and out.get("task_listeners") and camunda_task.diagram_attributes(el):
+        # What a JavaScript task listener's `task` shows before the row exists (engine/camunda_task.py).
+        out["task_attributes"] = camunda_task.diagram_attributes(el)
     for definition in el.findall(f"{{{BPMN}}}conditionalEventDefinition"):
         if definition.get(_c("variableName")) and _local(el) in ("intermediateCatchEvent", "boundaryEvent"):
             events = [e.strip() for e in (definition.get(_c("variableEvents")) or "").split(",") if e.strip()]

@@ -1,5 +1,5 @@
 """Camunda 7 extensions at run time: input/output mappings with local scope, execution and task
-listeners, camunda:in / camunda:out on call activities, error code variables.
+listeners, camunda:in / camunda:out on call activities, camunda:in on signal throw events, error code variables.
 
 `attach(spec)` wraps the hooks of each task spec that carries settings (engine/camunda_config.py) when
 a definition's spec is restored (engine/runtime.Bundle). The order is Camunda 7's:
@@ -20,63 +20,15 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
-from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 
-from . import camunda_timers, js_engine, sandbox
-from .camunda_config import KEY, RESULT
+from . import camunda_task, camunda_timers
+from .camunda_config import KEY
+from .camunda_runner import Runner
 
 STATE = "c7ext"  # our entry in a task's internal_data
 _MISSING = "c7ext:missing"
-
-
-class _Runner:
-    """Evaluates settings in the sandbox with the engine's time limit."""
-
-    def __init__(self, environment: Any):
-        self.environment = environment
-
-    def failure(self, my_task: Any, what: str, exc: Exception) -> WorkflowTaskException:
-        error = WorkflowTaskException(f"{what} failed: {type(exc).__name__}: {exc}", task=my_task, exception=exc)
-        return error
-
-    def value(self, my_task: Any, definition: dict[str, Any] | None, data: dict[str, Any], what: str) -> Any:
-        if definition is None or definition["t"] == "null":
-            return None
-        kind = definition["t"]
-        if kind == "list":
-            return [self.value(my_task, item, data, what) for item in definition["items"]]
-        if kind == "map":
-            return {key: self.value(my_task, item, data, what) for key, item in definition["entries"]}
-        try:
-            if kind == "expr":
-                return deepcopy(self.environment.evaluate(definition["src"], data))
-            if kind == "js":  # the value is the script's last one; what it sets through `execution` is set
-                outcome = js_engine.evaluate(definition["src"], data, self.environment.time_limit)
-                data.update(outcome["set"])
-                for name in outcome["removed"]:
-                    data.pop(name, None)
-                return outcome["result"]
-            scratch = dict(data)
-            sandbox.run(definition["src"], scratch, "exec", self.environment.time_limit)
-            return deepcopy(scratch.get(RESULT))
-        except Exception as exc:  # noqa: BLE001 - user code: an incident at this activity
-            raise self.failure(my_task, what, exc) from None
-
-    def listener(self, my_task: Any, listener: dict[str, Any], data: dict[str, Any], what: str) -> None:
-        try:
-            if listener["kind"] == "script":
-                sandbox.run(listener["src"], data, "exec", self.environment.time_limit)
-            elif listener["kind"] == "js":
-                js_engine.run(listener["src"], data, self.environment.time_limit)
-            else:
-                self.environment.evaluate(listener["src"], data)
-        except Exception as exc:  # noqa: BLE001 - user code: an incident at this activity
-            raise self.failure(my_task, what, exc) from None
-
-    def listeners(self, my_task: Any, found: list[dict[str, Any]], data: dict[str, Any], what: str) -> None:
-        for listener in found:
-            self.listener(my_task, listener, data, what)
 
 
 def _source_of(my_task: Any) -> str | None:
@@ -91,7 +43,7 @@ def _source_of(my_task: Any) -> str | None:
 
 
 class _Hooks:
-    def __init__(self, spec: Any, settings: dict[str, Any], runner: _Runner):
+    def __init__(self, spec: Any, settings: dict[str, Any], runner: Runner):
         self.spec, self.s, self.run = spec, settings, runner
         self.is_user_task = type(spec).__name__ == "UserTask"
 
@@ -116,8 +68,11 @@ class _Hooks:
         if self.is_user_task:
             tl = s.get("task_listeners", {})
             if s.get("assigned"):
-                self.run.listeners(my_task, tl.get("assignment", []), data, "assignment task listener")
-            self.run.listeners(my_task, tl.get("create", []), data, "create task listener")
+                self.run.listeners(my_task, tl.get("assignment", []), data, "assignment task listener", s)
+            self.run.listeners(my_task, tl.get("create", []), data, "create task listener", s)
+            if (my_task.internal_data.get(camunda_task.CHANGES) or {}).get("assignee"):
+                # A create listener assigned the task (task.setAssignee): Camunda fires assignment after create.
+                self.run.listeners(my_task, tl.get("assignment", []), data, "assignment task listener", s)
             camunda_timers.schedule_timeouts(self.run, my_task, tl.get("timeout", []))
 
     def update_hook(self, original: Any) -> Any:
@@ -189,7 +144,8 @@ class _Hooks:
                 data[message_var] = caught[1]
         if self.is_user_task:
             self.run.listeners(my_task, s.get("task_listeners", {}).get("complete", []), data,
-                               "complete task listener")
+                               "complete task listener", s)
+            camunda_task.take_changes(my_task)  # the task is done: nothing of it changes any more
         outputs = [(name, self.run.value(my_task, definition, data, f"output parameter '{name}'"))
                    for name, definition in s.get("outputs", [])]
         state = my_task.internal_data.pop(STATE, None) or {}
@@ -227,7 +183,8 @@ class _Hooks:
                 scope = {**my_task.data}
                 if self.is_user_task:
                     self.run.listeners(my_task, self.s.get("task_listeners", {}).get("delete", []), scope,
-                                       "delete task listener")
+                                       "delete task listener", self.s)
+                    camunda_task.take_changes(my_task)
                 self.run.listeners(my_task, self.s.get("listeners", {}).get("end", []), scope, "end listener")
                 # What they set reaches the process (the activity itself is gone); its local variables do not.
                 top = my_task.workflow.top_workflow
@@ -235,6 +192,23 @@ class _Hooks:
                                  and (k not in my_task.data or my_task.data[k] != v)})
             return original(my_task)
         return hook
+
+
+PASSED = "c7ext_passed"  # on a thrown BpmnEvent: its payload is the variables its camunda:in chose
+
+
+def _throw_with_variables(spec: Any, hooks: _Hooks) -> Any:
+    """A signal throw or end event with camunda:in: the signal carries the variables they choose (Camunda 7's
+    "Passing Variables" of signal events), not the thrower's whole data. The catchers of this instance merge them
+    as any signal payload; engine/events.thrown hands them on to the other instances' catchers."""
+    definition = spec.event_definition
+
+    def throw(my_task: Any) -> None:
+        variables = hooks._bound(my_task, hooks.s["signal_in"], my_task.data, "camunda:in")
+        event = BpmnEvent(definition, payload=variables)
+        setattr(event, PASSED, True)
+        my_task.workflow.top_workflow.catch(event)
+    return throw
 
 
 def _catch_with_code(definition: Any, messages: dict[str, str]) -> Any:
@@ -250,7 +224,7 @@ def _catch_with_code(definition: Any, messages: dict[str, str]) -> Any:
 
 def attach(process_spec: Any, environment: Any) -> None:
     """Wrap the hooks of every task spec of `process_spec` that has Camunda 7 settings."""
-    runner = _Runner(environment)
+    runner = Runner(environment)
     for spec in process_spec.task_specs.values():
         extensions = getattr(spec, "extensions", None)
         settings = extensions.get(KEY) if isinstance(extensions, dict) else None
@@ -274,6 +248,8 @@ def attach(process_spec: Any, environment: Any) -> None:
         if settings.get("task_listeners", {}).get("delete") or settings.get("listeners", {}).get("end"):
             spec._on_cancel = hooks.cancel(spec._on_cancel)
         definition = getattr(spec, "event_definition", None)
+        if settings.get("signal_in") and definition is not None:
+            definition.throw = _throw_with_variables(spec, hooks)
         if settings.get("error_vars") and definition is not None:
             definition.catch = _catch_with_code(definition, settings.get("error_messages", {}))
 
@@ -292,13 +268,18 @@ def set_local(task: Any, variables: dict[str, Any]) -> None:
         task.data[name] = deepcopy(value)
 
 
-def assigned(task: Any) -> bool:
-    """An open user task got an assignee (claimed or assigned): its assignment listeners run."""
+def assigned(task: Any, known: dict[str, Any] | None = None) -> bool:
+    """An open user task got an assignee (claimed or assigned): its assignment listeners run. `known`: the task
+    row's values (assignee, priority, due, follow_up, groups, users, name), what `task` shows to JavaScript."""
     hooks = getattr(task.task_spec, "c7ext_hooks", None) if task is not None else None
     if hooks is None:
         return False
     found = hooks.s.get("task_listeners", {}).get("assignment", [])
-    hooks.run.listeners(task, found, task.data, "assignment task listener")
+    task.internal_data[camunda_task.KNOWN] = dict(known or {})
+    try:
+        hooks.run.listeners(task, found, task.data, "assignment task listener", hooks.s)
+    finally:
+        task.internal_data.pop(camunda_task.KNOWN, None)
     return bool(found)
 
 

@@ -85,7 +85,8 @@ def fire_next_timeout(runner: Any, settings: dict[str, Any], my_task: Any) -> bo
     if not pending:
         return False
     first = pending[0]
-    runner.listener(my_task, settings["task_listeners"]["timeout"][first["i"]], my_task.data, "timeout task listener")
+    runner.listener(my_task, settings["task_listeners"]["timeout"][first["i"]], my_task.data, "timeout task listener",
+                    settings)
     if first["left"] is not None and first["left"] != 1:  # a cycle: -1 repeats for ever
         first["due"] = (dt.datetime.fromisoformat(first["due"]) + dt.timedelta(seconds=first["seconds"])
                         ).isoformat()

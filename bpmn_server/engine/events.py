@@ -21,6 +21,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from . import adhoc, camunda_runtime, data, event_subprocesses
+from .facts import plain
 from .message_events import VARIABLES, ServerMessageEventDefinition
 from .runtime import find_task, step_failure
 
@@ -143,16 +144,20 @@ def thrown(wf: BpmnWorkflow) -> list[tuple[str, str, dict[str, Any]]]:
     Takes them out of the workflow (SpiffWorkflow's `get_events`), so that each is relayed once; other
     uncaught events (escalations, errors) have no receiver outside the instance and are dropped. The variables
     are a message's payload when its payload expression gave an object (spiff-arena's messagePayload, the
-    server's camunda:expression); otherwise none: the thrower's data are not the receiver's business.
+    server's camunda:expression), or the variables a signal's camunda:in chose (Camunda 7's "Passing Variables");
+    otherwise none: the thrower's data are not the receiver's business.
     """
     found = []
     for event in wf.get_events():
         for definition in _flatten(event.event_definition):
             kind = next((k for k, cls in KINDS.items() if isinstance(definition, cls)), None)
-            if kind is not None and definition.name:
+            # The variables leave the instance as JSON, as those of POST /api/messages or /api/signals arrive.
+            if kind == "signal" and definition.name and getattr(event, camunda_runtime.PASSED, False):
+                found.append((kind, definition.name, plain(event.payload or {})))  # its camunda:in variables
+            elif kind is not None and definition.name:
                 payload = event.payload if kind == "message" and isinstance(event.payload, dict) else {}
                 value = payload.get("payload") if "result_var" in payload else None
-                found.append((kind, definition.name, deepcopy(value) if isinstance(value, dict) else {}))
+                found.append((kind, definition.name, plain(value) if isinstance(value, dict) else {}))
     return found
 
 

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from . import camunda_timers, compensation_run, data, event_subprocesses, timers
+from . import camunda_task, camunda_timers, compensation_run, data, event_subprocesses, timers
 
 
 @dataclass
@@ -25,6 +25,8 @@ class OpenTask:
     activity: str
     name: str
     data: dict[str, Any]
+    # What its JavaScript task listeners changed of it since the last step (engine/camunda_task.py).
+    changes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -162,7 +164,8 @@ def derive(wf: BpmnWorkflow, since: float = 0.0) -> Facts:
             facts.external_tasks.append(ExternalWork(str(task.id), activity, topic, task.data))
             facts.waiting.append(WaitingEvent(str(task.id), "external", activity, topic))
         elif task.state == TaskState.READY and task.task_spec.manual:
-            facts.open_tasks.append(OpenTask(str(task.id), activity, task.task_spec.bpmn_name or activity, task.data))
+            facts.open_tasks.append(OpenTask(str(task.id), activity, task.task_spec.bpmn_name or activity, task.data,
+                                             camunda_task.take_changes(task)))
             facts.waiting.extend(WaitingEvent(str(task.id), "timer", activity, "timeout", due, "date")
                                  for due in camunda_timers.timeout_dues(task))  # timeout task listeners
         elif task.state == TaskState.STARTED and camunda_timers.retry_due(task) is not None:

@@ -1,7 +1,9 @@
 """Read `camunda:formData` from a user task into the plain form description of the contract.
 
 Run at deploy time: a form that cannot be validated (a field without id, an enum without values,
-a constraint whose config is not a number) is refused then, with its line, rather than at completion.
+a constraint whose config is not a number) is refused then, with its line, rather than at completion. An enum
+field whose values come from a variable keeps the expression (`values_from`); services/assignment.py fills
+its values when the task is created.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from typing import Any
 
 from lxml import etree
 
+from . import sandbox
 from .errors import BpmnInvalid
+from .expressions import ExpressionError, juel_template, translate_expression
 
 FIELD_TYPES = {"string", "long", "boolean", "date", "enum"}
 NUMERIC = {"minlength", "maxlength", "min", "max"}
@@ -53,9 +57,12 @@ def _field(el: etree._Element, task: etree._Element, ns: str, problems: list[dic
     if kind == "enum":
         field["values"] = [{"id": v.get("id"), "name": v.get("name") or v.get("id")}
                            for v in el.iterfind(f"{{{ns}}}value")]
-        if not field["values"] or any(not v["id"] for v in field["values"]):
-            problems.append(_problem(el, task, f"enum field '{fid}' needs values, each with an id"))
-    if el.get("defaultValue") is not None:
+        if not field["values"] and juel_template.search(el.get("defaultValue") or ""):
+            field["values_from"] = _values_from(el, task, fid, problems)
+        elif not field["values"] or any(not v["id"] for v in field["values"]):
+            problems.append(_problem(el, task, f"enum field '{fid}' needs values, each with an id (camunda:value), "
+                                               "or a defaultValue expression that gives them"))
+    if el.get("defaultValue") is not None and "values_from" not in field:
         field["default"] = _default(kind, el.get("defaultValue"))
     for constraint in el.iterfind(f"{{{ns}}}validation/{{{ns}}}constraint"):
         name = (constraint.get("name") or "").strip()
@@ -74,6 +81,27 @@ def _field(el: etree._Element, task: etree._Element, ns: str, problems: list[dic
                                                        "supported (required, readonly, minlength, maxlength, "
                                                        "min, max)"))
     return field
+
+
+def _values_from(el: etree._Element, task: etree._Element, fid: str, problems: list[dict[str, Any]]) -> str | None:
+    """An enum field without camunda:value whose defaultValue is an expression (`#{users}`): its choices are that
+    expression's value when the task is created (a list: each item is id and name; a map: key is id, value is
+    name), as a Tasklist form fills a select from a variable. Python source, compiled now."""
+    raw = (el.get("defaultValue") or "").strip()
+    if etree.QName(task.tag).localname != "userTask":
+        problems.append(_problem(el, task, f"enum field '{fid}' takes its values from {raw!r}, which needs the "
+                                           "instance's variables: a start form has none yet"))
+        return None
+    try:
+        source = translate_expression(raw)
+    except ExpressionError as exc:
+        problems.append(_problem(el, task, f"enum field '{fid}': defaultValue {raw!r}: {exc}"))
+        return None
+    problem = sandbox.check(source, "eval")
+    if problem:
+        problems.append(_problem(el, task, f"enum field '{fid}': defaultValue {raw!r} does not compile: {problem}"))
+        return None
+    return source
 
 
 def parse_form(task: etree._Element, camunda_ns: str) -> dict[str, Any] | None:

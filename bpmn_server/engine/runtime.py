@@ -23,6 +23,7 @@ from SpiffWorkflow.util.task import TaskState
 from . import (
     camunda_conditions,
     camunda_runtime,
+    camunda_task,
     camunda_timers,
     compensation_run,
     conditions,
@@ -270,16 +271,21 @@ def find_task(wf: BpmnWorkflow, task_id: str) -> Any:
         return None
 
 
-def complete_task(wf: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> bool:
-    """Complete a READY manual task with `data`; False if it is not one."""
+def complete_task(wf: BpmnWorkflow, task_id: str, data: dict[str, Any], known: dict[str, Any] | None = None) -> bool:
+    """Complete a READY manual task with `data`; False if it is not one. `known`: the task row's values, what a
+    JavaScript complete listener's `task` shows (engine/camunda_task.py)."""
     task = find_task(wf, task_id)
     if task is None or task.state != TaskState.READY or not task.task_spec.manual:
         return False
     task.data.update(data)
+    if known:
+        task.internal_data[camunda_task.KNOWN] = dict(known)
     try:
         task.run()
     except (SpiffWorkflowException, WorkflowException) as exc:
         raise step_failure(exc) from None
+    finally:
+        task.internal_data.pop(camunda_task.KNOWN, None)
     return True
 
 

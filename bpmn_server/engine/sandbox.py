@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import json
 import sys
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -161,11 +162,13 @@ def _is_data(key: str, value: Any) -> bool:
 
 
 def run(source: str, namespace: dict[str, Any], mode: str, time_limit: float,
-        execution: ExecutionInfo | None = None, written: dict[str, Any] | None = None) -> Any:
+        execution: ExecutionInfo | None = None, written: dict[str, Any] | None = None,
+        bind: Callable[[Execution], dict[str, Any]] | None = None) -> Any:
     """Run restricted code against `namespace` (the task data) within the time limit. In "exec" mode
     the script's variables are written back to `namespace`, unless they are over the size limit.
     `execution` makes Camunda's `execution` object available (juel_runtime.Execution); what an expression
-    sets through it (`execution.setVariable`) is written to `written` (default: `namespace`)."""
+    sets through it (`execution.setVariable`) is written to `written` (default: `namespace`). `bind`: more
+    objects the code sees by name, made with the `execution` view (a task listener's `task`); never variables."""
     code = compile_code(source, mode)
     budget = guards.Budget(time_limit)
     # The data first, the guards last: a variable named like a guard must not replace it.
@@ -174,6 +177,8 @@ def run(source: str, namespace: dict[str, Any], mode: str, time_limit: float,
     env.update({"__builtins__": BUILTINS, "_print_": _PrintCollector, "_getiter_": budget.iterate,
                 "_tick_": budget.tick})
     env[EXECUTION] = view = Execution(execution or ExecutionInfo(), env)
+    bound = bind(view) if bind is not None else {}
+    env.update(bound)
     previous = sys.gettrace()
     sys.settrace(budget.trace)
     try:
@@ -189,7 +194,7 @@ def run(source: str, namespace: dict[str, Any], mode: str, time_limit: float,
     finally:
         sys.settrace(previous)
     result = {key: value for key, value in env.items()
-              if _is_data(key, value) and key not in GUARDS and key != EXECUTION
+              if _is_data(key, value) and key not in GUARDS and key != EXECUTION and key not in bound
               and (key not in before or key in namespace)}
     limit = _max_variables_bytes()
     # Counted before serializing: a list holding one big list a million times is small in memory and

@@ -141,6 +141,34 @@ def task_row(instance: Instance, meta: dict[str, Any], item: engine.OpenTask,
         _INSTANCE.reset(token)
 
 
+def _choice(item: Any) -> dict[str, str]:
+    if isinstance(item, dict) and "id" in item:
+        return {"id": str(item["id"]), "name": str(item.get("name", item["id"]))}
+    return {"id": str(item), "name": str(item)}
+
+
+def _with_choices(form: dict[str, Any] | None, data: dict[str, Any], activity: str) -> dict[str, Any] | None:
+    """The form with the values of each enum field that takes them from an expression (engine/forms.py
+    `values_from`), evaluated now, once, as the task's name is: a list gives each item as id and name, a map
+    its keys as ids and its values as names. The row keeps them; a submission is checked against them."""
+    if not form or not any(f.get("values_from") for f in form.get("fields") or []):
+        return form
+    fields = []
+    for f in form["fields"]:
+        if f.get("values_from"):
+            value = _evaluate(f["values_from"], data, activity, f"enum field '{f['id']}' values")
+            if isinstance(value, dict):
+                f = {**f, "values": [{"id": str(k), "name": str(v)} for k, v in value.items()]}
+            elif isinstance(value, list | tuple):
+                f = {**f, "values": [_choice(item) for item in value]}
+            else:
+                raise _fail(activity, f"enum field '{f['id']}' takes its values from "
+                                      f"{shown(f['values_from'])}, which gave {type(value).__name__}, not a list "
+                                      "or map")
+        fields.append(f)
+    return {**form, "fields": fields}
+
+
 def _task_row(instance: Instance, spec: dict[str, Any], item: engine.OpenTask,
               now: dt.datetime) -> tuple[Task, list[TaskCandidate]]:
     data, activity = item.data, item.activity
@@ -177,7 +205,7 @@ def _task_row(instance: Instance, spec: dict[str, Any], item: engine.OpenTask,
             instructions = engine.render_instructions(spec["instructions"], data)
         except Exception as exc:  # noqa: BLE001 - the modeler's template: an incident at this task
             raise _fail(activity, f"instructionsForEndUser failed: {exc}") from None
-    form = spec.get("form")
+    form = _with_choices(spec.get("form"), data, activity)
     if spec.get("form_id"):  # zeebe:formDefinition formId: the latest deployed version, bound now (Camunda 8)
         form = form_definitions.bound_form(spec["form_id"])
         if form is None:

@@ -52,10 +52,11 @@ class Start:
 class CompleteTask(Command):
     task_id: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    known: dict[str, Any] = field(default_factory=dict)  # the row's values, what a JavaScript listener's task shows
 
     def apply(self, wf: Any) -> bool:
         # SpiffWorkflow's Task.run() does not check state: the engine checks READY and user task.
-        if not engine.complete_task(wf, self.task_id, self.data):
+        if not engine.complete_task(wf, self.task_id, self.data, self.known):
             raise Conflict("the task is no longer waiting for completion")
         return True
 
@@ -144,9 +145,10 @@ class AssignTask(Command):
     """The task got an assignee: its assignment listeners run."""
 
     task_id: str = ""
+    known: dict[str, Any] = field(default_factory=dict)  # the row's values, what a JavaScript listener's task shows
 
     def apply(self, wf: Any) -> None:
-        engine.task_assigned(wf, self.task_id)
+        engine.task_assigned(wf, self.task_id, self.known)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ is busy or gone is skipped, and its half-done step, its history and what it thre
 undoing the thrower's. A receiver may throw in turn, so both the depth of a cascade and the deliveries per
 unit of work are bounded: a ping-pong between two processes cannot loop for ever. Thrown events carry no
 variables (the thrower's data are not the receiver's business), except a message whose payload expression gave
-an object (spiff-arena's messagePayload): the receiver gets that object as a POST /api/messages gets variables.
+an object (spiff-arena's messagePayload) and a signal whose camunda:in chose variables (Camunda 7): the receivers
+get them as a POST /api/messages or /api/signals gets variables.
 """
 
 from __future__ import annotations
@@ -104,12 +105,12 @@ def _message(uow: UnitOfWork, item: Thrown, budget: list[int]) -> None:
 
 def _signal(uow: UnitOfWork, item: Thrown, budget: list[int]) -> None:
     """To every waiting instance other than the thrower, and every process with a signal start event."""
-    data = {"name": item.name, "variables": {}, "thrown_by": item.source_id}
+    data = {"name": item.name, "variables": item.variables, "thrown_by": item.source_id}
     what = f"signal {item.name!r}"
     for instance_id, activity in catchers.waiting_for_signal(item.name):
         if instance_id != item.source_id:
-            _isolated(uow, budget, what, catchers.deliver, instance_id, "signal", item.name, {}, item.actor,
-                      activity, data)
+            _isolated(uow, budget, what, catchers.deliver, instance_id, "signal", item.name, item.variables,
+                      item.actor, activity, data)
     for definition_id in catchers.starting_on("signal", item.name):
-        _isolated(uow, budget, what, catchers.start_at_event, definition_id, "signal", item.name, {}, item.actor,
-                  None, data)
+        _isolated(uow, budget, what, catchers.start_at_event, definition_id, "signal", item.name, item.variables,
+                  item.actor, None, data)

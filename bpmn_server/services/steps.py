@@ -28,7 +28,7 @@ from .. import engine, logs, observability
 from ..exceptions import Conflict, NotFound
 from ..jsonutil import iso
 from ..states import ENDED, InstanceStatus, TaskStatus, TimerState
-from . import decision_tasks, history, step_rows, waiting_rows
+from . import decision_tasks, history, step_rows, task_changes, waiting_rows
 from . import uow as units
 from .assignment import task_row
 from .definitions import DefinitionInfo, info
@@ -243,10 +243,12 @@ def _sync_tasks(instance: Instance, definition: DefinitionInfo, facts: engine.Fa
     failure: engine.StepFailed | None = None
     still_open = [row for task_id, row in rows.items() if task_id in open_ids]
     for item in facts.open_tasks:
-        if item.id in rows:
-            continue
         try:
+            if item.id in rows:
+                task_changes.onto_open(instance, rows[item.id], item.changes, actor, now)  # its listeners' changes
+                continue
             row, candidates = task_row(instance, definition.meta, item, now)
+            candidates = task_changes.onto_new(row, candidates, item.changes, now)
         except engine.StepFailed as exc:
             # One bad expression fails the instance; the other tasks are still derived, and the task
             # is created when a retry after the repair runs this again.

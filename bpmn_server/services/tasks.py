@@ -327,7 +327,8 @@ def complete(task_id: str, user: User, variables: dict[str, Any] | None, comment
     # the step itself closes the task row (completed by the actor, now).
     cause = history.reserve()
     declare_types(instance, types)
-    commands.advance(units.current(), instance, commands.CompleteTask(user.name, task.id, data))
+    commands.advance(units.current(), instance, commands.CompleteTask(user.name, task.id, data,
+                                                                      task_listeners.known(task)))
     if task.status == TaskStatus.COMPLETED:
         if task.assignee != user.name:  # a holder already since the claim
             visibility.record_holders([(task.id, task.instance_id, user.name)])
