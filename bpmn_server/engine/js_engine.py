@@ -7,7 +7,7 @@ limits are those of the Python sandbox: the script time limit (V8 terminates the
 (MEMORY_LIMIT_BYTES); either ends in a ScriptTimeout or SandboxViolation. Variables go in and out as JSON: the
 script sees them as globals and through Camunda's `execution` (and, in a task listener, `task`) with
 getVariable / setVariable; what it sets, and top-level `var` declarations of names that were variables already,
-come back.
+come back. Camunda Spin's JSON API (`S(...)`, `JSON(...)`: js_spin.py) is there too; Spin XML is not.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 
 from py_mini_racer import JSEvalException, JSOOMException, JSTimeoutException, MiniRacer
 
+from .js_spin import SPIN_JS
 from .sandbox_guards import SandboxViolation, ScriptTimeout
 
 FORMATS = {"javascript", "js", "ecmascript", "application/javascript", "text/javascript"}
@@ -68,7 +69,8 @@ _EPILOGUE = """
 OFFERED = frozenset({"getVariable", "setVariable", "hasVariable", "getVariables", "removeVariable",
                      "getVariableLocal", "setVariableLocal"})  # what the prelude's `execution` and `task` have
 _CALL = re.compile(r"(?<![\w$.])(task|execution)\s*\.\s*([A-Za-z_$][\w$]*)\s*\(")
-_JAVA = re.compile(r"(?<![\w$.])(java|javax|Packages|Java)\s*\.|(?<![\w$.])(S|XML|JSON)\s*\(")
+_SPIN = re.compile(r"(?<![\w$.])(S|JSON)(?![\w$])(?!\s*\.\s*(parse|stringify)\b)")
+_JAVA = re.compile(r"(?<![\w$.])(java|javax|Packages|Java)\s*\.|(?<![\w$.])XML\s*\(")  # Spin XML too
 
 
 def describe(problem: str) -> str:
@@ -98,6 +100,8 @@ def evaluate(script: str, variables: dict[str, Any], time_limit: float) -> dict[
     ctx.set_hard_memory_limit(MEMORY_LIMIT_BYTES)
     budget_ms = max(1, int(time_limit * 1000))
     try:
+        if _SPIN.search(script):  # Spin costs ~2 ms a context: only for scripts that name it
+            ctx.eval(SPIN_JS, timeout=budget_ms)
         ctx.eval(_PRELUDE % json.dumps(json.dumps(variables, default=str)), timeout=budget_ms)
         # An indirect eval runs in the global scope (top-level `var`s stay globals) and gives the last value.
         ctx.eval(f"var __result = (0, eval)({json.dumps(script)});", timeout=budget_ms)
@@ -122,7 +126,7 @@ def _settle(ctx: MiniRacer) -> None:
 
 def check(script: str) -> str | None:
     """Why the script cannot run here, found without running it: a syntax error (compiled in V8), a call of
-    Java (`java.lang...`, Spin's `S(...)`: Camunda's Java script engine offers those, V8 does not), or a method of
+    Java (`java.lang...`, Spin XML's `XML(...)`: Camunda's Java script engine offers those, V8 does not), or a method of
     `execution` or `task` that is not offered here (OFFERED); None if it can run."""
     ctx = MiniRacer()
     try:
