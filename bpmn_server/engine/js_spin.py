@@ -264,7 +264,9 @@ SPIN_JS = r"""
     }
     if (k === "wild") return children(v);
     if (k === "union") {
-      return [].concat.apply([], arg.map(function (a) { return select(v, typeof a === "string" ? "name" : "index", a); }));
+      return [].concat.apply([], arg.map(function (a) {
+        return select(v, typeof a === "string" ? "name" : "index", a);
+      }));
     }
     if (k === "slice") {
       if (!Array.isArray(v)) return [];
@@ -308,7 +310,9 @@ SPIN_JS = r"""
     if (typeof v === "string" || v instanceof String) {
       v = String(v);
       if (/^\s*</.test(v)) throw fail(XML_REFUSED);
-      try { return new Node(NJSON.parse(v)); } catch (e) { throw fail("Spin cannot read the text as JSON: " + e.message); }
+      try { return new Node(NJSON.parse(v)); } catch (e) {
+        throw fail("Spin cannot read the text as JSON: " + e.message);
+      }
     }
     return new Node(jsonOf(v));
   }

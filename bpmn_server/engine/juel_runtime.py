@@ -213,7 +213,8 @@ def juel_plain(value: Any) -> Any:
         raise JuelEvalError(f"Spin: {exc}") from None
 
 
-HELPERS: dict[str, Any] = {"juel_spin": juel_spin, "juel_plain": juel_plain, "juel_bool": juel_bool, "juel_eq": juel_eq, "juel_cmp": juel_cmp,
+HELPERS: dict[str, Any] = {"juel_spin": juel_spin, "juel_plain": juel_plain,
+                           "juel_bool": juel_bool, "juel_eq": juel_eq, "juel_cmp": juel_cmp,
                            "juel_arith": juel_arith, "juel_neg": juel_neg, "juel_empty": juel_empty,
                            "juel_get": juel_get, "juel_call": juel_call, "juel_concat": juel_concat,
                            **juel_dates.HELPERS}

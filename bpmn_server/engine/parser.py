@@ -222,7 +222,8 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
                 fmt = (el.get("scriptFormat") or "").strip().lower()
                 if js_sandbox.is_javascript(fmt):
                     script = el.find(f"{{{BPMN}}}script")
-                    problem = js_sandbox.check(script.text or "") if script is not None else "no script"
+                    problem = js_sandbox.check(script.text or "") if script is not None else \
+                        None if el.get(f"{{{CAMUNDA}}}resource") else "no script"  # camunda_check: no file
                     if problem:
                         errors.append(_err(el, js_sandbox.describe(problem)))
                     continue
