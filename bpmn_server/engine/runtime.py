@@ -170,6 +170,7 @@ class Bundle:
 def new_workflow(bundle: Bundle, variables: dict[str, Any], initiator: str | None = None) -> BpmnWorkflow:
     variables = {**variables, **camunda_runtime.initiator_variables(bundle.spec, initiator)}
     wf = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=SCRIPT_ENGINE)
+    event_subprocesses.arm_nested(wf)
     wf.task_tree.data.update(variables)
     for task in wf.get_tasks(state=TaskState.READY):
         task.data.update(variables)
@@ -190,6 +191,7 @@ def load(bundle: Bundle, state: str) -> BpmnWorkflow:
     dct = json.loads(state)
     wf = SERIALIZER.from_dict(dct, spec=bundle.spec, subprocess_specs=bundle.subprocess_specs)
     wf.script_engine = SCRIPT_ENGINE
+    event_subprocesses.arm_nested(wf)
     return wf
 
 
