@@ -73,3 +73,46 @@ def test_a_javascript_syntax_error_with_a_result_variable_is_refused_at_deploy(a
     xml = (DIAGRAMS / "c7_spin_json.bpmn").read_text().replace("var order = S(orderJson);", "var order = S(orderJson;")
     r = api.deploy(xml, expect=422)
     assert any(e["element"] == "Summarise" and "does not compile" in e["message"] for e in r["errors"]), r
+
+
+JS_CONDITIONS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="Defs_js_cond" targetNamespace="t">
+  <bpmn:process id="c7_js_conditions" isExecutable="true">
+    <bpmn:startEvent id="Start"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:exclusiveGateway id="Check"><bpmn:incoming>F1</bpmn:incoming>
+      <bpmn:outgoing>None</bpmn:outgoing><bpmn:outgoing>Some</bpmn:outgoing></bpmn:exclusiveGateway>
+    <bpmn:userTask id="NoDuplicates"><bpmn:incoming>None</bpmn:incoming><bpmn:outgoing>E1</bpmn:outgoing></bpmn:userTask>
+    <bpmn:userTask id="Duplicates"><bpmn:incoming>Some</bpmn:incoming><bpmn:outgoing>E2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="End"><bpmn:incoming>E1</bpmn:incoming><bpmn:incoming>E2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="E1" sourceRef="NoDuplicates" targetRef="End" />
+    <bpmn:sequenceFlow id="E2" sourceRef="Duplicates" targetRef="End" />
+    <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Check" />
+    <bpmn:sequenceFlow id="None" sourceRef="Check" targetRef="NoDuplicates">
+      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression" language="javaScript">S(found).elements().length == 0;</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="Some" sourceRef="Check" targetRef="Duplicates">
+      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression" language="Javascript"><![CDATA[S(found).elements().length > 0]]></bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_javascript_conditions_with_spin_choose_the_flow(api):
+    api.deploy(JS_CONDITIONS)
+    for found, activity in (("[]", "NoDuplicates"), ('["R-1", "R-2"]', "Duplicates"), (["R-3"], "Duplicates")):
+        inst = api.start("c7_js_conditions", {"found": found})
+        assert [t["activity"] for t in api.tasks(instance=inst["id"])] == [activity], (found, inst)
+
+
+def test_a_javascript_condition_that_gives_no_boolean_is_an_incident(api):
+    api.deploy(JS_CONDITIONS.replace("S(found).elements().length == 0;", "S(found).elements().length;"))
+    inst = api.start("c7_js_conditions", {"found": "[]"})
+    [incident] = inst["incidents"]
+    assert "not a boolean" in incident["message"], incident
+
+
+def test_a_javascript_condition_that_does_not_compile_is_refused_at_deploy(api):
+    r = api.deploy(JS_CONDITIONS.replace("S(found).elements().length == 0;", "S(found).elements(.length"),
+                   expect=(422,))
+    assert any(e["element"] == "None" and "JavaScript does not compile" in e["message"] for e in r["errors"]), r

@@ -34,6 +34,7 @@ from . import (
     feel_conditions,
     implicit,
     implicit_constructs,
+    js_conditions,
     js_sandbox,
     mi_behavior,
     multiinstance,
@@ -191,6 +192,10 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
         try:
             if name == "conditionExpression" and feel_conditions.is_feel(el.text, el.get("language")):
                 el.text, problem = feel_conditions.translate(el.text)
+                if problem:
+                    errors.append(_err(el.getparent(), problem))
+            elif name == "conditionExpression" and js_conditions.is_javascript(el.get("language")) and el.text:
+                el.text, problem = js_conditions.translate(el.text)
                 if problem:
                     errors.append(_err(el.getparent(), problem))
             elif (name in ("conditionExpression", "completionCondition", "loopCardinality", "activationCondition")

@@ -29,6 +29,7 @@ from . import (
     data,
     event_subprocesses,
     feel_conditions,
+    js_conditions,
     sandbox,
     timers,
 )
@@ -54,6 +55,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
                  execution: ExecutionInfo | None = None) -> Any:
         if feel_conditions.is_stored(expression):  # a FEEL condition (engine/feel_conditions.py)
             return feel_conditions.evaluate(expression, {**context, **(external_context or {})})
+        if js_conditions.is_stored(expression):  # a JavaScript condition (engine/js_conditions.py)
+            return js_conditions.evaluate(expression, {**context, **(external_context or {})}, self.time_limit)
         namespace = dict(context)
         namespace.update(external_context or {})
         # `${execution.setVariable(...)}` writes to the task's data, as in Camunda.
