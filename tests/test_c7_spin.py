@@ -82,17 +82,21 @@ JS_CONDITIONS = """<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:startEvent id="Start"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:exclusiveGateway id="Check"><bpmn:incoming>F1</bpmn:incoming>
       <bpmn:outgoing>None</bpmn:outgoing><bpmn:outgoing>Some</bpmn:outgoing></bpmn:exclusiveGateway>
-    <bpmn:userTask id="NoDuplicates"><bpmn:incoming>None</bpmn:incoming><bpmn:outgoing>E1</bpmn:outgoing></bpmn:userTask>
-    <bpmn:userTask id="Duplicates"><bpmn:incoming>Some</bpmn:incoming><bpmn:outgoing>E2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:userTask id="NoDuplicates">
+      <bpmn:incoming>None</bpmn:incoming><bpmn:outgoing>E1</bpmn:outgoing></bpmn:userTask>
+    <bpmn:userTask id="Duplicates">
+      <bpmn:incoming>Some</bpmn:incoming><bpmn:outgoing>E2</bpmn:outgoing></bpmn:userTask>
     <bpmn:endEvent id="End"><bpmn:incoming>E1</bpmn:incoming><bpmn:incoming>E2</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="E1" sourceRef="NoDuplicates" targetRef="End" />
     <bpmn:sequenceFlow id="E2" sourceRef="Duplicates" targetRef="End" />
     <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Check" />
     <bpmn:sequenceFlow id="None" sourceRef="Check" targetRef="NoDuplicates">
-      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression" language="javaScript">S(found).elements().length == 0;</bpmn:conditionExpression>
+      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression" language="javaScript"
+        >S(found).elements().length == 0;</bpmn:conditionExpression>
     </bpmn:sequenceFlow>
     <bpmn:sequenceFlow id="Some" sourceRef="Check" targetRef="Duplicates">
-      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression" language="Javascript"><![CDATA[S(found).elements().length > 0]]></bpmn:conditionExpression>
+      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression" language="Javascript"
+        ><![CDATA[S(found).elements().length > 0]]></bpmn:conditionExpression>
     </bpmn:sequenceFlow>
   </bpmn:process>
 </bpmn:definitions>"""
