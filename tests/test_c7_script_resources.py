@@ -76,3 +76,16 @@ def test_a_groovy_script_file_is_refused_as_groovy(api):
     r = _deploy_parts(api, [("c7.bpmn", xml), ("scripts/price.js", PRICE_JS), ("tax.groovy", b"tax = 1"),
                             ("scripts/label.js", LABEL_JS)], expect=(422,))
     assert any(e["element"] == "Tax" and "groovy" in e["message"] for e in r["errors"]), r
+
+
+def test_camunda_rest_deployment_takes_the_script_files_as_parts(api):
+    from tests.test_camunda_deploy import Camunda
+
+    camunda = Camunda(api)
+    form = {"deployment-name": "scripts", "c7_script_resources.bpmn": (io.BytesIO(XML), "c7_script_resources.bpmn"),
+            "price": (io.BytesIO(PRICE_JS), "scripts/price.js"), "tax": (io.BytesIO(TAX_PY), "tax.py"),
+            "label": (io.BytesIO(LABEL_JS), "scripts/label.js")}
+    r = camunda.client.post("/engine-rest/deployment/create", data=form, headers=camunda.headers,
+                            content_type="multipart/form-data")
+    assert r.status_code == 200, r.get_json()
+    _run(api)
