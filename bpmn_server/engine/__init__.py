@@ -22,6 +22,7 @@ from .errors import BpmnInvalid, BpmnMalformed, StepFailed
 from .facts import Facts, OpenTask, WaitingEvent, plain
 from .juel_runtime import ExecutionInfo
 from .parser import ParsedProcess, build_processes, parse_xml
+from .script_resources import inline as inline_script_resources
 
 SERIALIZER_VERSION = _runtime.SERIALIZER_VERSION
 Workflow = Any  # an opaque SpiffWorkflow BpmnWorkflow
@@ -30,7 +31,8 @@ __all__ = ["BpmnInvalid", "BpmnMalformed", "StepFailed", "Facts", "OpenTask", "W
            "SERIALIZER_VERSION", "plain", "parse_definitions", "bundle", "compile_bundle", "start", "load", "dump",
            "run",
            "derive", "complete_task", "fire_timer", "evaluate", "set_limits", "set_java_delegates", "now_marker",
-           "cancel", "DecisionCall", "DecisionOutcome", "DecisionTaskError", "set_decision_evaluator"]
+           "cancel", "DecisionCall", "DecisionOutcome", "DecisionTaskError", "set_decision_evaluator",
+           "inline_script_resources"]
 
 
 def parse_definitions(data: bytes, filename: str, find_called: Callable[[str], bytes | None]) -> list[ParsedProcess]:

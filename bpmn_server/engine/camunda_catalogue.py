@@ -23,7 +23,10 @@ _JAVA = "Java code cannot run here; move the work to an external task (camunda:t
 _CMMN = "CMMN cases are not supported"
 _TENANT = "tenants are not supported: one server is one tenant"
 _FIELDS = "field injection configures Java classes, which cannot run here"
-_RESOURCE = "scripts and expressions from external resources are not deployed here; write the script inline"
+_RESOURCE = "expressions from external resources are not deployed here; write the expression inline"
+_SCRIPT_FILE = ("the script's file, deployed beside the diagram (a part of the same upload or a file of the zip; "
+                "`deployment://` and `classpath://` are read as paths in the deployment); its text is stored in the "
+                "definition as an inline script")
 
 # "Type" and "Type.property" of camunda.json -> (status, what it does here or why it is refused).
 CATALOGUE: dict[str, tuple[Status, str]] = {
@@ -82,7 +85,7 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
     "Initiator.initiator": (R, "the name of the user who started the instance is stored in this variable"),
     "ScriptTask": (R, "Camunda's script task attributes"),
     "ScriptTask.resultVariable": (R, "the value of the script's last expression is stored in this variable"),
-    "ScriptTask.resource": (X, _RESOURCE),
+    "ScriptTask.resource": (R, _SCRIPT_FILE),
     "Process": (R, "Camunda's process attributes"),
     "Process.candidateStarterGroups": (R, "who may start the process (visibility of definitions)"),
     "Process.candidateStarterUsers": (R, "who may start the process (visibility of definitions)"),
@@ -170,7 +173,7 @@ CATALOGUE: dict[str, tuple[Status, str]] = {
                   "languages are refused"),
     "Script.scriptFormat": (R, "python or javascript, or feel for a value (input/output parameters); other formats "
                                 "are refused"),
-    "Script.resource": (X, _RESOURCE),
+    "Script.resource": (R, _SCRIPT_FILE),
     "Script.value": (R, "the script; as a parameter value, its last expression gives the value"),
     "Field": (X, _FIELDS),
     "Field.name": (X, _FIELDS),

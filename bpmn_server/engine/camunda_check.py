@@ -88,6 +88,8 @@ def _values(el: etree._Element) -> Iterator[str]:
     host = parent.getparent() if parent is not None and _local(parent) == "extensionElements" else None
     host_name = _local(host) if host is not None else ""
     script_format = (el.get("scriptFormat") or "").strip().lower()
+    if name == "script" and el.get("resource") is not None:
+        yield missing_resource("camunda:script resource", el.get("resource") or "")
     if name == "script" and script_format == "feel":
         if _local(parent) in _LISTENER_EVENTS:  # a FEEL script only gives a value (engine/camunda_config.py)
             yield "[camunda:script] a FEEL script gives a value and changes nothing: listeners need Python"
@@ -148,6 +150,13 @@ def _values(el: etree._Element) -> Iterator[str]:
               "signal definition of a signal throw or end event only"
 
 
+def missing_resource(shown: str, value: str) -> str:
+    """A script resource still in the diagram: the deployment had no such file (engine/script_resources.py
+    writes the ones it finds inline)."""
+    return (f"[{shown}] the script file '{value}' is not in the deployment: deploy it beside the diagram (a part "
+            "of the same upload, or a file of the zip)")
+
+
 def _attribute_values(el: etree._Element, attr: str, value: str) -> Iterator[str]:
     if attr in ("variableName", "variableEvents"):
         host = _local(el.getparent()) if el.getparent() is not None else ""
@@ -156,6 +165,8 @@ def _attribute_values(el: etree._Element, attr: str, value: str) -> Iterator[str
         if attr == "variableEvents" and any(e.strip() not in ("create", "update", "delete")
                                             for e in value.split(",") if e.strip()):
             yield f"[camunda:variableEvents] '{value}': the events are create, update and delete"
+    if attr == "resource" and _local(el) == "scriptTask":
+        yield missing_resource("camunda:resource", value)
     if attr == "calledElementBinding" and value not in ("latest", "deployment"):
         yield f"[camunda:calledElementBinding] binding '{value}' is not supported (latest or deployment)"
     if attr == "resultVariable" and _local(el) == "scriptTask" \

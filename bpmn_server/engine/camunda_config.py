@@ -9,6 +9,7 @@ expression translation, and every script and expression is compiled in the sandb
 from __future__ import annotations
 
 import ast
+import json
 import re
 from typing import Any
 
@@ -72,6 +73,13 @@ def with_result(script: str, variable: str) -> str:
     expr = ast.get_source_segment(script, last)
     tail = lines[last.end_lineno - 1][last.end_col_offset:]
     return "\n".join(head) + f"{variable} = ({expr}){tail}\n"
+
+
+def js_with_result(script: str, variable: str) -> str:
+    """A JavaScript `script` whose value (that of its last statement, as Camunda's script engine gives it) is set
+    as `variable`; an indirect eval runs it in the global scope, as it would run alone."""
+    return (f"var __script_value = (0, eval)({json.dumps(script)});\n"
+            f"execution.setVariable({json.dumps(variable)}, __script_value === undefined ? null : __script_value);\n")
 
 
 class _Reader:
@@ -310,7 +318,11 @@ def add_result_variables(root: etree._Element, errors: Errors) -> None:
         variable = task.get(_c("resultVariable"))
         script = task.find(f"{{{BPMN}}}script")
         if variable and script is not None and variable.isidentifier() and not variable.startswith("_"):
-            script.text = with_result(script.text or "", variable)
+            if js_engine.is_javascript(task.get("scriptFormat")):
+                if js_engine.check(script.text or "") is None:  # else left as written: the check reports it
+                    script.text = js_with_result(script.text or "", variable)
+            else:
+                script.text = with_result(script.text or "", variable)
 
 
 def error_messages(root: etree._Element) -> dict[str, str]:

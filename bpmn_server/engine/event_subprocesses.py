@@ -20,6 +20,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.util.event import EventManager
 from SpiffWorkflow.util.task import TaskState
 
 INTERRUPTED = "server_interrupted"  # internal data of the workflow's root task: an interrupting handler started
@@ -34,6 +35,8 @@ class HandlerStart:
     activity: str
     interrupting: bool
     definition: Any
+    scope: Any = None  # the running subprocess (a SpiffWorkflow sub-workflow) of a nested handler; None: the process
+    spec_name: str = ""
 
 
 def _flatten(definition: Any) -> list[Any]:
@@ -41,18 +44,69 @@ def _flatten(definition: Any) -> list[Any]:
 
 
 def starts(wf: Any) -> Iterator[HandlerStart]:
-    """The message and signal start events of the process's event subprocesses that can fire now."""
-    if not wf.spec.start.trigger_specs or wf.is_completed() or wf.task_tree.internal_data.get(INTERRUPTED):
+    """The message and signal start events of the event subprocesses that can fire now: the process's, and the
+    non-interrupting ones of each subprocess running now (nested)."""
+    if wf.is_completed() or wf.task_tree.internal_data.get(INTERRUPTED):
         return
-    for spec_name in wf.spec.start.trigger_specs:
+    yield from _handlers(wf, wf, None)
+    for task_id, sub in list(wf.subprocesses.items()):
+        task = wf.get_task_from_id(task_id)
+        if sub.spec.start.trigger_specs and not sub.is_completed() and task is not None \
+                and task.state == TaskState.STARTED:  # a subprocess (or a called process), running
+            # Interrupting ones inside a subprocess were rewritten into boundary events at deploy
+            # (engine/implicit_constructs.py).
+            yield from (h for h in _handlers(wf, sub, sub) if not h.interrupting)
+
+
+def _handlers(wf: Any, owner: Any, scope: Any) -> Iterator[HandlerStart]:
+    for spec_name in owner.spec.start.trigger_specs:
         sub_spec = wf.subprocess_specs.get(spec_name)
         for start in getattr(sub_spec, "bpmn_start_events", []):
             for definition in _flatten(start.event_definition):
                 kind = next((k for k, cls in KINDS.items() if isinstance(definition, cls)), None)
                 if kind is None or not definition.name:
                     continue
-                yield HandlerStart(str(uuid.uuid5(wf.task_tree.id, start.bpmn_id)), kind, definition.name,
-                                   start.bpmn_id, getattr(start, "interrupting", True), definition)
+                yield HandlerStart(str(uuid.uuid5(owner.task_tree.id, start.bpmn_id)), kind, definition.name,
+                                   start.bpmn_id, getattr(start, "interrupting", True), definition, scope, spec_name)
+
+
+class ServerEventManager(EventManager):
+    """SpiffWorkflow's event manager, which starts the process's own event subprocesses for an event caught by
+    the process (`update_collaboration`); this one also starts the non-interrupting event subprocesses of the
+    subprocesses running now, so that the event is caught by their start events too: a message or signal from
+    outside (the API) and one thrown inside the instance alike."""
+
+    def update_collaboration(self, event: Any) -> None:
+        super().update_collaboration(event)
+        wf = self.workflow
+        for handler in list(starts(wf)):
+            if handler.scope is not None and handler.definition == event.event_definition:
+                _start_nested(wf, handler)
+
+
+def arm_nested(wf: Any) -> None:
+    """Give a new or loaded workflow the event manager that starts nested event subprocesses."""
+    manager = ServerEventManager(wf)
+    manager.tasks = wf.event_manager.tasks
+    wf.event_manager = manager
+
+
+def _start_nested(wf: Any, handler: HandlerStart) -> None:
+    """Start the nested event subprocess of `handler` in its running subprocess, unless one waits there already,
+    as SpiffWorkflow does for the process's own: its start event then waits, and the event being caught reaches
+    it."""
+    sub = handler.scope
+    for candidate in wf.subprocesses.values():
+        if candidate.parent_workflow is sub and \
+                candidate.get_next_task(state=TaskState.WAITING, spec_name=handler.activity) is not None:
+            return
+    # The handler starts with the subprocess's variables as they are now (SpiffWorkflow would give it the data
+    # the subprocess started with): those of the task that changed last.
+    done = [t for t in sub.get_tasks() if t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED,
+                                                       TaskState.COMPLETED) and t is not sub.task_tree]
+    if done:
+        sub.task_tree.data.update(deepcopy(max(done, key=lambda t: t.last_state_change).data))
+    sub.spec.start.trigger_wf(sub.task_tree, handler.spec_name)
 
 
 def find(wf: Any, kind: str, name: str) -> HandlerStart | None:
@@ -84,16 +138,20 @@ _MISSING = object()
 
 
 def merge_finished(wf: Any) -> None:
-    """Variables a top-level event subprocess set (its message's, its tasks', its scripts') become the
-    process's when it ends, as Camunda's process variables: SpiffWorkflow keeps them in the handler's own copy
-    of the data, which nothing reads once it has ended. Only what the handler changed is copied, so values the
-    process changed meanwhile are kept."""
+    """Variables an event subprocess set (its message's, its tasks', its scripts'), at the top level or in a
+    subprocess, become the process's when it ends, as Camunda's process variables: SpiffWorkflow keeps them in
+    the handler's own copy of the data, which nothing reads once it has ended. Only what the handler changed is
+    copied, so values the process changed meanwhile are kept."""
     from .events import set_variables  # events imports this module
 
-    if not wf.spec.start.trigger_specs:
-        return
-    handlers = {id(wf.spec.task_specs.get(name)) for name in wf.spec.start.trigger_specs}
-    for task in list(wf.task_tree.children):
+    for owner in [wf, *wf.subprocesses.values()]:  # the process's handlers, and those nested in subprocesses
+        if owner.spec.start.trigger_specs:
+            _merge_handlers(wf, owner, set_variables)
+
+
+def _merge_handlers(wf: Any, owner: Any, set_variables: Any) -> None:
+    handlers = {id(owner.spec.task_specs.get(name)) for name in owner.spec.start.trigger_specs}
+    for task in list(owner.task_tree.children):
         if id(task.task_spec) not in handlers or not task.has_state(TaskState.COMPLETED) \
                 or task.internal_data.get(MERGED):
             continue

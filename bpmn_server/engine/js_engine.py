@@ -9,6 +9,7 @@ script sees them as globals and through Camunda's `execution` (and, in a task li
 getVariable / setVariable; what it sets, and top-level `var` declarations of names that were variables already,
 come back. `execution` also tells the instance and activity; in a task listener `task` is Camunda's DelegateTask
 (OFFERED): what its setters change comes back too, and engine/camunda_task.py applies it to the task.
+Camunda Spin's JSON API (`S(...)`, `JSON(...)`: js_spin.py) is there too; Spin XML is not.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 from py_mini_racer import JSEvalException, JSOOMException, JSTimeoutException, MiniRacer
 
+from .js_spin import SPIN_JS
 from .sandbox_guards import SandboxViolation, ScriptTimeout
 
 FORMATS = {"javascript", "js", "ecmascript", "application/javascript", "text/javascript"}
@@ -51,8 +53,17 @@ var execution = {
   getCurrentActivityName: function () { return __exec.currentActivityName || null; },
   getEventName: function () { return __exec.eventName || null; }
 };
+// Camunda's TypedValue of a variable: the value, and for an object its JSON text as Camunda serializes it.
+execution.getVariableTyped = function (name) {
+  var value = execution.getVariable(name);
+  var object = value !== null && typeof value === 'object';
+  return {getValue: function () { return value; }, getType: function () { return object ? 'json' : typeof value; },
+          getValueSerialized: function () { return object ? JSON.stringify(value) : value; },
+          isTransient: function () { return false; }};
+};
 execution.getVariableLocal = execution.getVariable;
 execution.setVariableLocal = execution.setVariable;
+execution.getVariableLocalTyped = execution.getVariableTyped;
 execution.getBusinessKey = execution.getProcessBusinessKey;
 var __t = __ctx.task;  // null outside a task listener
 var __tc = {};  // what the listener changed of the task (engine/camunda_task.py applies it)
@@ -131,7 +142,8 @@ _VARIABLES = frozenset({"getVariable", "setVariable", "hasVariable", "getVariabl
                         "getVariableLocal", "setVariableLocal"})
 # What the prelude's `execution` and `task` (Camunda's DelegateExecution and DelegateTask) have.
 OFFERED = {
-    "execution": _VARIABLES | {"getProcessInstanceId", "getProcessBusinessKey", "getBusinessKey",
+    "execution": _VARIABLES | {"getVariableTyped", "getVariableLocalTyped", "getProcessInstanceId",
+                               "getProcessBusinessKey", "getBusinessKey",
                                "getCurrentActivityId", "getCurrentActivityName", "getEventName"},
     "task": _VARIABLES | {"getId", "getName", "setName", "getAssignee", "setAssignee", "getPriority", "setPriority",
                           "getDueDate", "setDueDate", "getFollowUpDate", "setFollowUpDate", "addCandidateGroup",
@@ -140,7 +152,8 @@ OFFERED = {
                           "getProcessInstanceId", "getExecution"},
 }
 _CALL = re.compile(r"(?<![\w$.])(task|execution)\s*\.\s*([A-Za-z_$][\w$]*)\s*\(")
-_JAVA = re.compile(r"(?<![\w$.])(java|javax|Packages|Java)\s*\.|(?<![\w$.])(S|XML|JSON)\s*\(")
+_SPIN = re.compile(r"(?<![\w$.])(S|JSON)(?![\w$])(?!\s*\.\s*(parse|stringify)\b)")
+_JAVA = re.compile(r"(?<![\w$.])(java|javax|Packages|Java)\s*\.|(?<![\w$.])XML\s*\(")  # Spin XML too
 
 
 def describe(problem: str) -> str:
@@ -173,6 +186,8 @@ def evaluate(script: str, variables: dict[str, Any], time_limit: float,
     ctx.set_hard_memory_limit(MEMORY_LIMIT_BYTES)
     budget_ms = max(1, int(time_limit * 1000))
     try:
+        if _SPIN.search(script):  # Spin costs ~2 ms a context: only for scripts that name it
+            ctx.eval(SPIN_JS, timeout=budget_ms)
         ctx.eval(_PRELUDE % (json.dumps(json.dumps(variables, default=str)),
                              json.dumps(json.dumps(context or {}, default=str))), timeout=budget_ms)
         # An indirect eval runs in the global scope (top-level `var`s stay globals) and gives the last value.
@@ -198,7 +213,7 @@ def _settle(ctx: MiniRacer) -> None:
 
 def check(script: str) -> str | None:
     """Why the script cannot run here, found without running it: a syntax error (compiled in V8), a call of
-    Java (`java.lang...`, Spin's `S(...)`: Camunda's Java script engine offers those, V8 does not), or a method of
+    Java (`java.lang...`, Spin XML's `XML(...)`: Camunda's Java script engine offers those, V8 does not), or a method of
     `execution` or `task` that is not offered here (OFFERED); None if it can run."""
     ctx = MiniRacer()
     try:

@@ -21,9 +21,12 @@ from dataclasses import dataclass
 
 from .juel_dates import FUNCTIONS
 from .juel_runtime import EXECUTION, EXECUTION_METHODS, EXECUTION_PROPERTIES, VALUE_METHODS
+from .spin import SPIN_METHODS, XML_REFUSED
 
 MARK = "  # JUEL: "  # the translated Python ends with this comment and the original text, for messages
 # Python builtins accepted inside ${...} as calls (not JUEL, but this server took Python there before).
+# Camunda Spin's JSON functions (spin.py); Spin XML is refused.
+SPIN_FUNCTIONS = {"S": "juel_spin", "JSON": "juel_spin"}
 PYTHON_FUNCTIONS = frozenset({"len", "str", "int", "float", "bool", "abs", "round", "min", "max", "sum", "sorted",
                               "any", "all", "list"})
 
@@ -99,6 +102,7 @@ class _Parser:
     def __init__(self, src: str):
         self.tokens = tokenize(src)
         self.i = 0
+        self.spin = False  # the expression calls S() or JSON(): its value leaves as plain JSON
 
     def peek(self) -> Token:
         return self.tokens[self.i]
@@ -191,6 +195,7 @@ class _Parser:
                 if self.op() == "(":
                     args = self.arguments()
                     out = self.call(base_name, out, tok.text, args)
+                    self.spin = self.spin or tok.text in SPIN_METHODS  # its value may be a Spin node
                 else:
                     if tok.text.startswith("_"):
                         raise JuelUnsupported(f"property names starting with '_' are not allowed: {tok.text!r}")
@@ -224,11 +229,11 @@ class _Parser:
             if method not in EXECUTION_METHODS:
                 raise JuelUnsupported(f"'execution.{method}()' is not supported in expressions; execution offers "
                                 f"{', '.join(sorted(EXECUTION_METHODS))}")
-        elif method not in VALUE_METHODS:
+        elif method not in VALUE_METHODS and method not in SPIN_METHODS:
             owner = base_name or "a value"
             raise JuelUnsupported(f"method '{method}()' on {owner} is not supported: expressions here have no Java "
                             "beans; they call the methods of strings, lists, maps and numbers listed in "
-                            "docs/EXPRESSIONS.md and those of 'execution'")
+                            "docs/EXPRESSIONS.md, those of Camunda Spin's JSON nodes and those of 'execution'")
         return f"juel_call({', '.join([base, repr(method), *args])})"
 
     def primary(self) -> tuple[str | None, str]:
@@ -258,9 +263,17 @@ class _Parser:
                 if self.arguments():
                     raise JuelError(f"{tok.text}() takes no arguments")
                 return None, f"{FUNCTIONS[tok.text]}()"
+            if self.op() == "(" and tok.text in SPIN_FUNCTIONS:
+                args = self.arguments()
+                if len(args) != 1:
+                    raise JuelError(f"{tok.text}() takes one argument here (the JSON text or value)")
+                self.spin = True
+                return None, f"{SPIN_FUNCTIONS[tok.text]}({args[0]})"
+            if self.op() == "(" and tok.text == "XML":
+                raise JuelUnsupported(f"function 'XML()' is not supported ({XML_REFUSED})")
             if self.op() == "(":
                 raise JuelUnsupported(f"function '{tok.text}()' is not supported (JUEL functions here: now() and "
-                                "dateTime(); no currentUser() or Java functions)")
+                                "dateTime(), and Spin's S() and JSON(); no currentUser() or Java functions)")
             return tok.text, _variable(tok.text)
         raise JuelError(f"unexpected {repr(tok.text) if tok.text else 'end'} at position {tok.pos + 1}")
 
@@ -287,7 +300,9 @@ def to_python(body: str) -> str:
     """The inside of one `${...}` as a Python expression (JuelError if it cannot be)."""
     if not body.strip():
         raise JuelError("the expression is empty")
-    return _Parser(body).parse()
+    parser = _Parser(body)
+    python = parser.parse()
+    return f"juel_plain({python})" if parser.spin else python
 
 
 _PART = re.compile(r"[$#]\{")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .sandbox_guards import SandboxViolation
+from .spin import plain
 
 EXECUTION = "execution"
 REMOVED = object()  # in Execution.changes: the variable was removed
@@ -52,6 +53,7 @@ class Execution:
         if not isinstance(name, str) or not name.isidentifier() or name.startswith(("_", "juel_")) \
                 or name == EXECUTION:
             raise SandboxViolation(f"{name!r} cannot be a variable name")
+        value = plain(value)  # a Spin node is stored as its JSON value
         self._vars[name] = value
         self.changes[name] = value
 

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from . import juel_dates
+from . import juel_dates, spin
 from .juel_coerce import (
     JuelEvalError,
     is_num,
@@ -148,12 +148,16 @@ _BOOLEAN_METHODS: dict[str, Callable[..., Any]] = {
 }
 VALUE_METHODS = frozenset(_STRING_METHODS) | frozenset(_LIST_METHODS) | frozenset(_MAP_METHODS) \
     | frozenset(_NUMBER_METHODS) | frozenset(_BOOLEAN_METHODS) | frozenset(juel_dates.DATE_METHODS)
+# Spin's methods (spin.SPIN_METHODS) are called on Spin values the same way.
 
 
 def juel_call(base: Any, method: str, *args: Any) -> Any:
     """`base.method(args)` from the fixed tables above (or execution's); JuelEvalError otherwise."""
     if base is None:
         raise JuelEvalError(f"cannot call {method}() on null")
+    spin_table = spin.table_of(base)
+    if spin_table is not None:
+        return _spin_call(spin_table, base, method, args)
     if isinstance(base, Execution):
         table: dict[str, Callable[..., Any]] = EXECUTION_METHODS
     elif isinstance(base, bool):
@@ -171,6 +175,9 @@ def juel_call(base: Any, method: str, *args: Any) -> Any:
     else:
         table = {}
     if method not in table:
+        node = spin.variable_node(base, method, args)  # a JSON variable read as Camunda's Spin value
+        if node is not None:
+            return _spin_call(spin.table_of(node), node, method, args)
         raise JuelEvalError(f"{type_name(base)} has no method {method}()")
     try:
         return table[method](base, *args)
@@ -178,7 +185,36 @@ def juel_call(base: Any, method: str, *args: Any) -> Any:
         raise JuelEvalError(f"{method}() does not take {len(args)} argument(s) on {type_name(base)}") from None
 
 
-HELPERS: dict[str, Any] = {"juel_bool": juel_bool, "juel_eq": juel_eq, "juel_cmp": juel_cmp,
+def _spin_call(table: dict[str, Callable[..., Any]], base: Any, method: str, args: tuple[Any, ...]) -> Any:
+    if method not in table:
+        raise JuelEvalError(f"a Spin JSON {'node' if 'prop' in table else 'path query'} has "
+                            f"no method {method}()")
+    try:
+        return table[method](base, *args)
+    except spin.SpinError as exc:
+        raise JuelEvalError(f"Spin: {exc}") from None
+    except TypeError:
+        raise JuelEvalError(f"{method}() does not take {len(args)} argument(s) on a Spin JSON value") from None
+
+
+def juel_spin(value: Any) -> spin.SpinJson:
+    """`S(value)` and `JSON(value)`: Camunda Spin's JSON node of a JSON text, a map, a list or a Spin node."""
+    try:
+        return spin.spin_json(value)
+    except spin.SpinError as exc:
+        raise JuelEvalError(f"Spin: {exc}") from None
+
+
+def juel_plain(value: Any) -> Any:
+    """The value of an expression that used Spin, as plain JSON (a Spin node is stored as its JSON value)."""
+    try:
+        return spin.plain(value)
+    except spin.SpinError as exc:
+        raise JuelEvalError(f"Spin: {exc}") from None
+
+
+HELPERS: dict[str, Any] = {"juel_spin": juel_spin, "juel_plain": juel_plain,
+                           "juel_bool": juel_bool, "juel_eq": juel_eq, "juel_cmp": juel_cmp,
                            "juel_arith": juel_arith, "juel_neg": juel_neg, "juel_empty": juel_empty,
                            "juel_get": juel_get, "juel_call": juel_call, "juel_concat": juel_concat,
                            **juel_dates.HELPERS}

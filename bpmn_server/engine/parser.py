@@ -34,6 +34,7 @@ from . import (
     feel_conditions,
     implicit,
     implicit_constructs,
+    js_conditions,
     js_sandbox,
     mi_behavior,
     multiinstance,
@@ -193,6 +194,10 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
                 el.text, problem = feel_conditions.translate(el.text)
                 if problem:
                     errors.append(_err(el.getparent(), problem))
+            elif name == "conditionExpression" and js_conditions.is_javascript(el.get("language")) and el.text:
+                el.text, problem = js_conditions.translate(el.text)
+                if problem:
+                    errors.append(_err(el.getparent(), problem))
             elif (name in ("conditionExpression", "completionCondition", "loopCardinality", "activationCondition")
                     or (name == "condition" and _local(el.getparent().tag) in ("conditionalEventDefinition",
                                                                             "complexBehaviorDefinition"))) \
@@ -222,7 +227,8 @@ def _translate(root: etree._Element, errors: list[dict[str, Any]]) -> None:
                 fmt = (el.get("scriptFormat") or "").strip().lower()
                 if js_sandbox.is_javascript(fmt):
                     script = el.find(f"{{{BPMN}}}script")
-                    problem = js_sandbox.check(script.text or "") if script is not None else "no script"
+                    problem = js_sandbox.check(script.text or "") if script is not None else \
+                        None if el.get(f"{{{CAMUNDA}}}resource") else "no script"  # camunda_check: no file
                     if problem:
                         errors.append(_err(el, js_sandbox.describe(problem)))
                     continue

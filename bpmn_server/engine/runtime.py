@@ -30,6 +30,7 @@ from . import (
     data,
     event_subprocesses,
     feel_conditions,
+    js_conditions,
     sandbox,
     timers,
 )
@@ -55,6 +56,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
                  execution: ExecutionInfo | None = None) -> Any:
         if feel_conditions.is_stored(expression):  # a FEEL condition (engine/feel_conditions.py)
             return feel_conditions.evaluate(expression, {**context, **(external_context or {})})
+        if js_conditions.is_stored(expression):  # a JavaScript condition (engine/js_conditions.py)
+            return js_conditions.evaluate(expression, {**context, **(external_context or {})}, self.time_limit)
         namespace = dict(context)
         namespace.update(external_context or {})
         # `${execution.setVariable(...)}` writes to the task's data, as in Camunda.
@@ -171,6 +174,7 @@ class Bundle:
 def new_workflow(bundle: Bundle, variables: dict[str, Any], initiator: str | None = None) -> BpmnWorkflow:
     variables = {**variables, **camunda_runtime.initiator_variables(bundle.spec, initiator)}
     wf = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=SCRIPT_ENGINE)
+    event_subprocesses.arm_nested(wf)
     wf.task_tree.data.update(variables)
     for task in wf.get_tasks(state=TaskState.READY):
         task.data.update(variables)
@@ -191,6 +195,7 @@ def load(bundle: Bundle, state: str) -> BpmnWorkflow:
     dct = json.loads(state)
     wf = SERIALIZER.from_dict(dct, spec=bundle.spec, subprocess_specs=bundle.subprocess_specs)
     wf.script_engine = SCRIPT_ENGINE
+    event_subprocesses.arm_nested(wf)
     return wf
 
 

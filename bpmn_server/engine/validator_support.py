@@ -24,8 +24,8 @@ SUPPORT_CATALOGUE: dict[str, str] = {
     "unsupported-token-quantity": "completionQuantity above 1 on an activity without exactly one outgoing flow",
     "unsupported-interrupt-from-inside": "an interrupting escalation event subprocess of a process triggered by an "
                                          "intermediate throw in the process: the process runs on after the throw",
-    "unsupported-nested-event-subprocess": "a non-interrupting event subprocess with a signal, message or conditional "
-                                           "start event inside a subprocess: never triggered",
+    "unsupported-nested-event-subprocess": "a non-interrupting event subprocess with a conditional start event "
+                                           "inside a subprocess: never triggered",
     "unsupported-adhoc-content": "inside an ad-hoc subprocess: a gateway or event without an incoming flow (performers "
                                  "start activities only), an event subprocess, or compensation",
 }
@@ -90,11 +90,11 @@ def _rule_nested_event_subprocess(m: Model) -> Iterator[Problem]:
         if handler.get("triggeredByEvent") != "true" or local(handler.getparent()) == "process" \
                 or start.get("isInterrupting", "true") != "false":
             continue  # interrupting ones run as boundary events (engine/implicit_constructs.py)
-        if any(_definitions(m, start, kind) for kind in
-               ("signalEventDefinition", "conditionalEventDefinition", "messageEventDefinition")):
+        # Message and signal ones start while their subprocess runs (engine/event_subprocesses.py).
+        if _definitions(m, start, "conditionalEventDefinition"):
             yield start, "unsupported-nested-event-subprocess", (
-                "a non-interrupting event subprocess inside a subprocess cannot start on a signal, a message or a "
-                "condition here: it would never be triggered (at the top level of a process it can)")
+                "a non-interrupting event subprocess inside a subprocess cannot start on a condition here: it would "
+                "never be triggered (on a message or a signal it can, and at the top level of a process it can)")
 
 
 def _rule_adhoc_content(m: Model) -> Iterator[Problem]:

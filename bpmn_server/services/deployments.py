@@ -56,9 +56,13 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
     dmn_files = [f for f in files if decisions.is_dmn(f.filename, f.data)]
     camunda_forms = [f for f in files if form_definitions.is_form(f.filename)]  # Camunda Forms (.form)
     json_forms = {f.filename: f.data for f in files if spiff_forms.is_form_file(f.filename)}  # spiff-arena's
-    files = [f for f in files if f not in dmn_files and f not in camunda_forms and f.filename not in json_forms]
+    # Script files Camunda 7 diagrams name (camunda:resource): written into the diagrams that name them.
+    scripts = {f.filename.replace("\\", "/"): f.data for f in files if model_zip.is_script(f.filename)}
+    files = [Upload(f.filename, engine.inline_script_resources(f.data, scripts)) for f in files
+             if f not in dmn_files and f not in camunda_forms and f.filename not in json_forms
+             and not model_zip.is_script(f.filename)]
     if not files and not dmn_files and not camunda_forms:
-        raise Invalid("no diagram to deploy", errors=[{"field": "file", "message": "JSON form files deploy "
+        raise Invalid("no diagram to deploy", errors=[{"field": "file", "message": "JSON form and script files deploy "
                                                                                "beside the .bpmn that names them"}])
     parsed_dmn = decisions.parse_uploads(dmn_files)
     parsed_forms = form_definitions.parse_uploads(camunda_forms)

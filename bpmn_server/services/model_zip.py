@@ -1,10 +1,12 @@
 """A spiff-arena process model folder uploaded as one `.zip`: its `.bpmn`, `.dmn` and `.json` files deploy as if
-each had been sent as a part of its own.
+each had been sent as a part of its own; so do script files (`.js`, `.py`, ...) that Camunda 7 diagrams name as
+script resources (engine/script_resources.py).
 
 The archive is read in memory, never written to disk, and within limits: at most MAX_ENTRIES files and
 MAX_BYTES uncompressed in all (read bounded, whatever sizes the archive claims). An entry's path must stay in
 the folder (no absolute paths, no `..`); files are known by their base name, as spiff-arena's diagrams name
-their form files. Anything else (another kind of file, two files of one name) is a 422 naming the entry.
+their form files, except script files, known by their path in the archive, as Camunda 7's resources name them.
+Anything else (another kind of file, two files of one name) is a 422 naming the entry.
 """
 
 from __future__ import annotations
@@ -18,12 +20,22 @@ from ..exceptions import Invalid
 
 MAX_ENTRIES = 500
 MAX_BYTES = 50 * 1024 * 1024
-KINDS = (".bpmn", ".bpmn20.xml", ".dmn", ".dmn11.xml", ".json", ".form")  # .form: Camunda Forms
+SCRIPTS = (".js", ".py", ".groovy", ".ftl", ".xsl", ".xslt")  # script resources of Camunda 7 diagrams
+KINDS = (".bpmn", ".bpmn20.xml", ".dmn", ".dmn11.xml", ".json", ".form", *SCRIPTS)  # .form: Camunda Forms
 _SKIPPED = ("__MACOSX/",)  # the resource forks macOS's archiver adds: not files of the folder
 
 
 def is_zip(filename: str, data: bytes) -> bool:
     return filename.lower().endswith(".zip") or data[:4] == b"PK\x03\x04"
+
+
+def is_script(filename: str) -> bool:
+    return filename.lower().endswith(SCRIPTS)
+
+
+def _name(path: str) -> str:
+    """How a file of the archive is known: a script by its path, any other file by its base name."""
+    return posixpath.normpath(path) if is_script(path) else posixpath.basename(path)
 
 
 def _refuse(archive: str, errors: list[dict[str, Any]]) -> Invalid:
@@ -48,10 +60,10 @@ def entries(archive: str, data: bytes) -> list[tuple[str, bytes]]:
         if path.startswith("/") or ".." in parts or ":" in parts[0]:
             errors.append({"entry": info.filename, "message": "leaves the folder (an absolute path or '..')"})
             continue
-        base = posixpath.basename(path)
+        base = _name(path)
         if not base.lower().endswith(KINDS):
-            errors.append({"entry": info.filename, "message": "is not a .bpmn, .dmn, .json or .form file of a "
-                                                              "process model"})
+            errors.append({"entry": info.filename, "message": "is not a .bpmn, .dmn, .json, .form or script file "
+                                                              "of a process model"})
         elif base in seen:
             errors.append({"entry": info.filename, "message": f"has the same name as '{seen[base]}'"})
         seen.setdefault(base, info.filename)
@@ -68,7 +80,7 @@ def entries(archive: str, data: bytes) -> list[tuple[str, bytes]]:
         left -= len(body)
         if left < 0:
             raise _refuse(archive, [{"message": f"unpacks to more than {MAX_BYTES} bytes"}])
-        found.append((posixpath.basename(info.filename.replace("\\", "/")), body))
+        found.append((_name(info.filename.replace("\\", "/")), body))
     if not found:
         raise _refuse(archive, [{"message": "has no file"}])
     return found

@@ -26,7 +26,7 @@ PRESENT = CAMUNDA7.is_dir()
 UNCLASSIFIED = "unclassified"
 
 # Each reason is one of three kinds. JAVA: only a Java runtime could run it (Java classes, beans, plugins,
-# Groovy, FreeMarker, Spin). WRITTEN: refused for a reason written here that is not this server's gap: Camunda 7
+# Groovy, FreeMarker, Spin XML). WRITTEN: refused for a reason written here that is not this server's gap: Camunda 7
 # refuses it too, the file is not a runnable BPMN 2.0 process, or it needs what one diagram cannot carry (a
 # resource file, a CMMN case, a tenant). GAP: Camunda 7 runs it and this server does not yet; the conformance
 # test bounds the files with a gap (GAP_FILES in test_camunda7_corpus.py) so the number only goes down.
@@ -40,11 +40,15 @@ REASONS: list[tuple[str, re.Pattern[str], str]] = [(r, re.compile(p), kind) for 
     ("Groovy script", r"(?i)script format 'groovy'", JAVA),
     ("FreeMarker template (Camunda's Java template engine plugin)", r"(?i)script format 'freemarker'", JAVA),
     ("JUEL calling a Java bean's method (`${bean.method()}`)", r"no Java beans", JAVA),
-    ("JavaScript calling Java (`java.lang...`, Spin's `S()`)", r"JavaScript cannot run here: it calls Java", JAVA),
+    ("JavaScript calling Java (`java.lang...`, Spin XML's `XML()`)", r"JavaScript cannot run here: it calls Java",
+     JAVA),
     ("JavaScript calling a method of `task`/`execution` not offered here (`task.setOwner()`, ...)",
      r"JavaScript cannot run here: it calls", GAP),
-    ("Camunda Spin (`S()`, `JSON()`, `XML()`: a Java library)", r"function '(S|JSON|XML)\(\)' is not supported", JAVA),
-    ("script or expression in a resource file outside the diagram (`camunda:resource`)",
+    ("Camunda Spin XML (`XML()`: Spin's JSON API runs, its XML API does not)", r"function 'XML\(\)' is not supported",
+     JAVA),
+    ("script in a resource file not in the folder (`camunda:resource`: deploy it beside the diagram)",
+     r"\[camunda:(script )?resource\] the script file", WRITTEN),
+    ("expression in a resource file (`camunda:resource` on an expression: write it inline)",
      r"\[camunda:(script )?resource\]", WRITTEN),
     ("CMMN case (`camunda:caseRef`: another standard, not run here)", r"\[camunda:case[A-Za-z]*\]", WRITTEN),
     ("tenant of a called process (one server is one tenant)", r"tenants are not supported", WRITTEN),
@@ -58,7 +62,8 @@ REASONS: list[tuple[str, re.Pattern[str], str]] = [(r, re.compile(p), kind) for 
     ("compensation (not supported)", r"compensation", GAP),
     ("data store read or written by a task, with no store implementation", r"Data Store with name", WRITTEN),
     ("data store reference to a data store the file does not have", r"dataStoreRef", WRITTEN),
-    ("expression that is neither Python nor JUEL (here: JavaScript conditions using Spin)", r"does not compile", GAP),
+    ("expression that is neither Python, JUEL, FEEL nor JavaScript (`language=\"javascript\"`)", r"does not compile",
+     GAP),
     ("call activity without a valid called process key (none, empty, or a bean call)",
      r'No "calledElement" attribute|calledElement', WRITTEN),
     ("called process in no file of the folder", r"which is neither in this file nor deployed", WRITTEN),

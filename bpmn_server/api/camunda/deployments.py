@@ -15,7 +15,7 @@ from marshmallow import fields
 from ...auth import current_user
 from ...engine import BpmnInvalid, BpmnMalformed
 from ...exceptions import BadRequest, UnsupportedMediaType
-from ...services import deployments
+from ...services import deployments, model_zip
 from .base import COMPAT_VERSION, ListQuery, camunda_time, endpoint, window
 from .definitions import definition_dto
 from .errors import details
@@ -51,17 +51,19 @@ def _uploads() -> list[deployments.Upload]:
     uploads, refused = [], []
     for part, storage in request.files.items(multi=True):
         filename = storage.filename or part
-        if filename.lower().endswith((*BPMN_SUFFIXES, ".form")):  # Camunda Forms deploy beside their diagrams
+        # Camunda Forms and script files (camunda:resource) deploy beside their diagrams.
+        if filename.lower().endswith((*BPMN_SUFFIXES, ".form", *model_zip.SCRIPTS)):
             uploads.append(deployments.Upload(filename, storage.read()))
         else:
             refused.append(filename)
     if refused:
-        raise BadRequest(f"only BPMN diagrams and Camunda Forms (.form) can be deployed here, not "
+        raise BadRequest(f"only BPMN diagrams, Camunda Forms (.form) and script files can be deployed here, not "
                          f"{', '.join(refused)}")
     if not uploads:
         raise BadRequest("the form has no file part; add the diagram as a file part")
-    if len(uploads) == 1:
-        g.camunda_resource = uploads[0].filename
+    diagrams = [u for u in uploads if not model_zip.is_script(u.filename)]
+    if len(diagrams) == 1:
+        g.camunda_resource = diagrams[0].filename
     return uploads
 
 
