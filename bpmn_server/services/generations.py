@@ -1,0 +1,69 @@
+"""Caches of shared data that every process may keep, made safe by a generation token per kind.
+
+A token (a row of `cache_generations`) changes in the same transaction as the data it stands for: a deploy
+of new process versions changes `definitions`, a webhook made or removed changes `webhooks`. A transaction
+reads all tokens with one statement, the first time it needs one, and a process keeps its cached copy of a
+kind while the token is the one it cached under. So a change takes effect at once on every process (the
+next transaction that begins after it committed reads the new token), and a step asks the database for one
+row of tokens instead of the latest version of its process and the list of webhooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from models import CacheGeneration, db, new_id
+
+from .definitions import LRU
+
+V = TypeVar("V")
+_TABLE = CacheGeneration.__table__
+_READ = select(_TABLE.c.name, _TABLE.c.value)
+CACHE_SIZE = 1024
+
+
+class Kind(StrEnum):
+    DEFINITIONS = "definitions"
+    WEBHOOKS = "webhooks"
+
+
+def _tokens() -> dict[str, str]:
+    """The tokens as this transaction sees them: read at its first need, kept with the session until the
+    transaction ends (not with the unit of work: the outbox, which the unit of work uses, asks too)."""
+    conn = db.session.connection()  # begins the transaction if none is open
+    transaction = db.session().get_transaction()
+    held = db.session.info.get("generations")
+    if held is None or held[0] is not transaction:
+        held = db.session.info["generations"] = (transaction, dict(conn.execute(_READ).all()))
+    return held[1]
+
+
+def _store() -> dict[Kind, tuple[str | None, LRU[Hashable, Any]]]:
+    """This app's caches (one app per process in production; tests make one per test)."""
+    return current_app.extensions.setdefault("bpmn_generation_caches", {})
+
+
+def cached(kind: Kind, key: Hashable, make: Callable[[], V]) -> V:
+    """`make()` of `key`, kept while the generation of `kind` stays as it was when it was made."""
+    token = _tokens().get(kind.value)
+    store = _store()
+    held = store.get(kind)
+    if held is None or held[0] != token or token is None:
+        held = store[kind] = (token, LRU(CACHE_SIZE))
+    return held[1].get(key, make)
+
+
+def bump(kind: Kind) -> None:
+    """Give `kind` a new generation in the current transaction: every process drops its copy once this
+    commits. (Written whole, not incremented: a missing row is made again.)"""
+    token = new_id()
+    conn = db.session.connection()
+    done = conn.execute(update(_TABLE).where(_TABLE.c.name == kind.value).values(value=token)).rowcount
+    if not done:
+        conn.execute(_TABLE.insert().values(name=kind.value, value=token))
+    _tokens()[kind.value] = token
