@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import db
@@ -30,15 +30,30 @@ def pending_events() -> list[dict[str, Any]]:
 
 
 def _run(fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
-    """Call `fn` in a new unit of work: commit if it returns, roll everything back on any error."""
-    try:
-        with units.unit_of_work():
-            return fn(*args, **kwargs)
-    except BaseException as exc:
-        mapped = _domain_error(exc)
-        if mapped is None:
-            raise
-        raise mapped from None
+    """Call `fn` in a new unit of work: commit if it returns, roll everything back on any error.
+
+    A connection found dead before COMMIT was sent (the database restarted, a pooled connection was cut)
+    lost only an uncommitted transaction: the call runs once more, on a fresh connection (the pool drops
+    every connection older than the failure). This replaces a ping before every checkout."""
+    for attempt in (1, 2):
+        uow: list[UnitOfWork] = []
+        try:
+            with units.unit_of_work() as current:
+                uow.append(current)
+                return fn(*args, **kwargs)
+        except BaseException as exc:
+            if attempt == 1 and _lost_before_commit(exc, uow[0] if uow else None):
+                continue
+            mapped = _domain_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from None
+    raise AssertionError("unreachable")
+
+
+def _lost_before_commit(exc: BaseException, uow: UnitOfWork | None) -> bool:
+    return (isinstance(exc, DBAPIError) and exc.connection_invalidated
+            and (uow is None or not uow.committing))
 
 
 def _domain_error(exc: BaseException) -> BpmnServerError | None:

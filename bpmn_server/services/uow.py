@@ -54,6 +54,8 @@ class UnitOfWork:
     # Rows read ahead for many instances at once (services/steps.py `prefetch`), by (kind, instance id):
     # a step takes its own (once) instead of reading them with a query of its own.
     known: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    # Set when COMMIT is sent: a connection lost after that may or may not have committed (never retried).
+    committing: bool = False
 
     @property
     def session(self) -> Any:
@@ -112,6 +114,7 @@ class UnitOfWork:
         for hook in _BEFORE_COMMIT:  # the relay drains the outbox (services/relay.py)
             hook(self)
         self.flush_history()
+        self.committing = True
         db.session.commit()
 
     def rollback(self) -> None:
