@@ -25,6 +25,7 @@ from . import (
     starters,
     timer_starts,
 )
+from . import uow as units
 from .pagination import Page, page
 from .tx import transactional
 
@@ -216,7 +217,9 @@ def resolve(key: str, version: int | None) -> Any:
     the process's cache, never from the XML and spec blobs of the row. Kept per process while no new
     version is deployed (services/generations.py), so a start usually asks nothing of the database here.
     """
-    found = generations.cached(generations.Kind.DEFINITIONS, (key, version or None), lambda: _lookup(key, version))
+    # In a unit of work (it settles before commit), a start on SQLite takes a warm entry without a read.
+    found = generations.cached(generations.Kind.DEFINITIONS, (key, version or None), lambda: _lookup(key, version),
+                               settled_later=units.active() is not None)
     if found is None:
         what = f"version {version} of process '{key}'" if version else f"process '{key}'"
         raise Invalid(f"there is no deployed {what}",

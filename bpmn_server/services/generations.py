@@ -22,9 +22,15 @@ from models import CacheGeneration, db, new_id
 from .definitions import LRU
 
 V = TypeVar("V")
+_ASSUMED = "generations_assumed"
 _TABLE = CacheGeneration.__table__
 _READ = select(_TABLE.c.name, _TABLE.c.value)
 CACHE_SIZE = 1024
+
+
+class Stale(Exception):
+    """A unit of work used a cached value under a token that had changed by the time it read the tokens:
+    it is run again (services/tx.py), now reading afresh."""
 
 
 class Kind(StrEnum):
@@ -40,7 +46,28 @@ def _tokens() -> dict[str, str]:
     held = db.session.info.get("generations")
     if held is None or held[0] is not transaction:
         held = db.session.info["generations"] = (transaction, dict(conn.execute(_READ).all()))
+        _check_assumed(held[1])
     return held[1]
+
+
+def _check_assumed(tokens: dict[str, str]) -> None:
+    assumed = db.session.info.pop(_ASSUMED, None)
+    for kind, token in (assumed or {}).items():
+        if tokens.get(kind) != token:
+            _store().pop(Kind(kind), None)
+            raise Stale(kind)
+
+
+def settle() -> None:
+    """Check, before commit, what the unit of work took from a cache without a transaction
+    (`cached(..., settled_later=True)`); raises Stale if a token changed meanwhile."""
+    if db.session.info.get(_ASSUMED):
+        _tokens()  # assumed with no transaction open: this transaction's first read checks them
+
+
+def forget_assumed() -> None:
+    """The unit of work rolled back: what it assumed goes with it."""
+    db.session.info.pop(_ASSUMED, None)
 
 
 def _store() -> dict[Kind, tuple[str | None, LRU[Hashable, Any]]]:
@@ -48,8 +75,19 @@ def _store() -> dict[Kind, tuple[str | None, LRU[Hashable, Any]]]:
     return current_app.extensions.setdefault("bpmn_generation_caches", {})
 
 
-def cached(kind: Kind, key: Hashable, make: Callable[[], V]) -> V:
-    """`make()` of `key`, kept while the generation of `kind` stays as it was when it was made."""
+def cached(kind: Kind, key: Hashable, make: Callable[[], V], settled_later: bool = False) -> V:
+    """`make()` of `key`, kept while the generation of `kind` stays as it was when it was made.
+
+    `settled_later`: the caller is a unit of work that calls `settle` before it commits. With no transaction
+    open (a start on SQLite computes before it takes the write lock), a cached value is then taken under the
+    token last seen, without asking the database; the unit of work's first read of the tokens, or `settle`,
+    checks that token, and a changed one runs the unit of work again (Stale)."""
+    if settled_later and not db.session().in_transaction():
+        held = _store().get(kind)
+        hit = held[1].peek(key) if held is not None and held[0] is not None else None
+        if hit is not None:
+            db.session.info.setdefault(_ASSUMED, {})[kind.value] = held[0]
+            return hit
     token = _tokens().get(kind.value)
     store = _store()
     held = store.get(kind)

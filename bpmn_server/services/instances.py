@@ -16,7 +16,7 @@ from . import commands, deployments, heatmap, history, reasons, start_form, star
 from . import uow as units
 from .pagination import Page, page
 from .steps import StepResult
-from .tx import transactional
+from .tx import transactional, transactional_late
 
 STATUSES = tuple(InstanceStatus)
 
@@ -44,7 +44,7 @@ def _wide_integers(value: Any, path: str) -> list[str]:
     return []
 
 
-@transactional
+@transactional_late
 def start(process: str, actor: str, variables: dict[str, Any] | None = None, version: int | None = None,
           business_key: str | None = None, user: User | None = None, check_form: bool = True) -> Instance:
     """Start an instance of the latest (or a given) version and run it until every token waits.
@@ -53,7 +53,7 @@ def start(process: str, actor: str, variables: dict[str, Any] | None = None, ver
     return start_stepped(process, actor, variables, version, business_key, user, check_form).instance
 
 
-@transactional
+@transactional_late
 def start_stepped(process: str, actor: str, variables: dict[str, Any] | None = None, version: int | None = None,
                   business_key: str | None = None, user: User | None = None,
                   check_form: bool = True) -> StepResult:
@@ -67,7 +67,7 @@ def start_stepped(process: str, actor: str, variables: dict[str, Any] | None = N
     return commands.start(units.current(), commands.Start(actor, definition, variables, business_key))
 
 
-@transactional
+@transactional_late
 def start_definition(definition_id: str, actor: str, variables: dict[str, Any] | None = None,
                      business_key: str | None = None, user: User | None = None, check_form: bool = True) -> Instance:
     """Start an instance of one definition, by its id (404 if unknown); as `start` otherwise."""

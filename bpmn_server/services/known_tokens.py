@@ -20,6 +20,7 @@ from models import User, db
 TTL_SECONDS = 0.5
 SIZE = 4096  # distinct tokens held at most; beyond, everything is forgotten (they are re-read)
 _COLUMNS = [c.key for c in User.__table__.columns]
+clock = time.monotonic  # a module attribute: tests move it forward instead of waiting
 
 
 def _store() -> dict[str, tuple[float, dict[str, Any]]]:
@@ -29,7 +30,7 @@ def _store() -> dict[str, tuple[float, dict[str, Any]]]:
 def get(token_hash: str) -> User | None:
     """The user of the token as read less than TTL_SECONDS ago, in the request's session (no statement)."""
     held = _store().get(token_hash)
-    if held is None or held[0] < time.monotonic():
+    if held is None or held[0] < clock():
         return None
     values = dict(held[1])
     values["groups"] = list(values["groups"] or [])  # a copy: a change in this request stays in it
@@ -44,7 +45,7 @@ def keep(token_hash: str, user: User) -> None:
         store.clear()
     values = {key: getattr(user, key) for key in _COLUMNS}
     values["groups"] = list(values["groups"] or [])
-    store[token_hash] = (time.monotonic() + TTL_SECONDS, values)
+    store[token_hash] = (clock() + TTL_SECONDS, values)
 
 
 def forget() -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import insert, text
 
 from models import Event, db
 
-from . import outbox
+from . import generations, outbox
 
 HISTORY_LOCK = 7312002  # PostgreSQL advisory lock id: one history writer at a time, in commit order
 _INSERT_EVENTS = insert(Event.__table__)
@@ -56,10 +56,18 @@ class UnitOfWork:
     known: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
     # Set when COMMIT is sent: a connection lost after that may or may not have committed (never retried).
     committing: bool = False
+    # SQLite, a start (services/tx.py `lock_late`): takes the write lock when called; None once held.
+    write_lock: Callable[[], None] | None = None
 
     @property
     def session(self) -> Any:
         return db.session
+
+    def begin_writes(self) -> None:
+        """About to write: a unit of work that computed before taking the write lock takes it now."""
+        if self.write_lock is not None:
+            take, self.write_lock = self.write_lock, None
+            take()
 
     def record(self, row: dict[str, Any]) -> None:
         self.events.append(row)
@@ -111,9 +119,11 @@ class UnitOfWork:
         db.session.connection().execute(_INSERT_EVENTS, rows)
 
     def commit(self) -> None:
+        self.begin_writes()
         for hook in _BEFORE_COMMIT:  # the relay drains the outbox (services/relay.py)
             hook(self)
         self.flush_history()
+        generations.settle()
         self.committing = True
         db.session.commit()
 
@@ -121,6 +131,7 @@ class UnitOfWork:
         self.known.clear()
         self.events.clear()
         self.outbox.clear()
+        generations.forget_assumed()
         db.session.rollback()
 
 
@@ -129,6 +140,11 @@ def before_commit(hook: Callable[[UnitOfWork], None]) -> None:
     relay, which builds on the steps that record into units of work (so this module cannot import it)."""
     if hook not in _BEFORE_COMMIT:
         _BEFORE_COMMIT.append(hook)
+
+
+def active() -> UnitOfWork | None:
+    """The unit of work of the running service call; None outside any."""
+    return _current.get()
 
 
 def current() -> UnitOfWork:
@@ -143,9 +159,10 @@ def current() -> UnitOfWork:
 
 
 @contextlib.contextmanager
-def unit_of_work() -> Iterator[UnitOfWork]:
-    """Run the block as one unit of work: commit if it returns, roll back if it raises."""
-    uow = UnitOfWork()
+def unit_of_work(write_lock: Callable[[], None] | None = None) -> Iterator[UnitOfWork]:
+    """Run the block as one unit of work: commit if it returns, roll back if it raises. `write_lock`: the
+    block begins without the write lock and takes it by calling this before its first write."""
+    uow = UnitOfWork(write_lock=write_lock)
     token = _current.set(uow)
     try:
         yield uow
