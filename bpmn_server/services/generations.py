@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from models import CacheGeneration, db, new_id
 
@@ -25,6 +25,10 @@ V = TypeVar("V")
 _ASSUMED = "generations_assumed"
 _TABLE = CacheGeneration.__table__
 _READ = select(_TABLE.c.name, _TABLE.c.value)
+# PostgreSQL: an advisory transaction lock and the tokens in one round trip (a row even with no tokens).
+_LOCK_AND_READ = text("SELECT c.name, c.value FROM (SELECT pg_advisory_xact_lock(:k)) AS l "
+                      "LEFT JOIN cache_generations AS c ON true")
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 CACHE_SIZE = 1024
 
 
@@ -45,9 +49,27 @@ def _tokens() -> dict[str, str]:
     transaction = db.session().get_transaction()
     held = db.session.info.get("generations")
     if held is None or held[0] is not transaction:
-        held = db.session.info["generations"] = (transaction, dict(conn.execute(_READ).all()))
-        _check_assumed(held[1])
+        held = _keep(transaction, conn.execute(_READ).all())
     return held[1]
+
+
+def _keep(transaction: Any, rows: Any) -> tuple[Any, dict[str, str]]:
+    held = db.session.info["generations"] = (transaction, {name: value for name, value in rows if name})
+    _check_assumed(held[1])
+    return held
+
+
+def lock_and_read(lock: int) -> None:
+    """PostgreSQL: take the advisory transaction lock `lock` and, if this transaction has not read the
+    tokens yet, read them in the same statement (the history's writer lock before commit: a round trip
+    less per commit)."""
+    conn = db.session.connection()
+    transaction = db.session().get_transaction()
+    held = db.session.info.get("generations")
+    if held is not None and held[0] is transaction:
+        conn.execute(_LOCK, {"k": lock})
+    else:
+        _keep(transaction, conn.execute(_LOCK_AND_READ, {"k": lock}).all())
 
 
 def _check_assumed(tokens: dict[str, str]) -> None:

@@ -97,10 +97,12 @@ def _transactional(fn: F, lock_late: bool) -> F:
         late = lock_late and sqlite
         writing = WRITING.set(not late)
         try:
-            if db.session().in_transaction() and sqlite:
+            if db.session().in_transaction() and (sqlite or lock_late):
                 # End the request's read transaction (authentication, lookups) so that this service
                 # starts its own with the write lock (BEGIN IMMEDIATE); nothing was written, so this
-                # commits nothing. PostgreSQL reads committed data per statement: its read carries on.
+                # commits nothing. PostgreSQL reads committed data per statement: its read carries on,
+                # except for a start, which then takes its definition from the cache without a read
+                # (generations.cached, settled_later) and reads the tokens with the history lock.
                 units.commit_read()
             if late:
                 with contextlib.ExitStack() as held:

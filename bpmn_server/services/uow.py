@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 
 from models import Event, db
 
@@ -109,11 +109,12 @@ class UnitOfWork:
         self.events.clear()
         if not rows:
             return
-        outbox.stage(rows)  # mails and webhook deliveries commit with the events that cause them
         if db.session.get_bind().dialect.name == "postgresql":
             # Held until commit: sequence values are then handed out in commit order, so readers that
-            # page by `seq` never miss an event committed later with a smaller number.
-            db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": HISTORY_LOCK})
+            # page by `seq` never miss an event committed later with a smaller number. Taken with the
+            # read of the cache tokens the outbox needs, when not read yet: one round trip.
+            generations.lock_and_read(HISTORY_LOCK)
+        outbox.stage(rows)  # mails and webhook deliveries commit with the events that cause them
         db.session.flush()
         # One executemany of a Core INSERT: the rows are plain dicts and nothing needs them back.
         db.session.connection().execute(_INSERT_EVENTS, rows)
