@@ -8,8 +8,14 @@ from typing import Any
 import pytest
 
 from tests.client import Api
-from tests.conftest import ADMIN_TOKEN
-from tests.test_deployments import _variant
+from tests.conftest import ADMIN_TOKEN, DIAGRAMS
+
+APPROVAL = (DIAGRAMS / "core_approval.bpmn").read_bytes()
+
+
+def variant(n: int) -> bytes:
+    """The approval diagram renamed: a new version of the same key."""
+    return APPROVAL.replace(b'name="Approval"', f'name="Approval rev {n}"'.encode())
 
 
 @pytest.fixture
@@ -34,10 +40,10 @@ def test_a_version_deployed_by_another_process_is_started_at_once(api, other):
     api.deploy("core_approval.bpmn")
     assert api.start("core_approval", {"amount": 1})["version"] == 1  # this process now holds version 1
     assert other.start("core_approval", {"amount": 1})["version"] == 1
-    other.deploy(_variant(2))
+    other.deploy(variant(2))
     assert api.start("core_approval", {"amount": 1})["version"] == 2
     assert api.start("core_approval", {"amount": 1}, version=1)["version"] == 1
-    api.deploy(_variant(3))
+    api.deploy(variant(3))
     assert other.start("core_approval", {"amount": 1})["version"] == 3
 
 
