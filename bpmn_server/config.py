@@ -90,6 +90,9 @@ def engine_options(url: str, statement_timeout: float = 30.0) -> dict[str, Any]:
         return {"connect_args": {"timeout": 30, "check_same_thread": False}, "hide_parameters": True}
     # statement_timeout: a statement stuck behind a lock or a slow disk ends as a 503, not a hung worker.
     # pool_timeout: a request waits this long for a connection, then 503 (dberrors.py).
+    # No pre-ping (a round trip per checkout): a unit of work that finds its connection dead before COMMIT
+    # runs again (services/tx.py), a read answers 503 once, and the pool then drops every older connection.
+    # pool_recycle: connections are renewed hourly, before a firewall or server-side idle limit cuts them.
     options = f"-c statement_timeout={int(statement_timeout * 1000)}"
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "hide_parameters": True,
+    return {"pool_recycle": 3600, "pool_size": 10, "max_overflow": 20, "hide_parameters": True,
             "pool_timeout": 10, "connect_args": {"options": options, "connect_timeout": 5}}

@@ -7,6 +7,7 @@ from .definition import Definition, Deployment
 from .event import Event
 from .external_task import ExternalTask
 from .form import FormDefinition
+from .generation import CacheGeneration
 from .governance import IdempotencyKey, ProcessFeedback, ProcessSettings, ProposedFile
 from .incident import Incident
 from .instance import Instance
@@ -21,4 +22,5 @@ from .user import User
 __all__ = ["db", "new_id", "utcnow", "Definition", "Deployment", "Event", "Incident", "Instance",
            "Task", "TaskCandidate", "DefinitionStarter", "Timer", "User", "Subscription", "CorrelationKey",
            "ExternalTask", "DecisionDefinition", "IdempotencyKey", "ProposedFile", "ProcessSettings",
-           "ProcessFeedback", "Webhook", "Delivery", "TaskFilter", "FormDefinition", "Batch", "BatchItem"]
+           "ProcessFeedback", "Webhook", "Delivery", "TaskFilter", "FormDefinition", "Batch", "BatchItem",
+           "CacheGeneration"]

@@ -64,9 +64,11 @@ def test_a_statement_that_waits_too_long_is_a_503(app_config, is_postgres):
     holder = create_engine(app_config["SQLALCHEMY_DATABASE_URI"])
     locked, release = threading.Event(), threading.Event()
 
-    def hold() -> None:  # another client holds the users table, as a long migration or a stuck job would
+    # Another client holds the tasks table, as a long migration or a stuck job would. (Not the users table:
+    # a process remembers a token for half a second, services/known_tokens.py, so the request may not read it.)
+    def hold() -> None:
         with holder.begin() as conn:
-            conn.execute(text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
+            conn.execute(text("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE"))
             locked.set()
             release.wait(10)
 

@@ -43,6 +43,11 @@ class LRU(Generic[K, V]):
                 self.items.popitem(last=False)
         return made
 
+    def peek(self, key: K) -> V | None:
+        """The entry, if held (no maker, no reordering)."""
+        with self.lock:
+            return self.items.get(key)
+
     def clear(self) -> None:
         with self.lock:
             self.items.clear()

@@ -14,7 +14,18 @@ from models import Definition, Deployment, db
 
 from .. import engine
 from ..exceptions import Invalid, NotFound
-from . import decisions, definitions, form_definitions, history, model_zip, spiff_forms, starters, timer_starts
+from . import (
+    decisions,
+    definitions,
+    form_definitions,
+    generations,
+    history,
+    model_zip,
+    spiff_forms,
+    starters,
+    timer_starts,
+)
+from . import uow as units
 from .pagination import Page, page
 from .tx import transactional
 
@@ -134,6 +145,8 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
         db.session.add(definition)
         made.append(definition)
     db.session.flush()
+    if made:
+        generations.bump(generations.Kind.DEFINITIONS)  # every process's latest version of these keys
     made_decisions = decisions.store(deployment, dmn_changes)
     made_forms = form_definitions.store(deployment, form_changes)
     starters.record(made)
@@ -194,27 +207,35 @@ def list_deployments(limit: int, after: str | None, deployment_id: str | None = 
     return page(q, [Deployment.created_at, Deployment.id], [dt.datetime, str], limit, after, descending=True)
 
 
-# Built once: every start asks one of these.
-_DEFINITION = select(Definition.id, Definition.key, Definition.version).where(Definition.key == bindparam("key"))
-_VERSION = _DEFINITION.where(Definition.version == bindparam("version"))
-_LATEST = _DEFINITION.order_by(Definition.version.desc()).limit(1)
+# Built once: every start asks one of these (Core, on the connection: no ORM bookkeeping for three columns).
+_T = Definition.__table__
+_DEFINITION = select(_T.c.id, _T.c.key, _T.c.version).where(_T.c.key == bindparam("key"))
+_VERSION = _DEFINITION.where(_T.c.version == bindparam("version"))
+_LATEST = _DEFINITION.order_by(_T.c.version.desc()).limit(1)
 
 
 def resolve(key: str, version: int | None) -> Any:
     """The definition to start: a given version or the latest (a row with id, key, version).
 
     Unknown key or version: 422. Only three columns: starting needs the id, and the spec comes from
-    the process's cache, never from the XML and spec blobs of the row.
+    the process's cache, never from the XML and spec blobs of the row. Kept per process while no new
+    version is deployed (services/generations.py), so a start usually asks nothing of the database here.
     """
-    if version:
-        found = db.session.execute(_VERSION, {"key": key, "version": version}).first()
-    else:
-        found = db.session.execute(_LATEST, {"key": key}).first()
+    # In a unit of work (it settles before commit), a start on SQLite takes a warm entry without a read.
+    found = generations.cached(generations.Kind.DEFINITIONS, (key, version or None), lambda: _lookup(key, version),
+                               settled_later=units.active() is not None)
     if found is None:
         what = f"version {version} of process '{key}'" if version else f"process '{key}'"
         raise Invalid(f"there is no deployed {what}",
                       errors=[{"field": "version" if version else "process", "message": "not deployed"}])
     return found
+
+
+def _lookup(key: str, version: int | None) -> Any:
+    conn = db.session.connection()
+    if version:
+        return conn.execute(_VERSION, {"key": key, "version": version}).first()
+    return conn.execute(_LATEST, {"key": key}).first()
 
 
 # Compiled definitions live in services/definitions.py (one bounded cache); the names stay here too.

@@ -16,7 +16,7 @@ from . import commands, deployments, heatmap, history, reasons, start_form, star
 from . import uow as units
 from .pagination import Page, page
 from .steps import StepResult
-from .tx import transactional
+from .tx import transactional, transactional_late
 
 STATUSES = tuple(InstanceStatus)
 
@@ -51,7 +51,7 @@ def declare_types(instance: Instance, types: dict[str, str] | None) -> None:
         instance.variable_types = {**(instance.variable_types or {}), **types}
 
 
-@transactional
+@transactional_late
 def start(process: str, actor: str, variables: dict[str, Any] | None = None, version: int | None = None,
           business_key: str | None = None, user: User | None = None, check_form: bool = True,
           types: dict[str, str] | None = None) -> Instance:
@@ -64,7 +64,7 @@ def start(process: str, actor: str, variables: dict[str, Any] | None = None, ver
     return instance
 
 
-@transactional
+@transactional_late
 def start_stepped(process: str, actor: str, variables: dict[str, Any] | None = None, version: int | None = None,
                   business_key: str | None = None, user: User | None = None,
                   check_form: bool = True) -> StepResult:
@@ -78,7 +78,7 @@ def start_stepped(process: str, actor: str, variables: dict[str, Any] | None = N
     return commands.start(units.current(), commands.Start(actor, definition, variables, business_key))
 
 
-@transactional
+@transactional_late
 def start_definition(definition_id: str, actor: str, variables: dict[str, Any] | None = None,
                      business_key: str | None = None, user: User | None = None, check_form: bool = True,
                      types: dict[str, str] | None = None) -> Instance:

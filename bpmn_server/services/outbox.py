@@ -18,9 +18,10 @@ from sqlalchemy import insert, select
 from models import Delivery, Webhook, db, new_id
 
 from ..jsonutil import iso
-from . import notify
+from . import generations, notify
 
 _INSERT = insert(Delivery.__table__)
+_HOOKS = select(Webhook.__table__.c.id, Webhook.__table__.c.events)
 
 
 def event_payload(event: dict[str, Any]) -> dict[str, Any]:
@@ -41,8 +42,13 @@ def _row(event: dict[str, Any], channel: str, target: str, payload: dict[str, An
             "last_error": None, "last_status": None, "created_at": now, "sent_at": None}
 
 
+def _hooks() -> list[tuple[str, list[str]]]:
+    return [tuple(row) for row in db.session.connection().execute(_HOOKS).all()]
+
+
 def _webhook_rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    hooks = db.session.execute(select(Webhook.id, Webhook.events)).all()
+    # Kept per process while no webhook is made or removed (services/generations.py): not read per commit.
+    hooks = generations.cached(generations.Kind.WEBHOOKS, "all", _hooks)
     rows = []
     for event in events:
         for hook_id, types in hooks:

@@ -153,6 +153,7 @@ def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engi
     instance.state = engine.dump(wf)
     instance.variables = engine.plain(facts.variables)
     instance.waiting = [_waiting_json(w) for w in facts.waiting]
+    units.current().begin_writes()  # a start computed the above without the write lock (services/tx.py)
     # Set before the reads below autoflush the row, so that it is written once. A completed workflow
     # has no open task, so deriving rows cannot fail it afterwards.
     # A cancel ends the workflow too; the cancel service marks the instance first, so it is no completion.

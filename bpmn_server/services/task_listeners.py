@@ -19,10 +19,12 @@ from . import uow as units
 from .definitions import info
 
 
-def assigned(task: Task, actor: str) -> None:
-    """Run the assignment listeners of `task` (its assignee was just set), if its activity has any."""
-    definition_id = db.session.execute(select(Instance.definition_id).where(Instance.id == task.instance_id)
-                                       ).scalar_one()
+def assigned(task: Task, actor: str, definition_id: str | None = None) -> None:
+    """Run the assignment listeners of `task` (its assignee was just set), if its activity has any.
+    `definition_id`: its instance's, when the caller has read it already."""
+    if definition_id is None:
+        definition_id = db.session.execute(select(Instance.definition_id).where(Instance.id == task.instance_id)
+                                           ).scalar_one()
     if not info(definition_id).meta.get("user_tasks", {}).get(task.activity, {}).get("assignment_listeners"):
         return  # the usual case: the claim needs no engine step
     commands.advance(units.current(), steps.lock(task.instance_id), commands.AssignTask(actor, task.id, known(task)))

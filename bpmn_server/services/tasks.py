@@ -216,8 +216,9 @@ def claim(task_id: str, user: User) -> Task:
         raise _refused(task)
     _set_assignee(task, None, user.name)
     visibility.record_holders([(task.id, task.instance_id, user.name)])
-    history.record("task.claimed", user.name, _instance(task.instance_id), activity=task.activity, task_id=task.id)
-    task_listeners.assigned(task, user.name)  # camunda:taskListener event="assignment"
+    instance = _instance(task.instance_id)
+    history.record("task.claimed", user.name, instance, activity=task.activity, task_id=task.id)
+    task_listeners.assigned(task, user.name, instance.definition_id)  # camunda:taskListener event="assignment"
     return task
 
 

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 
 from models import Event, db
 
-from . import outbox
+from . import generations, outbox
 
 HISTORY_LOCK = 7312002  # PostgreSQL advisory lock id: one history writer at a time, in commit order
 _INSERT_EVENTS = insert(Event.__table__)
@@ -54,10 +54,20 @@ class UnitOfWork:
     # Rows read ahead for many instances at once (services/steps.py `prefetch`), by (kind, instance id):
     # a step takes its own (once) instead of reading them with a query of its own.
     known: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    # Set when COMMIT is sent: a connection lost after that may or may not have committed (never retried).
+    committing: bool = False
+    # SQLite, a start (services/tx.py `lock_late`): takes the write lock when called; None once held.
+    write_lock: Callable[[], None] | None = None
 
     @property
     def session(self) -> Any:
         return db.session
+
+    def begin_writes(self) -> None:
+        """About to write: a unit of work that computed before taking the write lock takes it now."""
+        if self.write_lock is not None:
+            take, self.write_lock = self.write_lock, None
+            take()
 
     def record(self, row: dict[str, Any]) -> None:
         self.events.append(row)
@@ -99,25 +109,30 @@ class UnitOfWork:
         self.events.clear()
         if not rows:
             return
-        outbox.stage(rows)  # mails and webhook deliveries commit with the events that cause them
         if db.session.get_bind().dialect.name == "postgresql":
             # Held until commit: sequence values are then handed out in commit order, so readers that
-            # page by `seq` never miss an event committed later with a smaller number.
-            db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": HISTORY_LOCK})
+            # page by `seq` never miss an event committed later with a smaller number. Taken with the
+            # read of the cache tokens the outbox needs, when not read yet: one round trip.
+            generations.lock_and_read(HISTORY_LOCK)
+        outbox.stage(rows)  # mails and webhook deliveries commit with the events that cause them
         db.session.flush()
         # One executemany of a Core INSERT: the rows are plain dicts and nothing needs them back.
         db.session.connection().execute(_INSERT_EVENTS, rows)
 
     def commit(self) -> None:
+        self.begin_writes()
         for hook in _BEFORE_COMMIT:  # the relay drains the outbox (services/relay.py)
             hook(self)
         self.flush_history()
+        generations.settle()
+        self.committing = True
         db.session.commit()
 
     def rollback(self) -> None:
         self.known.clear()
         self.events.clear()
         self.outbox.clear()
+        generations.forget_assumed()
         db.session.rollback()
 
 
@@ -126,6 +141,11 @@ def before_commit(hook: Callable[[UnitOfWork], None]) -> None:
     relay, which builds on the steps that record into units of work (so this module cannot import it)."""
     if hook not in _BEFORE_COMMIT:
         _BEFORE_COMMIT.append(hook)
+
+
+def active() -> UnitOfWork | None:
+    """The unit of work of the running service call; None outside any."""
+    return _current.get()
 
 
 def current() -> UnitOfWork:
@@ -140,9 +160,10 @@ def current() -> UnitOfWork:
 
 
 @contextlib.contextmanager
-def unit_of_work() -> Iterator[UnitOfWork]:
-    """Run the block as one unit of work: commit if it returns, roll back if it raises."""
-    uow = UnitOfWork()
+def unit_of_work(write_lock: Callable[[], None] | None = None) -> Iterator[UnitOfWork]:
+    """Run the block as one unit of work: commit if it returns, roll back if it raises. `write_lock`: the
+    block begins without the write lock and takes it by calling this before its first write."""
+    uow = UnitOfWork(write_lock=write_lock)
     token = _current.set(uow)
     try:
         yield uow

@@ -8,7 +8,7 @@ import logging
 import secrets
 
 from sqlalchemy import bindparam, func, or_, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models import User, db, utcnow
@@ -16,7 +16,7 @@ from models import User, db, utcnow
 from ..exceptions import Conflict, Forbidden, Invalid, NotFound
 from ..jsonutil import iso
 from ..states import ROLES, Role  # noqa: F401 - Role: the name other modules use
-from . import history
+from . import history, known_tokens
 from . import uow as units
 from .tx import transactional
 
@@ -99,6 +99,7 @@ def change_user(name: str, actor: User, role: str | None = None, groups: list[st
         changes["groups"] = {"from": sorted(user.groups), "to": new_groups}
     if changes:
         user.role, user.groups = new_role, new_groups
+        known_tokens.forget()
         history.record("user.changed", actor.name, data={"user": name, **changes})
     return user
 
@@ -107,9 +108,23 @@ _BY_TOKEN = select(User).where(User.token_hash == bindparam("token_hash"))  # bu
 
 
 def authenticate(token: str) -> User | None:
-    user = db.session.execute(_BY_TOKEN, {"token_hash": hash_token(token)}).scalar_one_or_none()
+    """The user of the token, or None. Held by this process for half a second (services/known_tokens.py)."""
+    digest = hash_token(token)
+    user = known_tokens.get(digest)
+    if user is not None:
+        return user
+    try:
+        user = db.session.execute(_BY_TOKEN, {"token_hash": digest}).scalar_one_or_none()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        # The pooled connection was dead (the database restarted): a read is safe to ask again, on a
+        # fresh connection (there is no ping before each checkout: config.engine_options).
+        db.session.rollback()
+        user = db.session.execute(_BY_TOKEN, {"token_hash": digest}).scalar_one_or_none()
     if user is not None:
         _touch(user)
+        known_tokens.keep(digest, user)  # after _touch: kept with the last use it just wrote
     return user
 
 
@@ -179,6 +194,7 @@ def rotate_token(name: str, actor: User, expires_in_days: float | None = None) -
     user = get_user(name)
     token = new_token()
     user.token_hash = hash_token(token)
+    known_tokens.forget()  # the old token stops working here at once (on other processes within 0.5 s)
     user.token_created_at = utcnow()
     user.token_expires_at = expires_at
     data = {"user": name}
@@ -197,6 +213,7 @@ def revoke_token(name: str, actor: User) -> User:
             select(User.id).where(User.role == "admin", User.token_hash.is_not(None), User.id != user.id)).first():
         raise Conflict("this is the last admin with a token; give another admin a token first")
     user.token_hash = None
+    known_tokens.forget()
     user.token_created_at = None
     user.token_expires_at = None
     history.record("token.revoked", actor.name, data={"user": name})
@@ -212,4 +229,5 @@ def set_email(name: str, actor: User, email: str | None) -> User:
     if user.email != email:
         history.record("user.changed", actor.name, data={"user": name, "email": {"from": user.email, "to": email}})
         user.email = email
+        known_tokens.forget()
     return user

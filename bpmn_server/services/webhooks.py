@@ -26,7 +26,7 @@ from models import Delivery, Webhook, db
 
 from ..exceptions import Invalid, NotFound
 from ..jsonutil import dumps
-from . import history
+from . import generations, history
 from .mailer import SendFailed
 from .pagination import Page, page
 from .tx import transactional
@@ -72,6 +72,7 @@ def create(url: str, events: list[str], secret: str, actor: str) -> Webhook:
     hook = Webhook(url=url, events=sorted(set(events)), secret=secret, created_by=actor)
     db.session.add(hook)
     db.session.flush()
+    generations.bump(generations.Kind.WEBHOOKS)  # every process stages deliveries for it from now on
     history.record("webhook.created", actor, data={"webhook_id": hook.id, "url": url, "events": hook.events})
     return hook
 
@@ -92,6 +93,7 @@ def delete(hook_id: str, actor: str) -> None:
     """Remove a subscription; its pending deliveries are not sent (they stay listed)."""
     hook = get(hook_id)
     db.session.delete(hook)
+    generations.bump(generations.Kind.WEBHOOKS)
     history.record("webhook.deleted", actor, data={"webhook_id": hook_id, "url": hook.url})
 
 
