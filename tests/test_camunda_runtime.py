@@ -133,14 +133,15 @@ def test_message_correlation_by_business_key_and_correlation_keys(api):
 
     r = camunda.post("/message", {"messageName": "order-paid", "businessKey": "C-1",
                                   "processVariables": {"paidAt": {"value": "2026-02-01T00:00:00.000+0000",
-                                                                  "type": "Date"}},
+                                                                  "type": "Date"},
+                                                       "cents": {"value": 1999, "type": "Long"}},
                                   "resultEnabled": True, "variablesInResultEnabled": True})
     assert r.status_code == 200, r.get_json()
     [result] = r.get_json()
     assert result["resultType"] == "Execution" and result["processInstance"] is None
     assert result["execution"] == {"id": instances[0], "processInstanceId": instances[0], "ended": True,
                                    "tenantId": None}
-    assert result["variables"]["paidAt"]["type"] == "Date"
+    assert result["variables"]["paidAt"]["type"] == "Date" and result["variables"]["cents"]["type"] == "Long"
     assert api.instance(instances[0])["status"] == "completed"
 
     # More than one match, or none: Camunda's MismatchingMessageCorrelationException (400).

@@ -14,7 +14,7 @@ from models import Instance, Subscription, db
 
 from ..exceptions import Conflict, Invalid, NotFound
 from . import catchers
-from .instances import check_variables
+from .instances import check_variables, declare_types
 from .tx import transactional
 
 # Kept for services written against the names that lived here (services/catchers.py has them now).
@@ -53,12 +53,15 @@ def correlate(name: str, actor: str, business_key: str | None = None, correlatio
 @transactional
 def correlate_instance(name: str, actor: str, business_key: str | None = None,
                        correlation: dict[str, Any] | None = None, variables: dict[str, Any] | None = None,
-                       instance_id: str | None = None) -> tuple[Instance, bool]:
+                       instance_id: str | None = None, types: dict[str, str] | None = None) -> tuple[Instance, bool]:
     """`correlate`, returning the instance itself; with `instance_id`, deliver to that instance only
-    (404 if it does not wait for the message). (instance, started)."""
+    (404 if it does not wait for the message). (instance, started). `types`: Camunda types declared for the
+    variables (services/instances.py: `declare_types`)."""
     if instance_id is None:
         found, started = correlate(name, actor, business_key, correlation, variables)
-        return db.session.get(Instance, found), started
+        instance = db.session.get(Instance, found)
+        declare_types(instance, types)
+        return instance, started
     if business_key is not None or correlation:
         raise Invalid("correlate to one instance by its id alone, without a business key or correlation",
                       errors=[{"field": "instance_id", "message": "not combinable with business_key or correlation"}])
@@ -71,4 +74,6 @@ def correlate_instance(name: str, actor: str, business_key: str | None = None,
     data = {"name": name, "business_key": None, "correlation": {}, "variables": variables}
     if not catchers.deliver(instance_id, "message", name, variables, actor, activity, data):
         raise Conflict("the instance stopped waiting for this message; send it again")
-    return db.session.get(Instance, instance_id), False
+    instance = db.session.get(Instance, instance_id)
+    declare_types(instance, types)
+    return instance, False

@@ -11,7 +11,7 @@ from ...exceptions import BadRequest, Conflict, NotFound
 from ...services import messages
 from .base import Lenient, endpoint, no_content
 from .instances import ENDED, instance_dto
-from .variables import from_typed, to_typed
+from .variables import declared_types, from_typed, to_typed
 
 MISMATCH = "org.camunda.bpm.engine.MismatchingMessageCorrelationException"
 
@@ -45,7 +45,7 @@ def _arguments(body: dict[str, Any]) -> dict[str, Any]:
     return {"business_key": body["business_key"], "correlation": from_typed(body["correlation_keys"],
                                                                              "correlationKeys"),
             "variables": from_typed(body["process_variables"], "processVariables"),
-            "instance_id": body["process_instance_id"]}
+            "instance_id": body["process_instance_id"], "types": declared_types(body["process_variables"])}
 
 
 @endpoint("/message", ["POST"], summary="correlate a message (messageName, businessKey, correlationKeys, "
