@@ -41,19 +41,20 @@ def required_for(user: User) -> bool:
 
 
 @transactional
-def submit(files: list[Upload], user: User, note: str | None) -> DeployResult:
-    """Deploy, or with approval on (and not an admin) propose: `result.deployment.status` says which."""
+def submit(files: list[Upload], user: User, note: str | None, executable_only: bool = False) -> DeployResult:
+    """Deploy, or with approval on (and not an admin) propose: `result.deployment.status` says which.
+    `executable_only`: refuse a file with no executable process (Camunda 8's API) instead of storing it."""
     if not required_for(user):
-        return deployments.deploy(files, user.name, note)
+        return deployments.deploy(files, user.name, note, executable_only=executable_only)
     mark = len(pending_events())
     checking = db.session.begin_nested()
     try:
-        trial = deployments.deploy(files, user.name, note)  # every check a deployment makes
+        trial = deployments.deploy(files, user.name, note, executable_only=executable_only)  # every check
     finally:
         checking.rollback()
         del pending_events()[mark:]
     if not trial.created:  # identical to what is live: nothing to approve
-        return deployments.deploy(files, user.name, note)
+        return deployments.deploy(files, user.name, note, executable_only=executable_only)
     proposal = Deployment(created_by=user.name, note=note, status=DeploymentStatus.PROPOSED.value)
     db.session.add(proposal)
     db.session.flush()
@@ -62,7 +63,7 @@ def submit(files: list[Upload], user: User, note: str | None) -> DeployResult:
     db.session.flush()
     history.record("deployment.proposed", user.name, data={
         "deployment_id": proposal.id, "note": note, "processes": _summary(diff(proposal.id))})
-    return DeployResult(proposal, [], True)
+    return DeployResult(proposal, [], True, notes=trial.notes)
 
 
 def _summary(found: dict[str, Any]) -> list[dict[str, Any]]:
@@ -106,7 +107,7 @@ def approve(deployment_id: str, user: User, comment: str | None = None) -> Deplo
     history.record("deployment.approved", user.name, data={
         "deployment_id": proposal.id, "proposed_by": proposal.created_by, "note": proposal.note,
         "comment": comment, "definitions": [{"id": d.id, "key": d.key, "version": d.version} for d in made]})
-    return DeployResult(proposal, made, True, result.decisions if result.created else [])
+    return DeployResult(proposal, made, True, result.decisions if result.created else [], notes=result.notes)
 
 
 @transactional
