@@ -146,3 +146,25 @@ class TestApproval:
         # The same bytes again: identical to what is live, nothing to approve.
         again = _upload(anna, SKETCH, "sketch.bpmn")
         assert again.status_code == 200 and again.get_json()["id"] == proposal["id"]
+
+
+def test_the_upload_page_and_the_editor_land_on_the_deployment(app, api):
+    pages = Pages(app, ADMIN_TOKEN)
+    r = pages.post("/ui/deploy", {"file": (io.BytesIO(SKETCH), "sketch.bpmn")}, content_type="multipart/form-data")
+    assert r.status_code == 303 and "/ui/deployments/" in r.headers["Location"], r.get_data(as_text=True)[:500]
+    page = pages.get(r.headers["Location"]).get_data(as_text=True)
+    assert "stored, not deployed to run" in page
+    r = pages.client.post("/ui/editor/deploy", json={"xml": POOLS.decode(), "filename": "pools.bpmn"},
+                          headers={"X-CSRF-Token": pages.csrf})
+    assert r.status_code == 200, r.get_data(as_text=True)[:500]
+    assert "/ui/deployments/" in r.get_json()["location"]
+
+
+def test_the_command_line_says_what_it_stored(app, tmp_path):
+    from bpmn_server.cli import deploy_files
+
+    path = tmp_path / "sketch.bpmn"
+    path.write_bytes(SKETCH)
+    with app.app_context():
+        lines = deploy_files([path])
+    assert any("sketch.bpmn: process 'core_sketch' is not executable" in line for line in lines)
