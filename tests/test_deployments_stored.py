@@ -139,6 +139,12 @@ class TestApproval:
         proposal = r.get_json()
         assert proposal["definitions"] == [] and [n["element"] for n in proposal["notes"]] == ["core_sketch"]
         assert api.get(f"/api/deployments/{proposal['id']}/diff").get_json()["processes"] == []
+        proposed = api.get(f"/api/deployments/{proposal['id']}").get_json()
+        assert proposed["files"] == [{"name": "sketch.bpmn", "processes": []}]
+        assert proposed["notes"] == proposal["notes"]
+        assert api.get(f"/api/deployments/{proposal['id']}/files/sketch.bpmn").data == SKETCH
+        page = Pages(api.app, ADMIN_TOKEN).get(f"/ui/deployments/{proposal['id']}").get_data(as_text=True)
+        assert "stored, not deployed to run" in page
         r = paul.post(f"/api/deployments/{proposal['id']}/approve")
         assert r.status_code == 200, r.get_json()
         got = api.get(f"/api/deployments/{proposal['id']}").get_json()

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response
 
 from ..auth import current_user
-from ..services import approval, deployments
+from ..services import approval
 from .base import route
 from .governance_schemas import ApproveSchema, DeploymentQuery, DiffSchema, ProposalSchema, RejectSchema
 from .schemas import page_of
@@ -32,7 +32,7 @@ def list_deployments(query: dict[str, Any]) -> Any:
 @route(bp, "/deployments/<deployment_id>", ["GET"], summary="Get a deployment", permission="definitions.read",
        response=ProposalSchema)
 def get_deployment(deployment_id: str) -> Any:
-    files, notes = deployments.files_of(deployment_id)
+    files, notes = approval.files_of(deployment_id)
     return {**_view(approval.get(deployment_id)), "files": files, "notes": notes}
 
 
@@ -40,7 +40,7 @@ def get_deployment(deployment_id: str) -> Any:
        "uploaded (also a file that made no process definition)", permission="definitions.read",
        produces="application/xml")
 def get_deployment_file(deployment_id: str, name: str) -> Any:
-    return Response(deployments.file_data(deployment_id, name), mimetype="application/xml",
+    return Response(approval.file_data(deployment_id, name), mimetype="application/xml",
                     headers={"Content-Disposition": f'inline; filename="{name.rsplit("/", 1)[-1]}"'})
 
 

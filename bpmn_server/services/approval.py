@@ -20,7 +20,7 @@ from models import Definition, Deployment, ProposedFile, User, db, utcnow
 from .. import engine
 from ..db import is_postgres
 from ..exceptions import Conflict, Forbidden, Invalid, NotFound
-from . import deployments, history, model_zip, reasons
+from . import deployments, history, model_zip, reasons, stored_files
 from .deployments import DeployResult, Upload
 from .pagination import Page, page
 from .tx import pending_events, transactional
@@ -185,6 +185,32 @@ def diff(deployment_id: str) -> dict[str, Any]:
                               "from_definition_id": old.id if old else None,
                               "to_definition_id": made.id if made else None})
     return {"deployment_id": deployment.id, "status": deployment.status, "processes": processes}
+
+
+def files_of(deployment_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A deployment's BPMN files (name, the process keys of each) and their notes (what of them does not run):
+    for a live deployment what it stored (deployments.files_of), for a proposal or a rejected one what it proposes."""
+    deployment = get(deployment_id)
+    if deployment.status == DeploymentStatus.APPROVED.value:
+        return stored_files.files_of(deployment_id)
+    found, notes = [], []
+    for name, data in _proposed(deployment_id):
+        try:
+            found.append({"name": name, "processes": engine.process_ids(data)})
+            notes.extend({"file": name, **n} for n in engine.idle_notes(data))
+        except engine.BpmnMalformed:
+            found.append({"name": name, "processes": []})  # checked when proposed; kept as sent
+    return sorted(found, key=lambda f: f["name"]), notes
+
+
+def file_data(deployment_id: str, name: str) -> bytes:
+    """One BPMN file of a deployment as uploaded: stored or made definitions, or (a proposal) proposed."""
+    if get(deployment_id).status == DeploymentStatus.APPROVED.value:
+        return stored_files.file_data(deployment_id, name)
+    found = next((data for file, data in _proposed(deployment_id) if file == name), None)
+    if found is None:
+        raise NotFound(f"deployment '{deployment_id}' has no file '{name}'")
+    return found
 
 
 def proposed_xml(deployment_id: str, key: str) -> bytes:

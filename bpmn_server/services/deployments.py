@@ -23,6 +23,7 @@ from . import (
     model_zip,
     spiff_forms,
     starters,
+    stored_files,
     timer_starts,
 )
 from . import uow as units
@@ -123,7 +124,7 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
     notes = [{"file": upload.filename, **n} for upload, _, _ in parsed for n in engine.idle_notes(upload.data)]
     # A file that makes no definition is stored as it is; a byte-identical one already stored makes nothing new.
     idle = [(upload, digest) for upload, processes, digest in parsed if not processes]
-    kept = [_stored(upload.filename, digest) for upload, digest in idle]
+    kept = [stored_files.live(upload.filename, digest) for upload, digest in idle]
     idle_unchanged = [k for k in kept if k is not None]
     idle_changed = [pair for pair, k in zip(idle, kept, strict=True) if k is None]
 
@@ -179,46 +180,6 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
     timer_starts.schedule(made, actor)  # timer start events: start timers of the new versions
     return DeployResult(deployment, made + unchanged, True, made_decisions + dmn_changes.unchanged,
                         made_forms + form_changes.unchanged, notes)
-
-
-def _stored(filename: str, digest: str) -> StoredFile | None:
-    """The same bytes under the same name, stored by a deployment that is live (not a proposal)."""
-    return db.session.execute(
-        select(StoredFile).join(Deployment, Deployment.id == StoredFile.deployment_id)
-        .where(StoredFile.sha256 == digest, StoredFile.filename == filename, Deployment.status == "approved")
-        .order_by(StoredFile.created_at.desc()).limit(1)).scalar_one_or_none()
-
-
-def files_of(deployment_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The BPMN files a deployment keeps (name, the process keys it made) and their notes: why a process of them
-    does not run. Those that made definitions are read from the definitions; the others were stored as they are."""
-    by_name: dict[str, dict[str, Any]] = {}
-    notes: list[dict[str, Any]] = []
-    made = db.session.execute(select(Definition).where(Definition.deployment_id == deployment_id)
-                              .order_by(Definition.filename, Definition.key)).scalars()
-    for d in made:
-        name = d.filename or f"{d.key}.bpmn"
-        if name not in by_name:
-            by_name[name] = {"name": name, "processes": []}
-            notes.extend({"file": name, **n} for n in engine.idle_notes(d.xml))
-        by_name[name]["processes"].append(d.key)
-    for stored in db.session.execute(select(StoredFile).where(StoredFile.deployment_id == deployment_id)
-                                     .order_by(StoredFile.filename)).scalars():
-        by_name.setdefault(stored.filename, {"name": stored.filename, "processes": []})
-        notes.extend({"file": stored.filename, **n} for n in stored.notes or [])
-    return sorted(by_name.values(), key=lambda f: f["name"]), notes
-
-
-def file_data(deployment_id: str, name: str) -> bytes:
-    """The bytes of one BPMN file of a deployment, as uploaded."""
-    stored = db.session.execute(select(StoredFile.data).where(StoredFile.deployment_id == deployment_id,
-                                                              StoredFile.filename == name).limit(1)).scalar()
-    if stored is None:
-        stored = db.session.execute(select(Definition.xml).where(Definition.deployment_id == deployment_id,
-                                                                 Definition.filename == name).limit(1)).scalar()
-    if stored is None:
-        raise NotFound(f"deployment '{deployment_id}' has no file '{name}'")
-    return stored
 
 
 def _called_forms(proc: engine.ParsedProcess) -> dict[str, Any]:

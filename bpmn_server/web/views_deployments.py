@@ -13,7 +13,7 @@ from models import User
 
 from ..auth import allowed
 from ..exceptions import BpmnServerError, Forbidden
-from ..services import approval, deployments
+from ..services import approval
 from . import bp
 from .session import page
 
@@ -65,7 +65,7 @@ def deployment_page(user: User, deployment_id: str) -> str:
     panels = [{"process": p, "sides": _sides(deployment_id, p)} for p in changes]
     may_decide = (deployment.status == approval.DeploymentStatus.PROPOSED.value and
                   allowed(user, "deployments.approve") and deployment.created_by != user.name)
-    _files, notes = deployments.files_of(deployment_id)  # a non-executable process: stored, said so here
+    _files, notes = approval.files_of(deployment_id)  # a non-executable process: stored, said so here
     return render_template("web/deployment.html", deployment=deployment, panels=panels, may_decide=may_decide,
                            definitions=approval.definitions_of(deployment_id), notes=notes)
 
