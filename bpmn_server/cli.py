@@ -52,6 +52,7 @@ def deploy_files(paths: list[Path], actor: str = "system", note: str | None = No
         result = deployments.deploy([upload, *forms], actor, note)
         for d in [*result.definitions, *result.decisions]:
             lines.append(f"{upload.filename}: {d.key} v{d.version}{'' if result.created else ' (unchanged)'}")
+        lines.extend(f"{n['file']}: {n['message']}" for n in result.notes)  # stored, not run: said
     return lines
 
 

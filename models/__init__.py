@@ -3,7 +3,7 @@
 from .base import db, new_id, utcnow
 from .batch import Batch, BatchItem
 from .decision import DecisionDefinition
-from .definition import Definition, Deployment
+from .definition import Definition, Deployment, StoredFile
 from .event import Event
 from .external_task import ExternalTask
 from .form import FormDefinition
@@ -21,6 +21,6 @@ from .user import User
 
 __all__ = ["db", "new_id", "utcnow", "Definition", "Deployment", "Event", "Incident", "Instance",
            "Task", "TaskCandidate", "DefinitionStarter", "Timer", "User", "Subscription", "CorrelationKey",
-           "ExternalTask", "DecisionDefinition", "IdempotencyKey", "ProposedFile", "ProcessSettings",
+           "ExternalTask", "DecisionDefinition", "IdempotencyKey", "ProposedFile", "StoredFile", "ProcessSettings",
            "ProcessFeedback", "Webhook", "Delivery", "TaskFilter", "FormDefinition", "Batch", "BatchItem",
            "CacheGeneration"]

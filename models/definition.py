@@ -40,3 +40,18 @@ class Definition(db.Model):
     xml_sha256: Mapped[str] = mapped_column(String(64))
     spec: Mapped[str] = mapped_column(Text)  # serialized SpiffWorkflow spec bundle (JSON)
     meta: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class StoredFile(db.Model):
+    """A file of a deployment that made no process definition: its processes are all marked isExecutable="false"
+    (or it has none). Kept, as Camunda 7 keeps such a resource, with the notes that say why nothing of it runs."""
+
+    __tablename__ = "deployment_files"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    filename: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # a byte-identical re-upload makes nothing new
+    notes: Mapped[list] = mapped_column(JSON, default=list)  # line, element, message (engine.idle_notes)

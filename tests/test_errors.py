@@ -170,7 +170,6 @@ def test_wrong_content_type_is_415(api):
 
 
 @pytest.mark.parametrize("diagram, elements, words", [
-    ("core_bad_no_executable.bpmn", ["core_sketch"], "not executable"),
     ("core_bad_dangling.bpmn", ["Flow_dangling"], "Activity_missing"),
     ("core_bad_complex.bpmn", ["Gateway_complex"], "complex gateway"),
     ("core_bad_script.bpmn", ["Activity_broken_1", "Activity_broken_2"], "does not compile"),

@@ -38,7 +38,7 @@ def test_a_refused_file_gets_the_same_problems_as_its_deploy_and_nothing_is_stor
 def test_a_good_file_is_valid_and_says_which_version_a_deploy_would_make(api):
     body = _validate(api, (APPROVAL, "approval.bpmn")).get_json()
     assert body == {"valid": True, "title": None, "detail": None, "errors": [],
-                    "processes": [{"key": "core_approval", "version": 1, "new": True}], "decisions": []}
+                    "processes": [{"key": "core_approval", "version": 1, "new": True}], "decisions": [], "notes": []}
     _nothing_deployed(api)
     api.deploy(APPROVAL)
     same = _validate(api, (APPROVAL, "approval.bpmn")).get_json()

@@ -191,7 +191,8 @@ def v2_create_deployment() -> Any:
         raise BadRequest("the form has no 'resources' part", errors=[{"field": "resources", "message": "required"}])
     if (request.form.get("tenantId") or TENANT) != TENANT:
         raise BadRequest("only the default tenant is served", errors=[{"field": "tenantId", "message": "unknown"}])
-    result = approval.submit([Upload(f.filename or "resource.bpmn", f.read()) for f in parts], current_user(), None)
+    result = approval.submit([Upload(f.filename or "resource.bpmn", f.read()) for f in parts], current_user(), None,
+                             executable_only=True)  # Zeebe refuses a file with no executable process
     proposed = result.deployment.status == approval.DeploymentStatus.PROPOSED
     body = {"deploymentKey": jobs.key_of(result.deployment.id), "tenantId": TENANT,
             "deployments": [] if proposed else _deployed(result)}

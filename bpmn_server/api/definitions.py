@@ -45,6 +45,8 @@ def create_deployment() -> Any:
         data["decision_definitions"] = result.decisions
     if result.forms:  # .form files: Camunda Forms, versioned per form id
         data["form_definitions"] = result.forms
+    if result.notes:  # a process that is not executable: its file is stored, nothing of it runs
+        data["notes"] = result.notes
     if result.deployment.status == "proposed":
         return data, 202
     return data, 201 if result.created else 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, Response
 
 from ..auth import current_user
 from ..services import approval
@@ -32,7 +32,16 @@ def list_deployments(query: dict[str, Any]) -> Any:
 @route(bp, "/deployments/<deployment_id>", ["GET"], summary="Get a deployment", permission="definitions.read",
        response=ProposalSchema)
 def get_deployment(deployment_id: str) -> Any:
-    return _view(approval.get(deployment_id))
+    files, notes = approval.files_of(deployment_id)
+    return {**_view(approval.get(deployment_id)), "files": files, "notes": notes}
+
+
+@route(bp, "/deployments/<deployment_id>/files/<path:name>", ["GET"], summary="One BPMN file of a deployment, as "
+       "uploaded (also a file that made no process definition)", permission="definitions.read",
+       produces="application/xml")
+def get_deployment_file(deployment_id: str, name: str) -> Any:
+    return Response(approval.file_data(deployment_id, name), mimetype="application/xml",
+                    headers={"Content-Disposition": f'inline; filename="{name.rsplit("/", 1)[-1]}"'})
 
 
 @route(bp, "/deployments/<deployment_id>/approve", ["POST"], summary="Approve a proposed deployment: its "

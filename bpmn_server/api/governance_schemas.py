@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .schemas import UTC, DefinitionSchema, ListQuery, Reason, Strict
+from .schemas import UTC, DefinitionSchema, ListQuery, NoteSchema, Reason, Strict
 
 # An ISO 8601 duration with at least one part (P90D, P6M, PT12H), as services/owners.py reads it.
 _DATE_PART = "(\\d+Y(\\d+M)?(\\d+W)?(\\d+D)?|\\d+M(\\d+W)?(\\d+D)?|\\d+W(\\d+D)?|\\d+D)"
@@ -34,6 +34,10 @@ class ProposalSchema(Schema):
     decided_at = UTC(allow_none=True)
     decision_reason = fields.String(allow_none=True)
     definitions = fields.List(fields.Nested(DefinitionSchema))
+    # GET /api/deployments/{id} only: the BPMN files kept (name, the process keys each made; a file whose
+    # processes are all non-executable made none) and the notes saying what of them does not run.
+    files = fields.List(fields.Nested({"name": fields.String(), "processes": fields.List(fields.String())}))
+    notes = fields.List(fields.Nested(NoteSchema))
 
 
 class ElementSchema(Schema):

@@ -119,6 +119,15 @@ class DefinitionSchema(Schema):
     start_form = fields.Nested(lambda: FormSchema(), attribute="meta.start_form", allow_none=True)
 
 
+class NoteSchema(Schema):
+    """Why part of a deployed file does not run (a process marked isExecutable="false", a file with no process):
+    said, never silent; the same shape as a problem's `errors` items."""
+    file = fields.String()
+    line = fields.Integer(allow_none=True)
+    element = fields.String(allow_none=True)
+    message = fields.String()
+
+
 class DeploymentSchema(Schema):
     id = fields.String()
     created_at = UTC()
@@ -133,6 +142,7 @@ class DeploymentSchema(Schema):
     form_definitions = fields.List(fields.Nested({  # .form files: id is the form's id (services/form_definitions.py)
         "id": fields.String(attribute="key"), "version": fields.Integer(),
         "definition_id": fields.String(attribute="id")}))
+    notes = fields.List(fields.Nested(NoteSchema))  # only when some process of the files does not run
 
 
 class ValidationSchema(Schema):
@@ -143,6 +153,7 @@ class ValidationSchema(Schema):
     errors = fields.List(fields.Dict())  # the same items as a refused deploy's problem+json `errors`
     processes = fields.List(fields.Dict())  # key, version (the one a deploy would make or keep), new
     decisions = fields.List(fields.Dict())
+    notes = fields.List(fields.Nested(NoteSchema))  # what a deploy would store without running it, and why
 
 
 class DefinitionQuery(ListQuery):

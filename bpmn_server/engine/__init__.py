@@ -52,6 +52,14 @@ def conformance_errors(data: bytes) -> list[dict[str, Any]]:
     return validator.validate_schema(root) + validator.validate(root)
 
 
+def idle_notes(data: bytes) -> list[dict[str, Any]]:
+    """What of a deployable file does not run (a process marked isExecutable="false", or no process): line,
+    element, message; empty when every process runs."""
+    from .parser import idle_notes as notes_of
+
+    return notes_of(parse_xml(data))
+
+
 def process_ids(data: bytes) -> list[str]:
     """The ids of the executable processes of a file (already validated)."""
     from .parser import BPMN

@@ -403,6 +403,17 @@ def _parser_problem(tree: etree._Element, filename: str, errors: list[dict[str, 
     return []
 
 
+def idle_notes(root: etree._Element) -> list[dict[str, Any]]:
+    """Why a file's processes do not run although the file deploys: each process marked isExecutable="false", or
+    the file's lack of any process (Camunda 7 stores such a file and creates no definition for it)."""
+    found = [_err(p, f"process '{p.get('id')}' is not executable (isExecutable=\"false\"): stored, not deployed to run")
+             for p in root.findall(f"{{{BPMN}}}process") if p.get("isExecutable", "true") != "true"]
+    if not root.findall(f"{{{BPMN}}}process"):
+        found.append({"line": root.sourceline, "element": None, "message": "the file has no process: stored, "
+                      "nothing to run"})
+    return found
+
+
 def build_processes(root: etree._Element, filename: str, serialize: Callable[[Any], dict[str, Any]],
                     find_called: Callable[[str], bytes | None]) -> list[ParsedProcess]:
     """Validate and translate one document; return a ParsedProcess per executable process.
@@ -427,13 +438,9 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
     # into camunda: (another dialect, say) is checked as well.
     errors.extend(camunda_check.problems(tree))
     errors.extend(zeebe_check.problems(root))  # Camunda 8 extensions refused (engine/zeebe_catalogue.py)
+    # A file with no executable process (or no process at all) is stored and runs nothing, as in Camunda 7;
+    # idle_notes() says so to the deployer (services/deployments.py), never silently.
     processes = [p for p in tree.findall(f"{{{BPMN}}}process") if p.get("isExecutable", "true") == "true"]
-    if not processes:
-        others = tree.findall(f"{{{BPMN}}}process")
-        errors.extend(_err(p, f"process '{p.get('id')}' is not executable: set isExecutable=\"true\" to run it")
-                      for p in others)
-        if not others:
-            errors.append({"line": root.sourceline, "element": None, "message": "the file has no process"})
     errors.extend(e for p in processes for e in starters.problems(p))
     errors.extend(_form_problems(processes))  # with the rest, not in a later round
     if errors and not broken_graph:
@@ -441,6 +448,8 @@ def build_processes(root: etree._Element, filename: str, serialize: Callable[[An
     if errors:
         raise BpmnInvalid("the diagram cannot be executed", errors=errors)
 
+    if not processes:
+        return []  # nothing to translate: SpiffWorkflow never sees a process that does not run
     metas = {p.get("id"): _process_meta(p) for p in processes}  # by the modelled ids, before the rewrites
     settings = {filename: camunda_settings.collect(tree, errors)}  # Camunda 7 extensions that run, by file
     behaviors = mi_behavior.read(tree)  # multi-instance behaviour events, by activity id

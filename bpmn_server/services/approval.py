@@ -20,7 +20,7 @@ from models import Definition, Deployment, ProposedFile, User, db, utcnow
 from .. import engine
 from ..db import is_postgres
 from ..exceptions import Conflict, Forbidden, Invalid, NotFound
-from . import deployments, history, model_zip, reasons
+from . import deployments, history, model_zip, reasons, stored_files
 from .deployments import DeployResult, Upload
 from .pagination import Page, page
 from .tx import pending_events, transactional
@@ -41,19 +41,20 @@ def required_for(user: User) -> bool:
 
 
 @transactional
-def submit(files: list[Upload], user: User, note: str | None) -> DeployResult:
-    """Deploy, or with approval on (and not an admin) propose: `result.deployment.status` says which."""
+def submit(files: list[Upload], user: User, note: str | None, executable_only: bool = False) -> DeployResult:
+    """Deploy, or with approval on (and not an admin) propose: `result.deployment.status` says which.
+    `executable_only`: refuse a file with no executable process (Camunda 8's API) instead of storing it."""
     if not required_for(user):
-        return deployments.deploy(files, user.name, note)
+        return deployments.deploy(files, user.name, note, executable_only=executable_only)
     mark = len(pending_events())
     checking = db.session.begin_nested()
     try:
-        trial = deployments.deploy(files, user.name, note)  # every check a deployment makes
+        trial = deployments.deploy(files, user.name, note, executable_only=executable_only)  # every check
     finally:
         checking.rollback()
         del pending_events()[mark:]
     if not trial.created:  # identical to what is live: nothing to approve
-        return deployments.deploy(files, user.name, note)
+        return deployments.deploy(files, user.name, note, executable_only=executable_only)
     proposal = Deployment(created_by=user.name, note=note, status=DeploymentStatus.PROPOSED.value)
     db.session.add(proposal)
     db.session.flush()
@@ -62,7 +63,7 @@ def submit(files: list[Upload], user: User, note: str | None) -> DeployResult:
     db.session.flush()
     history.record("deployment.proposed", user.name, data={
         "deployment_id": proposal.id, "note": note, "processes": _summary(diff(proposal.id))})
-    return DeployResult(proposal, [], True)
+    return DeployResult(proposal, [], True, notes=trial.notes)
 
 
 def _summary(found: dict[str, Any]) -> list[dict[str, Any]]:
@@ -106,7 +107,7 @@ def approve(deployment_id: str, user: User, comment: str | None = None) -> Deplo
     history.record("deployment.approved", user.name, data={
         "deployment_id": proposal.id, "proposed_by": proposal.created_by, "note": proposal.note,
         "comment": comment, "definitions": [{"id": d.id, "key": d.key, "version": d.version} for d in made]})
-    return DeployResult(proposal, made, True, result.decisions if result.created else [])
+    return DeployResult(proposal, made, True, result.decisions if result.created else [], notes=result.notes)
 
 
 @transactional
@@ -184,6 +185,32 @@ def diff(deployment_id: str) -> dict[str, Any]:
                               "from_definition_id": old.id if old else None,
                               "to_definition_id": made.id if made else None})
     return {"deployment_id": deployment.id, "status": deployment.status, "processes": processes}
+
+
+def files_of(deployment_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A deployment's BPMN files (name, the process keys of each) and their notes (what of them does not run):
+    for a live deployment what it stored (deployments.files_of), for a proposal or a rejected one what it proposes."""
+    deployment = get(deployment_id)
+    if deployment.status == DeploymentStatus.APPROVED.value:
+        return stored_files.files_of(deployment_id)
+    found, notes = [], []
+    for name, data in _proposed(deployment_id):
+        try:
+            found.append({"name": name, "processes": engine.process_ids(data)})
+            notes.extend({"file": name, **n} for n in engine.idle_notes(data))
+        except engine.BpmnMalformed:
+            found.append({"name": name, "processes": []})  # checked when proposed; kept as sent
+    return sorted(found, key=lambda f: f["name"]), notes
+
+
+def file_data(deployment_id: str, name: str) -> bytes:
+    """One BPMN file of a deployment as uploaded: stored or made definitions, or (a proposal) proposed."""
+    if get(deployment_id).status == DeploymentStatus.APPROVED.value:
+        return stored_files.file_data(deployment_id, name)
+    found = next((data for file, data in _proposed(deployment_id) if file == name), None)
+    if found is None:
+        raise NotFound(f"deployment '{deployment_id}' has no file '{name}'")
+    return found
 
 
 def proposed_xml(deployment_id: str, key: str) -> bytes:

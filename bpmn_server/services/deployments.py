@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 
-from models import Definition, Deployment, db
+from models import Definition, Deployment, StoredFile, db
 
 from .. import engine
 from ..exceptions import Invalid, NotFound
@@ -23,6 +23,7 @@ from . import (
     model_zip,
     spiff_forms,
     starters,
+    stored_files,
     timer_starts,
 )
 from . import uow as units
@@ -43,6 +44,8 @@ class DeployResult:
     created: bool
     decisions: list[Any] = field(default_factory=list)  # DecisionDefinition rows (services/decisions.py)
     forms: list[Any] = field(default_factory=list)  # FormDefinition rows (services/form_definitions.py)
+    # Why parts of the files do not run though they deployed: file, line, element, message (engine.idle_notes).
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def latest(key: str) -> Definition | None:
@@ -56,9 +59,12 @@ def _find_called(key: str) -> bytes | None:
 
 
 @transactional
-def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deployment | None = None) -> DeployResult:
+def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deployment | None = None,
+           executable_only: bool = False) -> DeployResult:
     """Deploy files; a file identical to the latest version of its processes makes no new version.
-    `into`: an approved proposal (services/approval.py), whose row the new versions belong to."""
+    `into`: an approved proposal (services/approval.py), whose row the new versions belong to.
+    A file with no executable process is stored with a note, as Camunda 7 does; `executable_only` refuses it
+    instead, as Camunda 8 (Zeebe) does."""
     if not files:
         raise Invalid("no file to deploy", errors=[{"field": "file", "message": "at least one .bpmn file"}])
     # A spiff-arena process model folder as one zip: its files deploy as if each were sent on its own.
@@ -99,6 +105,10 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
             if len(files) == 1:
                 raise
             errors.extend({**e, "file": upload.filename} for e in exc.errors or [])
+    if executable_only:
+        errors.extend({"line": None, "element": None, "file": upload.filename,
+                       "message": "Must contain at least one executable process"}  # Zeebe's words
+                      for upload, processes, _ in parsed if not processes)
     seen: dict[str, str] = {}
     for upload, processes, _ in parsed:
         for proc in processes:
@@ -111,6 +121,12 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
             seen.setdefault(proc.key, upload.filename)
     if errors:
         raise engine.BpmnInvalid("one or more files cannot be deployed", errors=errors)
+    notes = [{"file": upload.filename, **n} for upload, _, _ in parsed for n in engine.idle_notes(upload.data)]
+    # A file that makes no definition is stored as it is; a byte-identical one already stored makes nothing new.
+    idle = [(upload, digest) for upload, processes, digest in parsed if not processes]
+    kept = [stored_files.live(upload.filename, digest) for upload, digest in idle]
+    idle_unchanged = [k for k in kept if k is not None]
+    idle_changed = [pair for pair, k in zip(idle, kept, strict=True) if k is None]
 
     unchanged: list[Definition] = []
     changed: list[tuple[Upload, engine.ParsedProcess, str]] = []
@@ -127,10 +143,10 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
                 changed.append((upload, proc, digest))
     dmn_changes = decisions.changes(parsed_dmn)
     form_changes = form_definitions.changes(parsed_forms)
-    if not changed and not dmn_changes.changed and not form_changes.changed:
-        first = (unchanged + dmn_changes.unchanged + form_changes.unchanged)[0]
+    if not changed and not dmn_changes.changed and not form_changes.changed and not idle_changed:
+        first = (unchanged + dmn_changes.unchanged + form_changes.unchanged + idle_unchanged)[0]
         return DeployResult(db.session.get(Deployment, first.deployment_id), unchanged, False,
-                            dmn_changes.unchanged, form_changes.unchanged)
+                            dmn_changes.unchanged, form_changes.unchanged, notes)
 
     deployment = into or Deployment(created_by=actor, note=note)
     db.session.add(deployment)
@@ -144,6 +160,9 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
                                 spec=json.dumps(proc.spec, separators=(",", ":")), meta=proc.meta)
         db.session.add(definition)
         made.append(definition)
+    db.session.add_all(StoredFile(deployment_id=deployment.id, filename=upload.filename, data=upload.data,
+                                  sha256=digest, notes=[n for n in notes if n["file"] == upload.filename])
+                       for upload, digest in idle_changed)
     db.session.flush()
     if made:
         generations.bump(generations.Kind.DEFINITIONS)  # every process's latest version of these keys
@@ -156,10 +175,11 @@ def deploy(files: list[Upload], actor: str, note: str | None = None, into: Deplo
         **({"decision_definitions": [{"id": d.id, "key": d.key, "version": d.version} for d in made_decisions]}
            if made_decisions else {}),
         **({"form_definitions": [{"id": f.id, "key": f.key, "version": f.version} for f in made_forms]}
-           if made_forms else {})})
+           if made_forms else {}),
+        **({"notes": notes} if notes else {})})
     timer_starts.schedule(made, actor)  # timer start events: start timers of the new versions
     return DeployResult(deployment, made + unchanged, True, made_decisions + dmn_changes.unchanged,
-                        made_forms + form_changes.unchanged)
+                        made_forms + form_changes.unchanged, notes)
 
 
 def _called_forms(proc: engine.ParsedProcess) -> dict[str, Any]:

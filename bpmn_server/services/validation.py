@@ -22,15 +22,18 @@ class Validation:
     errors: list[dict[str, Any]] = field(default_factory=list)
     processes: list[dict[str, Any]] = field(default_factory=list)  # what a deploy would make: key, version
     decisions: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)  # what would be stored but not run, and why
 
 
 class _Rehearsed(Exception):
     """Ends the rehearsal so that the unit of work rolls back; carries what the deploy would have made."""
 
-    def __init__(self, processes: list[dict[str, Any]], decisions: list[dict[str, Any]]) -> None:
+    def __init__(self, processes: list[dict[str, Any]], decisions: list[dict[str, Any]],
+                 notes: list[dict[str, Any]]) -> None:
         super().__init__("rehearsal")
         self.processes = processes
         self.decisions = decisions
+        self.notes = notes
 
 
 @transactional
@@ -39,7 +42,7 @@ def _rehearse(files: list[Upload], actor: str) -> None:
     made = result.created
     raise _Rehearsed([{"key": d.key, "version": d.version, "new": made and d.deployment_id == result.deployment.id}
                       for d in result.definitions],
-                     [{"key": d.key, "version": d.version} for d in result.decisions])
+                     [{"key": d.key, "version": d.version} for d in result.decisions], result.notes)
 
 
 def validate(files: list[Upload], actor: str) -> Validation:
@@ -47,7 +50,7 @@ def validate(files: list[Upload], actor: str) -> Validation:
     try:
         _rehearse(files, actor)
     except _Rehearsed as done:
-        return Validation(True, processes=done.processes, decisions=done.decisions)
+        return Validation(True, processes=done.processes, decisions=done.decisions, notes=done.notes)
     except BpmnServerError as exc:
         if exc.status not in (400, 422):  # a refusal of the files; anything else is the server's problem
             raise

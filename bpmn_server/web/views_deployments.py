@@ -65,8 +65,9 @@ def deployment_page(user: User, deployment_id: str) -> str:
     panels = [{"process": p, "sides": _sides(deployment_id, p)} for p in changes]
     may_decide = (deployment.status == approval.DeploymentStatus.PROPOSED.value and
                   allowed(user, "deployments.approve") and deployment.created_by != user.name)
+    _files, notes = approval.files_of(deployment_id)  # a non-executable process: stored, said so here
     return render_template("web/deployment.html", deployment=deployment, panels=panels, may_decide=may_decide,
-                           definitions=approval.definitions_of(deployment_id))
+                           definitions=approval.definitions_of(deployment_id), notes=notes)
 
 
 @bp.route("/deployments/<deployment_id>/decide", methods=["POST"])

@@ -87,9 +87,16 @@ def editor_deploy(user: User) -> Any:
         return jsonify({"created": False, "proposed": result.deployment.id, "deployed": "",
                         "location": url_for("web.deployment_page", deployment_id=result.deployment.id)})
     made = ", ".join(f"{d.key} v{d.version}" for d in [*result.definitions, *result.decisions])
-    flash(f"Deployed {made}." if result.created else f"Nothing changed: {made} is the latest already.", "ok")
+    for n in result.notes:  # a process that is not executable: stored, said so
+        flash(f"{n['file']}: {n['message']}", "ok")
+    if not made:
+        flash("Stored: no process of it runs." if result.created else "Nothing changed: stored already.", "ok")
+    else:
+        flash(f"Deployed {made}." if result.created else f"Nothing changed: {made} is the latest already.", "ok")
     if result.definitions:
         location = url_for("web.process_page", key=result.definitions[0].key)
-    else:  # a .dmn alone: back to its decision table, the version just made
+    elif result.decisions:  # a .dmn alone: back to its decision table, the version just made
         location = url_for("web.decision_editor", definition=result.decisions[0].id)
+    else:  # no executable process: the deployment that stores it, with its notes
+        location = url_for("web.deployment_page", deployment_id=result.deployment.id)
     return jsonify({"created": result.created, "deployed": made, "location": location})

@@ -85,6 +85,11 @@ def deploy(user: User) -> Any:
         flash("Proposed: the change is live once an admin or approver approves it "
               f"(deployment {result.deployment.id}).", "ok")
         return redirect(url_for("web.deployment_page", deployment_id=result.deployment.id), 303)
+    for n in result.notes:  # a process that is not executable: stored, said so
+        flash(f"{n['file']}: {n['message']}", "ok")
+    if not result.definitions:
+        flash("Stored: no process of it runs." if result.created else "Nothing changed: stored already.", "ok")
+        return redirect(url_for("web.deployment_page", deployment_id=result.deployment.id), 303)
     made = ", ".join(f"{d.key} v{d.version}" for d in result.definitions)
     flash(f"Deployed {made}." if result.created else f"Nothing changed: {made} is the latest already.", "ok")
     return redirect(url_for("web.process_page", key=result.definitions[0].key), 303)

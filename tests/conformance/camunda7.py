@@ -53,7 +53,6 @@ REASONS: list[tuple[str, re.Pattern[str], str]] = [(r, re.compile(p), kind) for 
     ("CMMN case (`camunda:caseRef`: another standard, not run here)", r"\[camunda:case[A-Za-z]*\]", WRITTEN),
     ("tenant of a called process (one server is one tenant)", r"tenants are not supported", WRITTEN),
     ("field injection (`camunda:field`: configures a Java class)", r"field injection configures Java", JAVA),
-    ("no executable process (Camunda 7 deploys none either)", r"is not executable", WRITTEN),
     ("service or business rule task without implementation (Camunda 7 refuses it too)",
      r"service tasks are done by external|needs camunda:decisionRef", WRITTEN),
     ("JavaScript that does not compile (or is in a resource file)", r"JavaScript does not compile", WRITTEN),

@@ -32,6 +32,8 @@ def _deploy(relative: str) -> tuple[str, list[dict[str, Any]]]:
         return "invalid", list(exc.errors or [])
     except engine.BpmnMalformed as exc:
         return "malformed", list(exc.errors or [])
+    if not processes:  # no executable process: stored, not run (as Camunda 7 does)
+        return "stored", engine.idle_notes((MIWG / relative).read_bytes())
     return "deployed", [{"key": p.key} for p in processes]
 
 
@@ -54,7 +56,7 @@ def _params_naming() -> list[Any]:
 @pytest.mark.parametrize("relative", _params_naming())
 def test_file_deploys_or_is_refused_naming_elements(relative):
     outcome, errors = _deploy(relative)
-    assert outcome in ("deployed", "invalid"), (outcome, errors)
+    assert outcome in ("deployed", "stored", "invalid"), (outcome, errors)
     if outcome == "invalid":
         assert errors
         for error in errors:
@@ -65,12 +67,14 @@ def test_file_deploys_or_is_refused_naming_elements(relative):
 
 
 @pytest.mark.parametrize("relative", [f for f in miwg_files() if set(_executable_flags(f)) == {"false"}])
-def test_file_without_executable_process_is_refused_as_such(relative):
-    outcome, errors = _deploy(relative)
-    assert outcome == "invalid"
+def test_file_without_executable_process_is_stored_naming_each_process(relative):
+    outcome, notes = _deploy(relative)
+    assert outcome in ("stored", "invalid"), (outcome, notes)
+    if outcome == "invalid":  # refused for a problem of its own, never for not being executable
+        assert not any("not executable" in e["message"] for e in notes), notes
+        return
     processes = etree.parse(str(MIWG / relative)).getroot().findall(f"{{{BPMN}}}process")
-    refused = {e["element"] for e in errors if "not executable" in e["message"]}
-    assert refused == {p.get("id") for p in processes}
+    assert {n["element"] for n in notes if "not executable" in n["message"]} == {p.get("id") for p in processes}
 
 
 @pytest.mark.parametrize("relative", miwg_files())
@@ -132,11 +136,22 @@ def test_encodings_prefixes_and_declarations_are_handled(api):
 
 
 REFUSED = [
-    ("A.1.0.bpmn", "not executable"),            # ISO-8859-1, semantic: prefix, no executable process
     ("C.4.0.bpmn", "[message-ref-missing]"),     # no XML declaration, four diagrams
     ("camunda-modeler/B.2.0-export.bpmn", "link events are not supported"),
-    ("camunda-modeler/A.2.0-roundtrip.bpmn", "not executable"),  # CRLF line endings
 ]
+# No executable process: stored as it is (201), no definition, a note per process.
+STORED = ["A.1.0.bpmn",  # ISO-8859-1, semantic: prefix
+          "camunda-modeler/A.2.0-roundtrip.bpmn"]  # CRLF line endings
+
+
+def test_non_executable_files_are_stored_through_the_api(api):
+    for relative in STORED:
+        data = (MIWG / relative).read_bytes()
+        r = _upload(api, data, relative.rsplit("/", 1)[-1])
+        assert r.status_code == 201, (relative, r.get_json())
+        assert r.get_json()["definitions"] == [] and r.get_json()["notes"], relative
+        download = api.get(f"/api/deployments/{r.get_json()['id']}/files/{relative.rsplit('/', 1)[-1]}")
+        assert download.data == data, relative
 
 
 def test_refused_files_are_a_422_through_the_api(api):

@@ -86,9 +86,10 @@ def deployment_create() -> Any:
     name = request.form.get("deployment-name") or None
     result = deployments.deploy(files, current_user().name, name)
     dto = deployment_dto(result.deployment, request.form.get("deployment-source"))
-    return {**dto, "deployedProcessDefinitions": {d.id: definition_dto(d) for d in result.definitions},
+    # None, as Camunda says, for a deployment of non-executable processes only; `notes` (not Camunda's) says why.
+    return {**dto, "deployedProcessDefinitions": {d.id: definition_dto(d) for d in result.definitions} or None,
             "deployedCaseDefinitions": None, "deployedDecisionDefinitions": None,
-            "deployedDecisionRequirementsDefinitions": None}
+            "deployedDecisionRequirementsDefinitions": None, **({"notes": result.notes} if result.notes else {})}
 
 
 @endpoint("/deployment", ["GET"], summary="list deployments, newest first (id, name, firstResult, maxResults)",
