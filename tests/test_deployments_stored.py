@@ -174,3 +174,16 @@ def test_the_command_line_says_what_it_stored(app, tmp_path):
     with app.app_context():
         lines = deploy_files([path])
     assert any("sketch.bpmn: process 'core_sketch' is not executable" in line for line in lines)
+
+
+def test_java_in_a_process_that_never_runs_is_stored_like_the_rest(api):
+    """Camunda 7 never parses a non-executable process, so the Java it names is no reason to refuse the file; in
+    an executable process the same task is refused, naming it."""
+    java = POOLS.replace(b'<bpmn:task id="t1" />', b'<bpmn:serviceTask id="t1" camunda:class="com.acme.Pay" />') \
+        .replace(b"<bpmn:definitions ", b'<bpmn:definitions xmlns:camunda="http://camunda.org/schema/1.0/bpmn" ')
+    r = _upload(api, java, "java_sketch.bpmn")
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["definitions"] == [] and len(r.get_json()["notes"]) == 2
+    r = _upload(api, java.replace(b'id="customer" isExecutable="false"', b'id="customer" isExecutable="true"'),
+                "java_run.bpmn")
+    assert r.status_code == 422 and "t1" in [e["element"] for e in r.get_json()["errors"]], r.get_json()

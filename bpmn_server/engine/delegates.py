@@ -115,10 +115,18 @@ def _as_script(task: etree._Element, value: str) -> bool:
     return True
 
 
+def _idle(el: etree._Element) -> bool:
+    """Inside a process marked isExecutable="false": stored, never run (Camunda 7 does not parse it either)."""
+    return any(up.get("isExecutable", "true") != "true" for up in el.iterancestors(f"{{{BPMN}}}process"))
+
+
 def apply(root: etree._Element) -> list[dict[str, Any]]:
-    """Refuse, or rewrite into external tasks, the Java delegates of a (copied) tree; the errors found."""
+    """Refuse, or rewrite into external tasks, the Java delegates of a (copied) tree; the errors found. What a
+    non-executable process names is left alone: it never runs."""
     errors: list[dict[str, Any]] = []
     for owner, holder in _delegate_holders(root):
+        if _idle(owner):
+            continue
         attribute, value = _java(holder)
         topic = topic_of(attribute, value)
         kind = _local(owner)
@@ -136,13 +144,15 @@ def apply(root: etree._Element) -> list[dict[str, Any]]:
                                     f"(camunda:{attribute}=\"{value}\"), which cannot run here{hint}"))
     for listener in root.iter(f"{{{CAMUNDA}}}executionListener", f"{{{CAMUNDA}}}taskListener"):
         java = next(((a, listener.get(a)) for a in ("class", "delegateExpression") if listener.get(a)), None)
-        if java is None:
+        if java is None or _idle(listener):
             continue
         owner = listener.getparent().getparent() if listener.getparent() is not None else listener
         errors.append(_error(owner, f"[java-listener] {_local(listener)} (event '{listener.get('event')}') of "
                                     f"'{owner.get('id')}' runs Java ({java[0]}=\"{java[1]}\"), which cannot run "
                                     "here"))
     for connector in root.iter(f"{{{CAMUNDA}}}connector"):
+        if _idle(connector):
+            continue
         owner = next((a for a in connector.iterancestors() if a.get("id")), connector)
         connector_id = connector.findtext(f"{{{CAMUNDA}}}connectorId") or "?"
         errors.append(_error(owner, f"[java-connector] '{owner.get('id')}' uses the Camunda connector "
