@@ -213,9 +213,7 @@ def fire_due_timers(now: dt.datetime | None = None, owner: str | None = None, ba
     stopping) is asked before each chunk; the leases of what is left are then given back."""
     owner = owner or owner_id()
     total = 0
-    # SQLite: each chunk's engine work runs before its write transaction (timers_ahead.py). PostgreSQL
-    # locks rows, not the database: two clocks' chunks already run side by side.
-    ahead = db.session.get_bind().dialect.name == "sqlite"
+    ahead = timers_ahead.wanted()  # SQLite: each chunk's engine work runs before its write transaction
     while True:
         # On SQLite, each of these transactions waits its turn in the writers' queue (sqlite_writers.py).
         ids = claim_due(now or utcnow(), owner, batch, lease_seconds)
