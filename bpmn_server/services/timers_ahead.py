@@ -11,17 +11,13 @@ written here, so this can neither lose a firing nor make one happen twice.
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy import select
 
 from models import Instance, Timer, db
 
 from ..states import InstanceStatus, TimerState
-from . import commands, steps
+from . import ahead, commands, steps
 from . import uow as units
-
-log = logging.getLogger(__name__)
 
 
 def wanted() -> bool:
@@ -41,15 +37,9 @@ def compute(ids: list[str], owner: str) -> dict[str, steps.Computed]:
         for timer, instance in rows:
             if instance.id in ready:
                 continue  # its second timer fires after the first's step: computed under the lock
-            try:
-                with units.scratch() as scratch:
-                    done = commands.compute(instance, commands.FireTimer("system", timer.task_id))
-            except Exception:  # noqa: BLE001 - the write transaction runs it again and handles the failure
-                log.debug("timer %s: not computed ahead", timer.id, exc_info=True)
-                continue
-            if scratch.events or scratch.outbox:
-                continue  # it recorded something (a decision evaluated): run it where that is kept
-            ready[instance.id] = done
+            done = ahead.compute(instance, commands.FireTimer("system", timer.task_id))
+            if done is not None:
+                ready[instance.id] = done
     finally:
         units.end_read()  # no snapshot held while the write transaction runs
     return ready
