@@ -18,13 +18,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from models import Instance, Task, TaskCandidate, User, db, utcnow
 
-from ..exceptions import BpmnServerError, Conflict, Forbidden, Invalid, NotFound
+from ..exceptions import Conflict, Forbidden, Invalid, NotFound
 from ..states import READ_ALL, WORKERS, InstanceStatus, TaskStatus
-from . import ahead, commands, forms, history, steps, task_listeners, task_plan, visibility
+from . import commands, forms, history, steps, task_listeners, task_plan, visibility
 from . import uow as units
 from .instances import check_variables, declare_types
 from .pagination import Page, page_narrow
-from .tx import transactional, transactional_late
+from .tx import transactional
 
 STATUSES = tuple(TaskStatus)
 
@@ -302,24 +302,7 @@ def reassign_all(actor: User, from_user: str, to_user: str) -> int:
     return len(moved)
 
 
-def _complete_ahead(task_id: str, user: User, data: dict[str, Any]) -> None:
-    """SQLite: compute the completion's step before queueing for the write lock (services/ahead.py); `complete`
-    then reads and checks everything again under the lock and writes it only at the same revision."""
-    try:
-        task = _workable(task_id, user)
-        instance = db.session.get(Instance, task.instance_id)
-        if task.status != TaskStatus.OPEN or instance is None or instance.status != InstanceStatus.RUNNING:
-            return
-        data = forms.validate_submission(instance.definition_id, task.activity, task.form, data)
-    except BpmnServerError:
-        return  # raised again under the lock
-    command = commands.CompleteTask(user.name, task.id, data, task_listeners.known(task))
-    done = ahead.compute(instance, command)
-    if done is not None:
-        units.current().prepared[instance.id] = done
-
-
-@transactional_late
+@transactional
 def complete(task_id: str, user: User, variables: dict[str, Any] | None, comment: str | None = None,
              types: dict[str, str] | None = None) -> Instance:
     """Complete an open user task and run its instance to the next wait. Of two at once, one wins.
@@ -327,10 +310,6 @@ def complete(task_id: str, user: User, variables: dict[str, Any] | None, comment
     `types`: Camunda types declared for the variables (services/instances.py: `declare_types`)."""
     variables = check_variables(variables or {})
     comment = (comment or "").strip() or None
-    uow = units.current()
-    if uow.write_lock is not None and not types:  # SQLite, not yet holding the write lock
-        _complete_ahead(task_id, user, variables)
-        uow.begin_writes()
     task = _workable(task_id, user)
     instance = steps.lock(task.instance_id)
     # Read the task again under the instance lock, and lock its row against a concurrent claim: a
