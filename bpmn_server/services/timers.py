@@ -213,7 +213,9 @@ def fire_due_timers(now: dt.datetime | None = None, owner: str | None = None, ba
     stopping) is asked before each chunk; the leases of what is left are then given back."""
     owner = owner or owner_id()
     total = 0
-    ahead = timers_ahead.wanted()  # SQLite: each chunk's engine work runs before its write transaction
+    # SQLite: each chunk's engine work runs before its write transaction; not inside a caller's unit of
+    # work, whose transaction the read ahead would end.
+    ahead = timers_ahead.wanted() and units.active() is None
     while True:
         # On SQLite, each of these transactions waits its turn in the writers' queue (sqlite_writers.py).
         ids = claim_due(now or utcnow(), owner, batch, lease_seconds)
