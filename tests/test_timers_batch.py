@@ -32,15 +32,15 @@ def test_a_failing_timer_is_rolled_back_alone_and_retried(app, api, monkeypatch)
     history_before = api.history(bad)
     with app.app_context():
         revision = db.session.get(Instance, bad).revision
-    real_advance = steps.advance
+    real_write = steps.write_step  # every step's writes, whether its engine work ran ahead or under the lock
 
-    def advance(instance: Any, actor: str, action: Any) -> Any:
-        facts = real_advance(instance, actor, action)  # the step ran: state written, events queued
+    def write_step(instance: Any, *args: Any, **kwargs: Any) -> Any:
+        result = real_write(instance, *args, **kwargs)  # the step ran: state written, events queued
         if instance.id == bad:
             raise RuntimeError("the step broke after writing")
-        return facts
+        return result
 
-    monkeypatch.setattr(steps, "advance", advance)
+    monkeypatch.setattr(steps, "write_step", write_step)
     now = due + dt.timedelta(seconds=1)
     with app.app_context():
         assert timers.fire_due_timers(now, chunk=10) == 3
@@ -56,7 +56,7 @@ def test_a_failing_timer_is_rolled_back_alone_and_retried(app, api, monkeypatch)
     with app.app_context():
         assert db.session.get(Instance, bad).revision == revision
         assert db.session.get(Timer, left["id"]).state == "waiting"
-        monkeypatch.setattr(steps, "advance", real_advance)
+        monkeypatch.setattr(steps, "write_step", real_write)
         assert timers.fire_due_timers(now + dt.timedelta(seconds=2)) == 0  # still backed off
         assert timers.fire_due_timers(now + dt.timedelta(seconds=timers.RETRY_SECONDS + 1)) == 1
     assert fired(api, bad) and len(events(api, bad, "timer.fired")) == 1
@@ -100,3 +100,28 @@ def test_a_stopping_clock_gives_back_the_leases_it_has_not_fired(app, api):
     [left] = waiting_timers(api, process="timer_catch")
     assert left["locked_by"] == "host:2"
     assert sum(fired(api, i) for i in ids) == 2
+
+
+def test_an_instance_changed_while_its_firing_was_computed_is_fired_from_its_new_state(app, api, monkeypatch):
+    # On SQLite the clock runs a chunk's engine work before its write transaction (timers_ahead.py); a
+    # change committed in between must neither be overwritten nor make the timer fire twice or not at all.
+    from bpmn_server.services import timers, timers_ahead
+
+    ids, due = start_waiting(api, 3)
+    changed = ids[1]
+    real_compute = timers_ahead.compute
+
+    def compute(*args: Any, **kwargs: Any) -> Any:
+        ready = real_compute(*args, **kwargs)
+        r = api.patch(f"/api/process-instances/{changed}/variables", {"set": {"note": "meanwhile"}, "reason": "x"})
+        assert r.status_code == 200, r.get_json()
+        return ready
+
+    monkeypatch.setattr(timers_ahead, "compute", compute)
+    monkeypatch.setattr(timers_ahead, "wanted", lambda: True)  # as on SQLite, on either database
+    with app.app_context():
+        assert timers.fire_due_timers(due + dt.timedelta(seconds=1)) == 3
+    assert all(fired(api, i) for i in ids)
+    assert all(len(events(api, i, "timer.fired")) == 1 for i in ids)
+    assert api.instance(changed)["variables"]["note"] == "meanwhile"
+    assert waiting_timers(api, process="timer_catch") == []

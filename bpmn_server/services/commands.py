@@ -19,7 +19,7 @@ from models import Instance
 from .. import engine
 from ..exceptions import Conflict
 from . import steps
-from .definitions import DefinitionInfo
+from .definitions import DefinitionInfo, info
 from .steps import StepResult
 from .uow import UnitOfWork
 
@@ -197,6 +197,22 @@ class _NotApplied(Exception):
     """The command found nothing to act on: the step is abandoned before anything is written."""
 
 
+_NOT_APPLIED = object()
+
+
+def compute(instance: Instance, command: Command) -> steps.Computed:
+    """The engine's part of `advance(uow, instance, command)`, ahead of its writes (read-only, perhaps in
+    another transaction): `advance` in a unit of work whose `prepared` holds it writes it at the same
+    revision instead of running the engine again."""
+    wf = steps.workflow_of(instance)
+    try:
+        done = steps.compute(instance, wf, command.actor, command.apply, engine.now_marker(), encode=True)
+    except _NotApplied:
+        done = steps.Computed(wf, _NOT_APPLIED, None, engine.Facts(False, {}), [], None, instance.revision)
+    done.command = command
+    return done
+
+
 def start(uow: UnitOfWork, command: Start) -> StepResult:
     """Create and run a new instance until every token waits."""
     return steps.start(command.definition, command.variables, command.actor, command.business_key,
@@ -206,6 +222,12 @@ def start(uow: UnitOfWork, command: Start) -> StepResult:
 def advance(uow: UnitOfWork, instance: Instance, command: Command) -> StepResult:
     """Apply `command` to the locked instance, run it and persist the outcome, in `uow`."""
     try:
+        ready = uow.prepared.pop(instance.id, None)
+        if ready is not None and ready.revision == instance.revision and ready.command == command:
+            # Computed ahead from this very revision (services/timers.py): only its writes are left.
+            if ready.value is _NOT_APPLIED:
+                raise _NotApplied()
+            return steps.write_step(instance, info(instance.definition_id), ready, command.actor)
         return steps.advance(instance, command.actor, command.apply)
     except _NotApplied:
         return StepResult(instance, value=False, applied=False)

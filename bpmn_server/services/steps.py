@@ -118,9 +118,24 @@ def workflow_of(instance: Instance) -> Any:
     return engine.load(info(instance.definition_id).bundle, instance.state)
 
 
-def run_step(instance: Instance, definition: DefinitionInfo, wf: Any, actor: str,
-             action: Callable[[Any], Any] | None, since: float, new: bool = False) -> StepResult:
-    """Apply, run, derive, persist: one step of a loaded workflow; the action's return value is the result's."""
+@dataclass
+class Computed:
+    """The engine's part of a step (apply, run, derive, encode), apart from its writes: computed ahead, outside
+    SQLite's write lock, it is written by `write_step` only if the instance is still at `revision`."""
+
+    wf: Any
+    value: Any
+    failure: engine.StepFailed | None
+    facts: engine.Facts
+    thrown: list[tuple[str, str, dict[str, Any]]]
+    state: str | None = None  # the encoded state; None: encoded when written
+    revision: int = 0
+    command: Any = None  # what was applied (services/commands.py compares it before using this)
+
+
+def compute(instance: Instance, wf: Any, actor: str, action: Callable[[Any], Any] | None, since: float,
+            encode: bool = False) -> Computed:
+    """Apply `action` to the loaded workflow and run it: no row is read or written here, but for decisions."""
     failure: engine.StepFailed | None = None
     value = None
     started = time.perf_counter()
@@ -135,22 +150,34 @@ def run_step(instance: Instance, definition: DefinitionInfo, wf: Any, actor: str
     observability.observe_step(instance.process, time.perf_counter() - started)
     facts = engine.derive(wf, since)
     thrown = engine.thrown_events(wf)  # taken out before the state is written: each is relayed once
-    derived = persist(instance, definition, wf, facts, actor, failure, new)
+    return Computed(wf, value, failure, facts, thrown, engine.dump(wf) if encode else None, instance.revision)
+
+
+def run_step(instance: Instance, definition: DefinitionInfo, wf: Any, actor: str,
+             action: Callable[[Any], Any] | None, since: float, new: bool = False) -> StepResult:
+    """Apply, run, derive, persist: one step of a loaded workflow; the action's return value is the result's."""
+    return write_step(instance, definition, compute(instance, wf, actor, action, since), actor, new)
+
+
+def write_step(instance: Instance, definition: DefinitionInfo, done: Computed, actor: str,
+               new: bool = False) -> StepResult:
+    """Persist a computed step and put what it threw in the outbox."""
+    derived = persist(instance, definition, done.wf, done.facts, actor, done.failure, new, done.state)
     uow = units.current()
-    for kind, name, variables in thrown:  # delivered by services/relay.py before the unit of work commits
+    for kind, name, variables in done.thrown:  # delivered by services/relay.py before the unit of work commits
         uow.throw(kind, name, instance.id, instance.definition_id, actor, variables)
-    return StepResult(instance, value, facts, derived.tasks, derived.incidents, thrown)
+    return StepResult(instance, done.value, done.facts, derived.tasks, derived.incidents, done.thrown)
 
 
 def persist(instance: Instance, definition: DefinitionInfo, wf: Any, facts: engine.Facts, actor: str,
-            failure: engine.StepFailed | None, new: bool = False) -> Derived:
+            failure: engine.StepFailed | None, new: bool = False, state: str | None = None) -> Derived:
     """Write state and derived rows. `new`: the instance has no rows yet, so nothing to reconcile.
     Returns what the step knows to be open, so that the answer to the request need not read it back."""
     now = utcnow()
     # What the instance waited for before this step: timer and subscription rows exist only for those
     # (steps write both together), so without any there is nothing of that kind to read back.
     waited = set() if new else {w["type"] for w in instance.waiting or []}
-    instance.state = engine.dump(wf)
+    instance.state = engine.dump(wf) if state is None else state
     instance.variables = engine.plain(facts.variables)
     instance.waiting = [_waiting_json(w) for w in facts.waiting]
     units.current().begin_writes()  # a start computed the above without the write lock (services/tx.py)

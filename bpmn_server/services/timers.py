@@ -26,7 +26,7 @@ from models import Instance, Timer, db, utcnow
 from .. import logs
 from ..exceptions import BpmnServerError, NotFound
 from ..states import ENDED, InstanceStatus, TimerState
-from . import commands, history, step_rows, steps, timer_starts
+from . import commands, history, step_rows, steps, timer_starts, timers_ahead
 from . import uow as units
 from .firing import Fired, fired_event, may_fire
 from .pagination import Page, page
@@ -142,9 +142,14 @@ def _lock_chunk(ids: list[str]) -> tuple[dict[str, Timer], dict[str, Instance]]:
 
 
 @transactional
-def _fire_chunk(ids: list[str], owner: str, now: dt.datetime | None) -> tuple[int, list[str]]:
+def _fire_chunk(ids: list[str], owner: str, now: dt.datetime | None,
+                ready: dict[str, steps.Computed] | None = None) -> tuple[int, list[str]]:
     """Fire leased timers in one transaction, each in a savepoint: a timer that fails is rolled back
-    alone (with its history events) and backed off, the others commit. Returns (fired, failed ids)."""
+    alone (with its history events) and backed off, the others commit. Returns (fired, failed ids).
+    `ready`: steps computed ahead (timers_ahead.py), written where their instance's revision is unchanged;
+    taken from the dict as used, so that a unit of work run again computes those afresh."""
+    if ready:
+        units.current().prepared = ready
     timers, instances = _lock_chunk(ids)
     fired, failed = 0, []
     for timer_id in ids:
@@ -208,6 +213,9 @@ def fire_due_timers(now: dt.datetime | None = None, owner: str | None = None, ba
     stopping) is asked before each chunk; the leases of what is left are then given back."""
     owner = owner or owner_id()
     total = 0
+    # SQLite: each chunk's engine work runs before its write transaction; not inside a caller's unit of
+    # work, whose transaction the read ahead would end.
+    ahead = timers_ahead.wanted() and units.active() is None
     while True:
         # On SQLite, each of these transactions waits its turn in the writers' queue (sqlite_writers.py).
         ids = claim_due(now or utcnow(), owner, batch, lease_seconds)
@@ -217,7 +225,8 @@ def fire_due_timers(now: dt.datetime | None = None, owner: str | None = None, ba
                 release_leases(owner, ids[start:])
                 return total
             try:
-                total += _fire_chunk(part, owner, now)[0]
+                ready = timers_ahead.compute(part, owner) if ahead else None
+                total += _fire_chunk(part, owner, now, ready)[0]
             except Exception:  # noqa: BLE001 - e.g. the commit failed: retry each timer on its own
                 log.warning("a chunk of %d timers failed; firing them one by one", len(part), exc_info=True)
                 total += _fire_one_by_one(part, owner, now)

@@ -54,6 +54,9 @@ class UnitOfWork:
     # Rows read ahead for many instances at once (services/steps.py `prefetch`), by (kind, instance id):
     # a step takes its own (once) instead of reading them with a query of its own.
     known: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    # Steps computed ahead of this unit of work by instance id (services/steps.py `Computed`, made outside
+    # SQLite's write lock by services/timers.py): used by commands.advance only at the same revision.
+    prepared: dict[str, Any] = field(default_factory=dict)
     # Set when COMMIT is sent: a connection lost after that may or may not have committed (never retried).
     committing: bool = False
     # SQLite, a start (services/tx.py `lock_late`): takes the write lock when called; None once held.
@@ -171,6 +174,18 @@ def unit_of_work(write_lock: Callable[[], None] | None = None) -> Iterator[UnitO
     except BaseException:
         uow.rollback()
         raise
+    finally:
+        _current.reset(token)
+
+
+@contextlib.contextmanager
+def scratch() -> Iterator[UnitOfWork]:
+    """A unit of work that is never committed: for computing a step ahead (services/timers.py), whose
+    caller looks at what it recorded or threw and then drops it."""
+    uow = UnitOfWork()
+    token = _current.set(uow)
+    try:
+        yield uow
     finally:
         _current.reset(token)
 
