@@ -36,36 +36,37 @@ def decode(cursor: str, kinds: list[type]) -> list[Any]:
         raise BadRequest("the 'after' cursor is not valid; use the 'next' value of a previous page") from None
 
 
+def _after(query: Any, columns: list[Any], kinds: list[type], after: str | None, descending: bool) -> Any:
+    """`query` past the cursor `after`, and the order of `columns`."""
+    if after:
+        key = tuple_(*columns)
+        values = tuple_(*decode(after, kinds))
+        query = query.where(key < values if descending else key > values)
+    return query, ([c.desc() for c in columns] if descending else list(columns))
+
+
+def _page(rows: list[Any], columns: list[Any], limit: int) -> Page:
+    """A page of the first `limit` of `rows` (read one more than that: the cursor says whether more follow)."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, encode([getattr(rows[-1], c.key) for c in columns]) if more and rows else None)
+
+
 def page(query: Any, columns: list[Any], kinds: list[type], limit: int, after: str | None,
          descending: bool) -> Page:
     """One page of `query` ordered by `columns` (all ascending or all descending)."""
-    if after:
-        values = decode(after, kinds)
-        key = tuple_(*columns)
-        query = query.where(key < tuple_(*values) if descending else key > tuple_(*values))
-    order = [c.desc() for c in columns] if descending else list(columns)
-    rows = db.session.execute(query.order_by(*order).limit(limit + 1)).scalars().all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    cursor = encode([getattr(rows[-1], c.key) for c in columns]) if more and rows else None
-    return Page(rows, cursor)
+    query, order = _after(query, columns, kinds, after, descending)
+    return _page(db.session.execute(query.order_by(*order).limit(limit + 1)).scalars().all(), columns, limit)
 
 
 def page_narrow(query: Any, entity: Any, columns: list[Any], kinds: list[type], limit: int, after: str | None,
                 descending: bool) -> Page:
     """`page`, in two steps: the page's ids first, by a query that reads only `columns` and the filter's columns
     (an index that holds them all answers it without reading the table's wide rows), then those rows."""
-    if after:
-        values = decode(after, kinds)
-        key = tuple_(*columns)
-        query = query.where(key < tuple_(*values) if descending else key > tuple_(*values))
-    order = [c.desc() for c in columns] if descending else list(columns)
+    query, order = _after(query, columns, kinds, after, descending)
     ids = query.with_only_columns(entity.id).order_by(*order).limit(limit + 1)
     rows = db.session.execute(select(entity).where(entity.id.in_(ids)).order_by(*order)).scalars().all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    cursor = encode([getattr(rows[-1], c.key) for c in columns]) if more and rows else None
-    return Page(rows, cursor)
+    return _page(rows, columns, limit)
 
 
 def page_by_seq(query: Any, column: Any, limit: int, after: str | None) -> Page:
